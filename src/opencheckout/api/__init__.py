@@ -1,0 +1,1 @@
+"""HTTP: routing, authentication, request and response schemas."""

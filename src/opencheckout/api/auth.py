@@ -1,0 +1,94 @@
+"""API key authentication: ``Authorization: Bearer KEY`` or HTTP Basic with the
+key as user name (any password), which is how Quaderno's clients send it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
+
+from opencheckout.api.errors import APIError
+from opencheckout.service import auth
+from opencheckout.service.auth import Principal
+from opencheckout.service.context import Context
+
+# Declared for the OpenAPI document; credentials are parsed below so that Bearer
+# and Basic share one code path and one error shape.
+_bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="Secret (sk_) or restricted (rk_) API key. HTTP Basic with the key as user "
+    "name and any password is accepted too.",
+)
+
+_UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="opencheckout"'}
+
+
+def context(request: Request) -> Context:
+    ctx: Context = request.app.state.context
+    return ctx
+
+
+def presented_key(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, credentials = header.partition(" ")
+    scheme = scheme.lower()
+    credentials = credentials.strip()
+    if scheme == "bearer":
+        return credentials or None
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        user, _, _password = decoded.partition(":")
+        return user or None
+    return None
+
+
+async def authenticate(request: Request) -> Principal:
+    """The caller's principal, cached on the request so middleware-like code can reuse it."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    key = presented_key(request)
+    if key is None:
+        raise APIError(
+            401,
+            "api_key_missing",
+            "No API key provided. Send 'Authorization: Bearer sk_test_...'.",
+            type="authentication_error",
+            headers=_UNAUTHORIZED_HEADERS,
+        )
+    principal = await auth.authenticate(context(request).db, key)
+    if principal is None:
+        raise APIError(
+            401,
+            "api_key_invalid",
+            "Invalid API key provided.",
+            type="authentication_error",
+            headers=_UNAUTHORIZED_HEADERS,
+        )
+    request.state.principal = principal
+    return principal
+
+
+async def require_read(
+    request: Request,
+    _bearer: object = Depends(_bearer_scheme),
+) -> Principal:
+    return await authenticate(request)
+
+
+async def require_write(principal: Principal = Depends(require_read)) -> Principal:
+    if not principal.can_write:
+        raise APIError(
+            403,
+            "insufficient_scope",
+            "This restricted key can only read (scope checkouts:read); use a secret key.",
+            type="permission_error",
+        )
+    return principal

@@ -1,0 +1,268 @@
+"""``/v1/checkouts``: the native checkout sessions API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from opencheckout.api.auth import context, require_read, require_write
+from opencheckout.api.errors import ErrorResponse
+from opencheckout.api.idempotency import IdempotentRoute
+from opencheckout.api.schemas.checkouts import (
+    Checkout,
+    CheckoutComplete,
+    CheckoutCreate,
+    CheckoutList,
+    CheckoutUpdate,
+    LineItemList,
+)
+from opencheckout.api.schemas.checkouts import Status as StatusLiteral
+from opencheckout.domain.errors import InvalidValue
+from opencheckout.domain.lifecycle import PaymentStatus, Status
+from opencheckout.service import checkouts as service
+from opencheckout.service.auth import Principal
+from opencheckout.service.context import Context
+from opencheckout.service.views import checkout_resource
+from opencheckout.store.checkouts import CheckoutFilters
+from opencheckout.store.models import Checkout as CheckoutRow
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in {
+        400: "Malformed request (bad JSON, missing Idempotency-Key where required).",
+        401: "Missing or invalid API key.",
+        403: "The key's scope does not allow this operation.",
+        404: "No such checkout for this account and mode.",
+        409: "The session's state forbids this, or an idempotent request is in flight.",
+        413: "Request body over 1 MiB.",
+        415: "Request body is not JSON.",
+        422: "A parameter is invalid.",
+    }.items()
+}
+
+router = APIRouter(prefix="/v1/checkouts", tags=["checkouts"], route_class=IdempotentRoute)
+
+
+def json_response(content: Any, status_code: int = 200) -> Response:
+    return Response(orjson.dumps(content), status_code=status_code, media_type="application/json")
+
+
+def _resource(ctx: Context, row: CheckoutRow) -> dict[str, Any]:
+    return checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
+
+
+@router.post("", status_code=201, response_model=Checkout, responses=ERRORS)
+async def create_checkout(
+    body: CheckoutCreate,
+    principal: Principal = Depends(require_write),
+    ctx: Context = Depends(context),
+) -> Response:
+    """Create a checkout session. Send an `Idempotency-Key` header to retry safely."""
+    row = await service.create(ctx, principal, body.model_dump(exclude_unset=False))
+    return json_response(_resource(ctx, row), 201)
+
+
+@router.get("/{checkout_id}", response_model=Checkout, responses=ERRORS)
+async def retrieve_checkout(
+    checkout_id: str,
+    principal: Principal = Depends(require_read),
+    ctx: Context = Depends(context),
+) -> Response:
+    row = await service.retrieve(ctx, principal, checkout_id)
+    return json_response(_resource(ctx, row))
+
+
+@router.patch("/{checkout_id}", response_model=Checkout, responses=ERRORS)
+async def update_checkout(
+    checkout_id: str,
+    body: CheckoutUpdate,
+    principal: Principal = Depends(require_write),
+    ctx: Context = Depends(context),
+) -> Response:
+    """Update a pending or failed session; only the fields sent change."""
+    row = await service.update(ctx, principal, checkout_id, body.model_dump(exclude_unset=True))
+    return json_response(_resource(ctx, row))
+
+
+@router.delete("/{checkout_id}", status_code=204, responses=ERRORS)
+async def delete_checkout(
+    checkout_id: str,
+    principal: Principal = Depends(require_write),
+    ctx: Context = Depends(context),
+) -> Response:
+    """Permanently delete a pending session."""
+    await service.delete(ctx, principal, checkout_id)
+    return Response(status_code=204)
+
+
+@router.post("/{checkout_id}/cancel", response_model=Checkout, responses=ERRORS)
+async def cancel_checkout(
+    checkout_id: str,
+    principal: Principal = Depends(require_write),
+    ctx: Context = Depends(context),
+) -> Response:
+    """Abandon a pending or failed session now."""
+    row = await service.cancel(ctx, principal, checkout_id)
+    return json_response(_resource(ctx, row))
+
+
+@router.post(
+    "/{checkout_id}/complete",
+    response_model=Checkout,
+    responses={**ERRORS, 402: {"model": ErrorResponse, "description": "Payment declined."}},
+)
+async def complete_checkout(
+    checkout_id: str,
+    body: CheckoutComplete,
+    principal: Principal = Depends(require_write),
+    ctx: Context = Depends(context),
+) -> Response:
+    """Pay for the session. In test mode card 4242 4242 4242 4242 succeeds and
+    4000 0000 0000 0002 is declined (the session becomes `failed` and may be retried)."""
+    details = body.payment.model_dump(exclude={"method"}, exclude_none=True)
+    if body.payment.method == "card" and "card_number" not in details:
+        raise InvalidValue(
+            "A card payment needs payment.card_number.",
+            code="parameter_missing",
+            param="payment.card_number",
+        )
+    payment = service.PaymentParams(method=body.payment.method, details=details)
+    row = await service.complete(ctx, principal, checkout_id, payment)
+    return json_response(_resource(ctx, row))
+
+
+@router.post("/{checkout_id}/recover", status_code=201, response_model=Checkout, responses=ERRORS)
+async def recover_checkout(
+    checkout_id: str,
+    principal: Principal = Depends(require_write),
+    ctx: Context = Depends(context),
+) -> Response:
+    """Open a new pending session from an abandoned one (`recovered_from` links them)."""
+    row = await service.recover(ctx, principal, checkout_id)
+    return json_response(_resource(ctx, row), 201)
+
+
+@router.get("/{checkout_id}/line_items", response_model=LineItemList, responses=ERRORS)
+async def list_line_items(
+    request: Request,
+    checkout_id: str,
+    principal: Principal = Depends(require_read),
+    ctx: Context = Depends(context),
+) -> Response:
+    row = await service.retrieve(ctx, principal, checkout_id)
+    return json_response(
+        {
+            "object": "list",
+            "url": request.url.path,
+            "data": row.data["line_items"],
+            "has_more": False,
+        }
+    )
+
+
+def parse_timestamp(value: str, param: str) -> datetime:
+    """Unix seconds or ISO 8601 (a naive time is taken as UTC)."""
+    text = value.strip()
+    try:
+        if text.lstrip("-").isdigit():
+            return datetime.fromtimestamp(int(text), UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError) as exc:
+        raise InvalidValue(
+            f"'{value}' is neither unix seconds nor an ISO 8601 time.",
+            code="timestamp_invalid",
+            param=param,
+        ) from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _one(values: list[str] | None, param: str) -> str | None:
+    if not values:
+        return None
+    if len(values) > 1:
+        raise InvalidValue(f"'{param}' may be given once.", param=param)
+    return values[0]
+
+
+@router.get("", response_model=CheckoutList, responses=ERRORS)
+async def list_checkouts(
+    request: Request,
+    status: list[StatusLiteral] | None = Query(None, description="Repeatable."),
+    status_array: list[StatusLiteral] | None = Query(None, alias="status[]"),
+    customer: str | None = Query(None, description="The merchant's customer.id."),
+    email: str | None = Query(None),
+    ids: list[str] | None = Query(None, alias="ids[]", max_length=100),
+    product: str | None = Query(None, description="Any line item's SKU."),
+    payment_status: PaymentStatus | None = Query(None),
+    client_reference_id: str | None = Query(None),
+    processor_id: str | None = Query(None),
+    created_gte: str | None = Query(None, alias="created[gte]", description="Unix or ISO 8601."),
+    created_gt: str | None = Query(None, alias="created[gt]"),
+    created_lte: str | None = Query(None, alias="created[lte]"),
+    created_lt: str | None = Query(None, alias="created[lt]"),
+    limit: int = Query(20, ge=1, le=100),
+    starting_after: str | None = Query(None, description="Cursor: a checkout id."),
+    ending_before: str | None = Query(None, description="Cursor: a checkout id."),
+    page: int | None = Query(None, ge=1, le=100_000, description="Page number pagination."),
+    principal: Principal = Depends(require_read),
+    ctx: Context = Depends(context),
+) -> Response:
+    """List sessions, newest first. Cursor pagination by default; `page=N` switches
+    to numbered pages with `total_count` and `links`."""
+    if starting_after and ending_before:
+        raise InvalidValue(
+            "Use either starting_after or ending_before, not both.", param="ending_before"
+        )
+    if page is not None and (starting_after or ending_before):
+        raise InvalidValue("Cursor parameters cannot be combined with page.", param="page")
+    filters = CheckoutFilters(
+        statuses=[Status(s) for s in (status or []) + (status_array or [])],
+        customer=customer,
+        email=email.lower() if email else None,
+        ids=ids or [],
+        product=product,
+        payment_status=payment_status.value if payment_status else None,
+        client_reference_id=client_reference_id,
+        processor_id=processor_id,
+        created_gte=parse_timestamp(created_gte, "created[gte]") if created_gte else None,
+        created_gt=parse_timestamp(created_gt, "created[gt]") if created_gt else None,
+        created_lte=parse_timestamp(created_lte, "created[lte]") if created_lte else None,
+        created_lt=parse_timestamp(created_lt, "created[lt]") if created_lt else None,
+    )
+    result = await service.list_checkouts(
+        ctx,
+        principal,
+        filters,
+        limit=limit,
+        starting_after=starting_after,
+        ending_before=ending_before,
+        page=page,
+    )
+    body: dict[str, Any] = {
+        "object": "list",
+        "url": request.url.path,
+        "data": [_resource(ctx, row) for row in result.rows],
+        "has_more": result.has_more,
+    }
+    if page is not None and result.total_count is not None:
+        last = max(1, -(-result.total_count // limit))
+
+        def link(number: int) -> str:
+            return str(request.url.include_query_params(page=number, limit=limit))
+
+        body.update(
+            page=page,
+            limit=limit,
+            total_count=result.total_count,
+            links={
+                "self": link(page),
+                "first": link(1),
+                "prev": link(page - 1) if page > 1 else None,
+                "next": link(page + 1) if page < last else None,
+                "last": link(last),
+            },
+        )
+    return json_response(body)

@@ -1,0 +1,223 @@
+"""One error shape for every failure: ``{"error": {type, code, message, param}}``.
+
+Domain errors, validation errors, unknown routes and unexpected exceptions
+all leave through here, so a client never sees a bare 500 page or a
+framework-specific body.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from opencheckout.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidValue,
+    NotFound,
+    PaymentDeclined,
+    ProcessorUnavailable,
+)
+
+logger = logging.getLogger("opencheckout.api")
+
+
+class ErrorBody(BaseModel):
+    type: str
+    code: str
+    message: str
+    param: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class APIError(Exception):
+    """An HTTP-level refusal raised by the API layer itself (auth, headers, routing)."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.type = type
+        self.param = param
+        self.headers = headers
+
+
+def error_response(
+    status_code: int,
+    *,
+    type: str,
+    code: str,
+    message: str,
+    param: str | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    body: dict[str, Any] = {"type": type, "code": code, "message": message, "param": param}
+    if extra:
+        body.update(extra)
+    return Response(
+        orjson.dumps({"error": body}),
+        status_code=status_code,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    if isinstance(exc, NotFound):
+        return error_response(
+            404, type="invalid_request_error", code=exc.code, message=exc.message, param=exc.param
+        )
+    if isinstance(exc, Conflict):
+        return error_response(
+            409,
+            type="invalid_request_error",
+            code=exc.code,
+            message=exc.message,
+            param=exc.param,
+            extra=exc.extra,
+        )
+    if isinstance(exc, PaymentDeclined):
+        return error_response(
+            402, type="card_error", code=exc.code, message=exc.message, param=exc.param
+        )
+    if isinstance(exc, ProcessorUnavailable):
+        return error_response(502, type="api_error", code=exc.code, message=exc.message)
+    status = 422 if isinstance(exc, InvalidValue) else 400
+    return error_response(
+        status, type="invalid_request_error", code=exc.code, message=exc.message, param=exc.param
+    )
+
+
+def param_path(location: tuple[Any, ...]) -> str | None:
+    """``("body", "line_items", 0, "quantity")`` -> ``line_items[0].quantity``."""
+    parts = list(location)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif isinstance(part, str) and part.startswith(("function-after", "function-plain")):
+            continue
+        else:
+            path += f".{part}" if path else str(part)
+    return path or None
+
+
+#: Pydantic error types that map to a dedicated public code.
+_VALIDATION_CODES = {
+    "missing": "parameter_missing",
+    "extra_forbidden": "parameter_unknown",
+}
+
+
+def validation_error_response(exc: RequestValidationError) -> Response:
+    errors = exc.errors()
+    first = errors[0] if errors else {"type": "value_error", "loc": (), "msg": "Invalid request."}
+    if first["type"] == "json_invalid":
+        return error_response(
+            400,
+            type="invalid_request_error",
+            code="invalid_json",
+            message="The request body is not valid JSON.",
+        )
+    param = param_path(tuple(first.get("loc", ())))
+    if first["type"] == "missing" and param is None:
+        return error_response(
+            400,
+            type="invalid_request_error",
+            code="body_missing",
+            message="A JSON object is required as the request body.",
+        )
+    code = _VALIDATION_CODES.get(str(first["type"]))
+    if code is None:
+        context = first.get("ctx")
+        custom = context.get("code") if isinstance(context, dict) else None
+        code = str(custom) if custom else "parameter_invalid"
+    message = str(first.get("msg", "Invalid value."))
+    message = message.removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = f"Received unknown parameter: {param}."
+    elif first["type"] == "missing":
+        message = f"Missing required parameter: {param}."
+    elif param:
+        message = f"Invalid {param}: {message}"
+    return error_response(
+        422, type="invalid_request_error", code=code, message=message, param=param
+    )
+
+
+_HTTP_CODES = {
+    404: "route_not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(APIError)
+    async def _api_error(_request: Request, exc: APIError) -> Response:
+        return error_response(
+            exc.status_code,
+            type=exc.type,
+            code=exc.code,
+            message=exc.message,
+            param=exc.param,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError) -> Response:
+        return domain_error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> Response:
+        return validation_error_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = str(exc.detail)
+        if exc.status_code == 404:
+            message = f"Unrecognized request URL ({request.method}: {request.url.path})."
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed on {request.url.path}."
+        return error_response(
+            exc.status_code,
+            type="invalid_request_error",
+            code=code,
+            message=message,
+            headers=dict(exc.headers) if exc.headers else None,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> Response:
+        logger.exception("unhandled error", exc_info=exc)
+        return error_response(
+            500,
+            type="api_error",
+            code="internal_error",
+            message="Something went wrong on our side; the request may be retried.",
+        )

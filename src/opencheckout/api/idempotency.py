@@ -1,0 +1,114 @@
+"""``Idempotency-Key`` support for POST routes, as a route class.
+
+A route class (rather than middleware) runs after routing, so it knows the
+route exists and can authenticate the caller, and it sees the final response,
+errors included, which it stores for replay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import orjson
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+
+from opencheckout.api.auth import authenticate, context
+from opencheckout.api.errors import (
+    APIError,
+    domain_error_response,
+    error_response,
+    validation_error_response,
+)
+from opencheckout.domain.errors import DomainError
+from opencheckout.service import idempotency
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+#: Response headers worth replaying with the stored body.
+_KEPT_HEADERS = ("content-type", "location")
+
+
+def fingerprint(request: Request, livemode: bool, body: bytes) -> str:
+    """Identify the request independently of JSON whitespace and key order."""
+    try:
+        canonical = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS) if body else b""
+    except orjson.JSONDecodeError:
+        canonical = body
+    digest = hashlib.sha256()
+    for part in (str(livemode).encode(), request.method.encode(), request.url.path.encode()):
+        digest.update(part + b"\0")
+    digest.update(canonical)
+    return digest.hexdigest()
+
+
+def as_response(exc: Exception) -> Response | None:
+    """The error response a handler would produce, so it can be stored too."""
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
+    if isinstance(exc, RequestValidationError):
+        return validation_error_response(exc)
+    if isinstance(exc, APIError):
+        return error_response(
+            exc.status_code,
+            type=exc.type,
+            code=exc.code,
+            message=exc.message,
+            param=exc.param,
+            headers=exc.headers,
+        )
+    return None
+
+
+class IdempotentRoute(APIRoute):
+    #: Whether a POST without the header is refused (the ACP surface requires it).
+    key_required = False
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        key_required = self.key_required
+
+        async def route(request: Request) -> Response:
+            key = request.headers.get("idempotency-key")
+            if request.method != "POST":
+                return await handler(request)
+            if key is None:
+                if key_required:
+                    raise APIError(
+                        400,
+                        "idempotency_key_required",
+                        "This endpoint requires an Idempotency-Key header.",
+                        param="Idempotency-Key",
+                    )
+                return await handler(request)
+            principal = await authenticate(request)
+            ctx = context(request)
+            body = await request.body()
+            replay = await idempotency.claim(
+                ctx, principal.account_id, key, fingerprint(request, principal.livemode, body)
+            )
+            if replay is not None:
+                headers = {**replay.headers, REPLAYED_HEADER: "true"}
+                return Response(replay.body, status_code=replay.status_code, headers=headers)
+            try:
+                response = await handler(request)
+            except Exception as exc:
+                converted = as_response(exc)
+                if converted is None:
+                    await idempotency.record(ctx, principal.account_id, key, 500, b"", {})
+                    raise
+                response = converted
+            kept = {
+                name: value
+                for name in _KEPT_HEADERS
+                if (value := response.headers.get(name)) is not None
+            }
+            await idempotency.record(
+                ctx, principal.account_id, key, response.status_code, bytes(response.body), kept
+            )
+            response.headers[REPLAYED_HEADER] = "false"
+            return response
+
+        return route

@@ -1,0 +1,1 @@
+"""Request and response models: the public shapes, validated field by field."""

@@ -1,0 +1,55 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from opencheckout import __version__
+from opencheckout.api import checkouts, health
+from opencheckout.api.errors import install_error_handlers
+from opencheckout.api.middleware import BodyGuardMiddleware, RequestIdMiddleware
+from opencheckout.config import Settings
+from opencheckout.service.context import Context
+from opencheckout.store.db import Database
+
+DESCRIPTION = """
+Checkout sessions with exact totals, a hosted page at each session's permalink,
+and a status lifecycle: `pending` → `processing` → `completed` | `failed`, and
+`abandoned` after a cancel or inactivity.
+
+Authenticate with `Authorization: Bearer sk_test_...` (or HTTP Basic with the key
+as user name). Errors are `{"error": {"type", "code", "message", "param"}}`.
+Every POST accepts an `Idempotency-Key` header.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    db = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await db.dispose()
+
+    app = FastAPI(
+        title="opencheckout",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.context = Context(db=db, settings=settings)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(checkouts.router)
+    app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for ``uvicorn --factory`` (used by ``serve --workers N``)."""
+    return create_app()

@@ -1,0 +1,145 @@
+"""The ``opencheckout`` command line: serve, migrate, manage keys."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+import uvicorn
+
+from opencheckout.config import Settings
+from opencheckout.domain.errors import DomainError
+from opencheckout.service import auth, checkouts
+from opencheckout.service.auth import Principal, Scope
+from opencheckout.service.context import Context
+from opencheckout.service.views import permalink
+from opencheckout.store.db import Database
+from opencheckout.store.migrate import upgrade_to_head
+
+app = typer.Typer(help="opencheckout: self-hostable checkout sessions.", no_args_is_help=True)
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+T = TypeVar("T")
+
+
+def _run(make: Callable[[Database], Awaitable[T]]) -> T:
+    """Run one async use case against the configured database, then close it."""
+
+    async def main() -> T:
+        db = Database(Settings.from_env().database_url)
+        try:
+            return await make(db)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    asyncio.run(upgrade_to_head(Settings.from_env().database_url))
+    typer.echo("database is up to date", err=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+) -> None:
+    """Serve the API (and migrate first when the database is SQLite)."""
+    settings = Settings.from_env()
+    if settings.database_url.startswith("sqlite"):
+        asyncio.run(upgrade_to_head(settings.database_url))
+    typer.echo(f"opencheckout listening on http://{host}:{port} (docs at /docs)", err=True)
+    uvicorn.run(
+        "opencheckout.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        # Cut off slow or idle clients instead of holding sockets open.
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=16 * 1024,
+    )
+
+
+@keys_app.command("create")
+def keys_create(
+    account: Annotated[str, typer.Option(help="Account name; created if missing.")],
+    mode: Annotated[str, typer.Option(help="test or live.")] = "test",
+    scope: Annotated[str, typer.Option(help="write (sk_) or read (rk_).")] = "write",
+) -> None:
+    """Create a key and print only the secret on stdout."""
+    if mode not in ("test", "live"):
+        raise typer.BadParameter("mode must be test or live", param_hint="--mode")
+    if scope not in ("write", "read"):
+        raise typer.BadParameter("scope must be write or read", param_hint="--scope")
+    created = _run(
+        lambda db: auth.create_key(db, account, livemode=mode == "live", scope=Scope(scope))
+    )
+    typer.echo(created.secret)
+
+
+@keys_app.command("list")
+def keys_list(account: Annotated[str, typer.Option(help="Account name.")]) -> None:
+    """List an account's keys (prefixes only; secrets are never stored)."""
+    keys = _run(lambda db: auth.list_keys(db, account))
+    for key in keys:
+        state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
+        mode = "live" if key.livemode else "test"
+        typer.echo(f"{key.prefix}\t{mode}\t{key.scope}\t{key.created_at.isoformat()}\t{state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_prefix: Annotated[str, typer.Argument(help="Prefix shown by keys list.")],
+) -> None:
+    """Revoke a key; requests with it get 401 from now on."""
+    key = _run(lambda db: auth.revoke_key(db, key_prefix))
+    typer.echo(f"revoked {key.prefix}", err=True)
+
+
+SAMPLE_SESSION: dict[str, Any] = {
+    "currency": "eur",
+    "line_items": [
+        {
+            "product": "tshirt-blue-m",
+            "name": "Blue T-shirt (M)",
+            "unit_amount": 2500,
+            "quantity": 2,
+        },
+        {"product": "sticker-pack", "name": "Sticker pack", "unit_amount": 499, "quantity": 1},
+    ],
+    "customer": {"email": "buyer@example.com", "first_name": "Ada"},
+    "billing_details_collection": "auto",
+    "success_url": "https://example.com/thanks?session={CHECKOUT_ID}",
+    "cancel_url": "https://example.com/cart",
+}
+
+
+@app.command()
+def demo(account: Annotated[str, typer.Option(help="Demo account name.")] = "demo") -> None:
+    """Ensure a demo account; print a new test secret key and a sample session's permalink."""
+    settings = Settings.from_env()
+
+    async def make(db: Database) -> tuple[str, str]:
+        await upgrade_to_head(settings.database_url)
+        created = await auth.create_key(db, account, livemode=False, scope=Scope.WRITE)
+        key = created.key
+        principal = Principal(key.account_id, key.livemode, Scope.WRITE, key.id)
+        row = await checkouts.create(Context(db=db, settings=settings), principal, SAMPLE_SESSION)
+        return created.secret, permalink(settings.public_url, row.token)
+
+    secret, link = _run(make)
+    typer.echo(f"Test secret key:  {secret}")
+    typer.echo(f"Sample checkout:  {link}")

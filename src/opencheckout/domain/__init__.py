@@ -1,0 +1,1 @@
+"""Pure business rules: money, totals, lifecycle. No I/O lives here."""

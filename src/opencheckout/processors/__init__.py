@@ -1,0 +1,1 @@
+"""Payment processors behind one small interface."""

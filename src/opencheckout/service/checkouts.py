@@ -1,0 +1,446 @@
+"""Checkout session use cases.
+
+Inputs are already shape-validated by the API schemas (types, lengths,
+formats); this module applies the business rules: totals, the status machine,
+readiness, tenancy and concurrency. Each function is one transaction, except
+``complete``, which releases the database while the processor is called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from opencheckout.domain.errors import (
+    Conflict,
+    InvalidValue,
+    NotFound,
+    PaymentDeclined,
+    ProcessorUnavailable,
+)
+from opencheckout.domain.lifecycle import OPEN_STATUSES, PaymentStatus, Status, effective_status
+from opencheckout.domain.readiness import missing_fields
+from opencheckout.domain.totals import MAX_AMOUNT, LineInput, compute_totals
+from opencheckout.ids import new_id, new_token
+from opencheckout.processors.base import Outcome, PaymentRequest
+from opencheckout.service.auth import Principal
+from opencheckout.service.context import Context
+from opencheckout.store import checkouts as store
+from opencheckout.store.checkouts import CheckoutFilters, Tenant
+from opencheckout.store.models import Checkout
+
+DEFAULT_ABANDON_AFTER_SECONDS = 1800
+
+#: Session fields kept in the JSON document, with their defaults on create.
+DOCUMENT_DEFAULTS: dict[str, Any] = {
+    "billing_details_collection": "required",
+    "coupon_collection": False,
+    "locale": "auto",
+    "payment_methods": ["card", "paypal"],
+    "success_url": None,
+    "cancel_url": None,
+    "metadata": {},
+    "custom": {},
+}
+
+
+CUSTOMER_FIELDS = (
+    "id",
+    "email",
+    "first_name",
+    "last_name",
+    "company",
+    "phone",
+    "tax_id",
+    "business_number",
+    "billing_address",
+)
+ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code", "state", "country")
+
+
+def _customer_document(raw: dict[str, Any] | None) -> dict[str, Any]:
+    """Every customer field present (null when unknown), so the shape never varies."""
+    raw = raw or {}
+    customer = {name: raw.get(name) for name in CUSTOMER_FIELDS}
+    address = raw.get("billing_address")
+    if address is not None:
+        customer["billing_address"] = {name: address.get(name) for name in ADDRESS_FIELDS}
+    return customer
+
+
+def _tenant(principal: Principal) -> Tenant:
+    return Tenant(principal.account_id, principal.livemode)
+
+
+def _build_line_items(raw_items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Any]:
+    totals = compute_totals(
+        [LineInput(unit_amount=i["unit_amount"], quantity=i["quantity"]) for i in raw_items]
+    )
+    items = []
+    for raw, amounts in zip(raw_items, totals.lines, strict=True):
+        items.append(
+            {
+                "id": raw.get("id") or new_id("li"),
+                "object": "line_item",
+                "product": raw["product"],
+                "name": raw.get("name") or raw["product"],
+                "description": raw.get("description"),
+                "unit_amount": raw["unit_amount"],
+                "quantity": raw["quantity"],
+                "metadata": raw.get("metadata") or {},
+                "amount_subtotal": amounts.amount_subtotal,
+                "amount_discount": amounts.amount_discount,
+                "amount_tax": amounts.amount_tax,
+                "amount_total": amounts.amount_total,
+            }
+        )
+    if totals.amount_total > MAX_AMOUNT:
+        raise InvalidValue(
+            f"The session total may not exceed {MAX_AMOUNT} minor units.",
+            code="amount_too_large",
+            param="line_items",
+        )
+    return items, totals
+
+
+def _apply_totals(row: Checkout, totals: Any) -> None:
+    row.amount_subtotal = totals.amount_subtotal
+    row.amount_discount = totals.amount_discount
+    row.amount_tax = totals.amount_tax
+    row.amount_shipping = totals.amount_shipping
+    row.amount_total = totals.amount_total
+
+
+def _sync_columns(row: Checkout) -> None:
+    """Copy the filterable parts of the document into their indexed columns."""
+    customer = row.data["customer"]
+    row.customer_ref = customer.get("id")
+    # Lowercased so that ``?email=`` matches however the buyer typed it.
+    row.email = customer["email"].lower() if customer.get("email") else None
+
+
+def _new_row(
+    principal: Principal, params: dict[str, Any], now: datetime, *, recovered_from: str | None
+) -> Checkout:
+    items, totals = _build_line_items(params["line_items"])
+    document = {key: params.get(key, default) for key, default in DOCUMENT_DEFAULTS.items()}
+    document["line_items"] = items
+    document["customer"] = _customer_document(params.get("customer"))
+    abandon_after = params.get("abandon_after_seconds") or DEFAULT_ABANDON_AFTER_SECONDS
+    row = Checkout(
+        id=new_id("cs"),
+        account_id=principal.account_id,
+        livemode=principal.livemode,
+        status=Status.PENDING.value,
+        payment_status=PaymentStatus.UNPAID.value,
+        currency=params["currency"],
+        client_reference_id=params.get("client_reference_id"),
+        token=new_token(),
+        abandon_after_seconds=abandon_after,
+        expires_at=now + timedelta(seconds=abandon_after),
+        created_at=now,
+        updated_at=now,
+        recovered_from=recovered_from,
+        data=document,
+    )
+    _apply_totals(row, totals)
+    _sync_columns(row)
+    return row
+
+
+async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> Checkout:
+    now = ctx.clock()
+    row = _new_row(principal, params, now, recovered_from=None)
+    async with ctx.db.write() as session:
+        await store.insert(session, row)
+    return row
+
+
+async def retrieve(ctx: Context, principal: Principal, checkout_id: str) -> Checkout:
+    async with ctx.db.read() as session:
+        row = await store.get(session, _tenant(principal), checkout_id)
+    if row is None:
+        raise _not_found(checkout_id)
+    return row
+
+
+def _not_found(checkout_id: str) -> NotFound:
+    return NotFound(f"No such checkout: '{checkout_id}'.", param="id")
+
+
+def _current_status(row: Checkout, now: datetime) -> Status:
+    return effective_status(Status(row.status), row.expires_at, now)
+
+
+def _merge_metadata(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Stripe-style partial update: given keys replace, ``None`` (or "") removes."""
+    merged = dict(current)
+    for key, value in changes.items():
+        if value is None or value == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+async def update(
+    ctx: Context, principal: Principal, checkout_id: str, params: dict[str, Any]
+) -> Checkout:
+    now = ctx.clock()
+    async with ctx.db.write() as session:
+        row = await store.get(session, _tenant(principal), checkout_id, for_update=True)
+        if row is None:
+            raise _not_found(checkout_id)
+        status = _current_status(row, now)
+        if status not in OPEN_STATUSES:
+            raise Conflict(
+                f"This checkout is {status.value}; only pending or failed sessions can be edited.",
+                code="checkout_not_editable",
+            )
+        document = dict(row.data)
+        if "line_items" in params:
+            items, totals = _build_line_items(params["line_items"])
+            document["line_items"] = items
+            _apply_totals(row, totals)
+        if "customer" in params:
+            # Fields sent replace the stored ones (null clears); others are kept.
+            document["customer"] = _customer_document(
+                {**document["customer"], **(params["customer"] or {})}
+            )
+        if "metadata" in params:
+            document["metadata"] = _merge_metadata(document["metadata"], params["metadata"] or {})
+        for key in DOCUMENT_DEFAULTS.keys() - {"metadata"}:
+            if key in params:
+                document[key] = params[key] if params[key] is not None else DOCUMENT_DEFAULTS[key]
+        if "currency" in params:
+            row.currency = params["currency"]
+        if "client_reference_id" in params:
+            row.client_reference_id = params["client_reference_id"]
+        if params.get("abandon_after_seconds") is not None:
+            row.abandon_after_seconds = params["abandon_after_seconds"]
+        row.data = document
+        _sync_columns(row)
+        row.updated_at = now
+        row.expires_at = now + timedelta(seconds=row.abandon_after_seconds)
+        if "line_items" in params:
+            await store.replace_products(session, row)
+        await session.flush()
+    return row
+
+
+async def delete(ctx: Context, principal: Principal, checkout_id: str) -> None:
+    now = ctx.clock()
+    async with ctx.db.write() as session:
+        row = await store.get(session, _tenant(principal), checkout_id, for_update=True)
+        if row is None:
+            raise _not_found(checkout_id)
+        status = _current_status(row, now)
+        if status is not Status.PENDING:
+            raise Conflict(
+                f"This checkout is {status.value}; only pending sessions can be deleted.",
+                code="checkout_not_deletable",
+            )
+        await store.remove(session, row)
+
+
+async def cancel(ctx: Context, principal: Principal, checkout_id: str) -> Checkout:
+    now = ctx.clock()
+    async with ctx.db.write() as session:
+        row = await store.get(session, _tenant(principal), checkout_id, for_update=True)
+        if row is None:
+            raise _not_found(checkout_id)
+        moved = await store.compare_and_set_status(
+            session,
+            row,
+            expected=OPEN_STATUSES,
+            not_expired_at=now,
+            values={"status": Status.ABANDONED.value, "updated_at": now},
+        )
+        if not moved:
+            status = _current_status(row, now)
+            raise Conflict(
+                f"This checkout is {status.value}; only pending or failed sessions can be "
+                "cancelled.",
+                code="checkout_not_cancelable",
+            )
+    return row
+
+
+async def recover(ctx: Context, principal: Principal, checkout_id: str) -> Checkout:
+    """Open a new pending session with the contents of an abandoned one."""
+    now = ctx.clock()
+    async with ctx.db.write() as session:
+        original = await store.get(session, _tenant(principal), checkout_id)
+        if original is None:
+            raise _not_found(checkout_id)
+        status = _current_status(original, now)
+        if status is not Status.ABANDONED:
+            raise Conflict(
+                f"This checkout is {status.value}; only abandoned sessions can be recovered.",
+                code="checkout_not_recoverable",
+            )
+        params = {key: original.data[key] for key in DOCUMENT_DEFAULTS}
+        params.update(
+            line_items=original.data["line_items"],
+            customer=original.data["customer"],
+            currency=original.currency,
+            client_reference_id=original.client_reference_id,
+            abandon_after_seconds=original.abandon_after_seconds,
+        )
+        params["line_items"] = [{**item, "id": None} for item in params["line_items"]]
+        row = _new_row(principal, params, now, recovered_from=original.id)
+        await store.insert(session, row)
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentParams:
+    method: str
+    details: dict[str, Any]
+
+
+async def complete(
+    ctx: Context, principal: Principal, checkout_id: str, payment: PaymentParams
+) -> Checkout:
+    """Take the payment: claim the session (-> processing), charge, settle.
+
+    The claim is a conditional UPDATE, so of many concurrent completes exactly
+    one proceeds; the others get 409. The processor is called outside any
+    transaction so that no database lock is held across network I/O.
+    """
+    now = ctx.clock()
+    processor = ctx.processor_for(principal.livemode)
+    async with ctx.db.write() as session:
+        row = await store.get(session, _tenant(principal), checkout_id, for_update=True)
+        if row is None:
+            raise _not_found(checkout_id)
+        status = _current_status(row, now)
+        if status not in OPEN_STATUSES:
+            raise Conflict(
+                f"This checkout is {status.value} and cannot be paid.",
+                code="checkout_not_payable",
+            )
+        missing = missing_fields(row.data["customer"], row.data["billing_details_collection"])
+        if missing:
+            raise Conflict(
+                "This checkout is not ready for payment; missing: " + ", ".join(missing) + ".",
+                code="checkout_not_ready",
+                param=missing[0],
+                extra={"missing_fields": missing},
+            )
+        if payment.method not in row.data["payment_methods"]:
+            raise InvalidValue(
+                f"Payment method '{payment.method}' is not allowed on this checkout.",
+                code="payment_method_not_allowed",
+                param="payment.method",
+            )
+        if processor is None:
+            raise Conflict(
+                "No payment processor is configured for live mode.",
+                code="processor_not_configured",
+            )
+        claimed = await store.compare_and_set_status(
+            session,
+            row,
+            expected=OPEN_STATUSES,
+            not_expired_at=now,
+            values={"status": Status.PROCESSING.value, "updated_at": now},
+        )
+        if not claimed:
+            raise Conflict(
+                "Another payment for this checkout is in progress.",
+                code="checkout_not_payable",
+            )
+        request = PaymentRequest(
+            checkout_id=row.id,
+            amount=row.amount_total,
+            currency=row.currency,
+            method=payment.method,
+            details=payment.details,
+            custom=row.data["custom"],
+        )
+
+    try:
+        result = await processor.authorize(request)
+    except Exception as exc:
+        # Nothing was charged that we know of: release the claim so the buyer can retry.
+        async with ctx.db.write() as session:
+            await store.compare_and_set_status(
+                session,
+                row,
+                expected=[Status.PROCESSING],
+                values={"status": Status.FAILED.value, "updated_at": ctx.clock()},
+            )
+        raise ProcessorUnavailable(
+            f"The {processor.name} processor could not be reached; retry the payment."
+        ) from exc
+
+    settled_at = ctx.clock()
+    values: dict[str, Any] = {
+        "processor": processor.name,
+        "processor_id": result.processor_id,
+        "updated_at": settled_at,
+    }
+    if result.outcome is Outcome.SUCCEEDED:
+        values.update(
+            status=Status.COMPLETED.value,
+            payment_status=PaymentStatus.PAID.value,
+            completed_at=settled_at,
+        )
+    elif result.outcome is Outcome.DECLINED:
+        values.update(
+            status=Status.FAILED.value,
+            expires_at=settled_at + timedelta(seconds=row.abandon_after_seconds),
+        )
+    async with ctx.db.write() as session:
+        await store.compare_and_set_status(
+            session, row, expected=[Status.PROCESSING], values=values
+        )
+    if result.outcome is Outcome.DECLINED:
+        raise PaymentDeclined(
+            result.message or "The payment was declined.",
+            code=result.decline_code or "card_declined",
+            param="payment",
+        )
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[Checkout]
+    has_more: bool
+    total_count: int | None = None
+
+
+async def list_checkouts(
+    ctx: Context,
+    principal: Principal,
+    filters: CheckoutFilters,
+    *,
+    limit: int,
+    starting_after: str | None = None,
+    ending_before: str | None = None,
+    page: int | None = None,
+) -> Page:
+    now = ctx.clock()
+    tenant = _tenant(principal)
+    async with ctx.db.read() as session:
+        if page is not None:
+            rows, total = await store.list_offset(
+                session, tenant, filters, now, limit=limit, offset=(page - 1) * limit
+            )
+            return Page(rows=list(rows), has_more=page * limit < total, total_count=total)
+        after_pk = before_pk = None
+        if starting_after is not None:
+            after_pk = await store.pk_of(session, tenant, starting_after)
+            if after_pk is None:
+                raise NotFound(f"No such checkout: '{starting_after}'.", param="starting_after")
+        if ending_before is not None:
+            before_pk = await store.pk_of(session, tenant, ending_before)
+            if before_pk is None:
+                raise NotFound(f"No such checkout: '{ending_before}'.", param="ending_before")
+        rows, has_more = await store.list_keyset(
+            session, tenant, filters, now, limit=limit, after_pk=after_pk, before_pk=before_pk
+        )
+    return Page(rows=list(rows), has_more=has_more)

@@ -1,0 +1,31 @@
+"""What every use case needs: the database, settings, processors and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from opencheckout.config import Settings
+from opencheckout.processors.base import Processor
+from opencheckout.processors.test import TestProcessor
+from opencheckout.store.db import Database
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class Context:
+    db: Database
+    settings: Settings
+    processors: dict[str, Processor] = field(default_factory=lambda: {"test": TestProcessor()})
+    clock: Callable[[], datetime] = utc_now
+
+    def processor_for(self, livemode: bool) -> Processor | None:
+        """The processor that takes payments in this mode, if one is configured."""
+        for processor in self.processors.values():
+            if processor.supports_livemode == livemode:
+                return processor
+        return None

@@ -1,0 +1,228 @@
+"""Queries on checkout sessions. Every function takes the tenant (account, mode)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opencheckout.domain.lifecycle import EXPIRING_STATUSES, Status
+from opencheckout.store.models import Checkout, CheckoutProduct
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    account_id: str
+    livemode: bool
+
+
+@dataclass(slots=True)
+class CheckoutFilters:
+    statuses: list[Status] = field(default_factory=list)
+    customer: str | None = None
+    email: str | None = None
+    ids: list[str] = field(default_factory=list)
+    product: str | None = None
+    payment_status: str | None = None
+    client_reference_id: str | None = None
+    processor_id: str | None = None
+    created_gte: datetime | None = None
+    created_gt: datetime | None = None
+    created_lte: datetime | None = None
+    created_lt: datetime | None = None
+
+
+def _tenant(tenant: Tenant) -> ColumnElement[bool]:
+    return and_(Checkout.account_id == tenant.account_id, Checkout.livemode == tenant.livemode)
+
+
+def _status_condition(status: Status, now: datetime) -> ColumnElement[bool]:
+    """Match the *effective* status: open sessions past expiry count as abandoned."""
+    expiring = [s.value for s in EXPIRING_STATUSES]
+    if status is Status.ABANDONED:
+        return or_(
+            Checkout.status == Status.ABANDONED.value,
+            and_(Checkout.status.in_(expiring), Checkout.expires_at <= now),
+        )
+    if status in EXPIRING_STATUSES:
+        return and_(Checkout.status == status.value, Checkout.expires_at > now)
+    return Checkout.status == status.value
+
+
+def _conditions(tenant: Tenant, filters: CheckoutFilters, now: datetime) -> list[Any]:
+    conditions: list[Any] = [_tenant(tenant)]
+    if filters.statuses:
+        conditions.append(or_(*(_status_condition(s, now) for s in filters.statuses)))
+    if filters.customer is not None:
+        conditions.append(Checkout.customer_ref == filters.customer)
+    if filters.email is not None:
+        conditions.append(Checkout.email == filters.email)
+    if filters.ids:
+        conditions.append(Checkout.id.in_(filters.ids))
+    if filters.product is not None:
+        conditions.append(
+            Checkout.pk.in_(
+                select(CheckoutProduct.checkout_pk).where(
+                    CheckoutProduct.account_id == tenant.account_id,
+                    CheckoutProduct.livemode == tenant.livemode,
+                    CheckoutProduct.product == filters.product,
+                )
+            )
+        )
+    if filters.payment_status is not None:
+        conditions.append(Checkout.payment_status == filters.payment_status)
+    if filters.client_reference_id is not None:
+        conditions.append(Checkout.client_reference_id == filters.client_reference_id)
+    if filters.processor_id is not None:
+        conditions.append(Checkout.processor_id == filters.processor_id)
+    if filters.created_gte is not None:
+        conditions.append(Checkout.created_at >= filters.created_gte)
+    if filters.created_gt is not None:
+        conditions.append(Checkout.created_at > filters.created_gt)
+    if filters.created_lte is not None:
+        conditions.append(Checkout.created_at <= filters.created_lte)
+    if filters.created_lt is not None:
+        conditions.append(Checkout.created_at < filters.created_lt)
+    return conditions
+
+
+async def get(
+    session: AsyncSession, tenant: Tenant, checkout_id: str, *, for_update: bool = False
+) -> Checkout | None:
+    query = select(Checkout).where(_tenant(tenant), Checkout.id == checkout_id)
+    if for_update:
+        query = query.with_for_update()
+    result = await session.execute(query)
+    return result.scalar_one_or_none()
+
+
+async def get_by_token(session: AsyncSession, token: str) -> Checkout | None:
+    result = await session.execute(select(Checkout).where(Checkout.token == token))
+    return result.scalar_one_or_none()
+
+
+async def pk_of(session: AsyncSession, tenant: Tenant, checkout_id: str) -> int | None:
+    result = await session.execute(
+        select(Checkout.pk).where(_tenant(tenant), Checkout.id == checkout_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def insert(session: AsyncSession, checkout: Checkout) -> None:
+    session.add(checkout)
+    await session.flush()
+    await replace_products(session, checkout)
+
+
+async def replace_products(session: AsyncSession, checkout: Checkout) -> None:
+    """Keep the SKU lookup rows in step with the session's line items."""
+    await session.execute(delete(CheckoutProduct).where(CheckoutProduct.checkout_pk == checkout.pk))
+    products = sorted({item["product"] for item in checkout.data["line_items"]})
+    session.add_all(
+        CheckoutProduct(
+            checkout_pk=checkout.pk,
+            product=product,
+            account_id=checkout.account_id,
+            livemode=checkout.livemode,
+        )
+        for product in products
+    )
+    await session.flush()
+
+
+async def remove(session: AsyncSession, checkout: Checkout) -> None:
+    await session.execute(delete(CheckoutProduct).where(CheckoutProduct.checkout_pk == checkout.pk))
+    await session.delete(checkout)
+    await session.flush()
+
+
+async def compare_and_set_status(
+    session: AsyncSession,
+    checkout: Checkout,
+    *,
+    expected: Iterable[Status],
+    values: dict[str, Any],
+    not_expired_at: datetime | None = None,
+) -> bool:
+    """Atomically move a session out of one of ``expected`` states.
+
+    The single conditional UPDATE is the concurrency guard: of many racing
+    callers exactly one sees a row count of 1.
+    """
+    conditions = [
+        Checkout.pk == checkout.pk,
+        Checkout.status.in_([s.value for s in expected]),
+    ]
+    if not_expired_at is not None:
+        conditions.append(Checkout.expires_at > not_expired_at)
+    result = await session.execute(
+        update(Checkout)
+        .where(*conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    won = bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    if won:
+        await session.refresh(checkout)
+    return won
+
+
+async def list_keyset(
+    session: AsyncSession,
+    tenant: Tenant,
+    filters: CheckoutFilters,
+    now: datetime,
+    *,
+    limit: int,
+    after_pk: int | None = None,
+    before_pk: int | None = None,
+) -> tuple[Sequence[Checkout], bool]:
+    """One newest-first page and whether more rows lie in the paging direction."""
+    conditions = _conditions(tenant, filters, now)
+    if before_pk is not None:
+        query = (
+            select(Checkout)
+            .where(*conditions, Checkout.pk > before_pk)
+            .order_by(Checkout.pk.asc())
+            .limit(limit + 1)
+        )
+    else:
+        if after_pk is not None:
+            conditions.append(Checkout.pk < after_pk)
+        query = select(Checkout).where(*conditions).order_by(Checkout.pk.desc()).limit(limit + 1)
+    rows = list((await session.execute(query)).scalars())
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if before_pk is not None:
+        rows.reverse()
+    return rows, has_more
+
+
+async def list_offset(
+    session: AsyncSession,
+    tenant: Tenant,
+    filters: CheckoutFilters,
+    now: datetime,
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[Checkout], int]:
+    """One numbered page and the total count, for clients that want page numbers."""
+    conditions = _conditions(tenant, filters, now)
+    total = (
+        await session.execute(select(func.count()).select_from(Checkout).where(*conditions))
+    ).scalar_one()
+    rows = (
+        await session.execute(
+            select(Checkout)
+            .where(*conditions)
+            .order_by(Checkout.pk.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    ).scalars()
+    return list(rows), total

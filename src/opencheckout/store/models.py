@@ -1,0 +1,152 @@
+"""Tables. Every tenant-owned row carries ``account_id`` and ``livemode``.
+
+Queries must always filter on both: the API key fixes them, and another
+account's or mode's rows are invisible rather than forbidden.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from opencheckout.store.types import BigIntPK, JSONDocument, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ApiKey(Base):
+    """A secret or restricted key. Only its SHA-256 digest is stored.
+
+    Keys carry >= 128 bits of randomness, so a fast digest is the right tool
+    (there is nothing to brute-force); ``prefix`` is the public handle used to
+    list and revoke a key and to find its row before the constant-time compare.
+    """
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    scope: Mapped[str] = mapped_column(String(16))
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Checkout(Base):
+    """A checkout session.
+
+    Columns hold what is filtered, sorted or locked on; the rest of the session
+    (line items, customer, URLs, metadata, ...) is one JSON document so that a
+    retrieve is a single-row read.
+    """
+
+    __tablename__ = "checkouts"
+
+    pk: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(40), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    payment_status: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    customer_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    client_reference_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    processor: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    processor_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    amount_subtotal: Mapped[int] = mapped_column(BigInteger)
+    amount_discount: Mapped[int] = mapped_column(BigInteger)
+    amount_tax: Mapped[int] = mapped_column(BigInteger)
+    amount_shipping: Mapped[int] = mapped_column(BigInteger)
+    amount_total: Mapped[int] = mapped_column(BigInteger)
+    abandon_after_seconds: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    recovered_from: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+    __table_args__ = (
+        # Newest-first keyset pages, optionally narrowed by status or creation time.
+        Index("ix_checkouts_tenant_pk", "account_id", "livemode", "pk"),
+        Index("ix_checkouts_tenant_status_pk", "account_id", "livemode", "status", "pk"),
+        Index("ix_checkouts_tenant_created", "account_id", "livemode", "created_at"),
+        Index("ix_checkouts_tenant_email", "account_id", "livemode", "email"),
+        Index("ix_checkouts_tenant_customer", "account_id", "livemode", "customer_ref"),
+        Index("ix_checkouts_tenant_client_ref", "account_id", "livemode", "client_reference_id"),
+        Index("ix_checkouts_tenant_processor_id", "account_id", "livemode", "processor_id"),
+        # The abandonment sweep scans open sessions by expiry.
+        Index("ix_checkouts_status_expires", "status", "expires_at"),
+    )
+
+
+class CheckoutProduct(Base):
+    """One row per distinct SKU in a session, so ``?product=`` is an indexed lookup."""
+
+    __tablename__ = "checkout_products"
+
+    checkout_pk: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("checkouts.pk", ondelete="CASCADE"), primary_key=True
+    )
+    product: Mapped[str] = mapped_column(String(200), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(40))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (
+        Index("ix_checkout_products_tenant_product", "account_id", "livemode", "product"),
+    )
+
+
+class IdempotencyKey(Base):
+    """The first response to a POST, replayed for later requests with the same key.
+
+    ``status_code`` is NULL while the first request is still in flight.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    account_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    response_headers: Mapped[dict[str, str] | None] = mapped_column(JSONDocument, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    locked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+__all__ = ["Account", "ApiKey", "Base", "Checkout", "CheckoutProduct", "IdempotencyKey"]

@@ -1,0 +1,164 @@
+"""Test fixtures: a real server over real HTTP on SQLite and on PostgreSQL.
+
+Every test that takes ``server`` runs once per database. PostgreSQL tests use
+``OPENCHECKOUT_TEST_POSTGRES_URL`` (default: the local server, user postgres),
+in a database created for this run and dropped after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+
+from opencheckout.app import create_app
+from opencheckout.config import Settings
+from opencheckout.service import auth
+from opencheckout.service.auth import Scope
+from opencheckout.store.db import Database
+from opencheckout.store.migrate import upgrade_to_head
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PUBLIC_URL = "https://pay.example.test"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _postgres_admin_url() -> str:
+    return os.environ.get("OPENCHECKOUT_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+async def _pg_admin(url: str, statement: str) -> None:
+    conn = await asyncpg.connect(url, timeout=5)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "opencheckout.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        asyncio.run(upgrade_to_head(url))
+        yield url
+        return
+    admin = _postgres_admin_url()
+    name = f"opencheckout_test_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        message = (
+            f"PostgreSQL not reachable at {admin} ({exc}). Start it or set "
+            "OPENCHECKOUT_TEST_POSTGRES_URL=postgresql://USER@HOST:PORT/DB to run these tests."
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    url = _with_database(admin, name).replace("postgresql://", "postgresql+asyncpg://", 1)
+    asyncio.run(upgrade_to_head(url))
+    yield url
+    asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@dataclass
+class Server:
+    url: str
+    database_url: str
+    settings: Settings
+
+    @property
+    def engine(self) -> str:
+        return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+
+
+def start_server(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, str]:
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def server(database_url: str) -> Iterator[Server]:
+    settings = Settings(database_url=database_url, public_url=PUBLIC_URL)
+    uv_server, thread, url = start_server(settings)
+    yield Server(url=url, database_url=database_url, settings=settings)
+    uv_server.should_exit = True
+    thread.join(timeout=10)
+
+
+@dataclass
+class Account:
+    name: str
+    secret_key: str
+    read_key: str
+    live_key: str
+
+
+async def _make_account(database_url: str, name: str) -> Account:
+    db = Database(database_url)
+    try:
+        secret = await auth.create_key(db, name, livemode=False, scope=Scope.WRITE)
+        read = await auth.create_key(db, name, livemode=False, scope=Scope.READ)
+        live = await auth.create_key(db, name, livemode=True, scope=Scope.WRITE)
+    finally:
+        await db.dispose()
+    return Account(name, secret.secret, read.secret, live.secret)
+
+
+@pytest.fixture
+def account(server: Server) -> Account:
+    """A fresh account per test, so lists and counts see only this test's sessions."""
+    return asyncio.run(_make_account(server.database_url, f"acct-{uuid.uuid4().hex[:10]}"))
+
+
+@pytest.fixture
+def other_account(server: Server) -> Account:
+    return asyncio.run(_make_account(server.database_url, f"other-{uuid.uuid4().hex[:10]}"))
+
+
+def client_for(server: Server, key: str | None) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.Client(base_url=server.url, headers=headers, timeout=30)
+
+
+@pytest.fixture
+def api(server: Server, account: Account) -> Iterator[httpx.Client]:
+    """An HTTP client authenticated with the account's test secret key."""
+    with client_for(server, account.secret_key) as client:
+        yield client
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = REPO_ROOT.parent / "shared"
