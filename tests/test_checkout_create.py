@@ -68,7 +68,9 @@ def test_amounts_are_integers_and_currency_is_case_insensitive(api):
 
 
 def test_missing_fields_follow_billing_collection(api):
-    auto = create_session(api, customer={"email": "a@example.com"}, billing_details_collection="auto")
+    auto = create_session(
+        api, customer={"email": "a@example.com"}, billing_details_collection="auto"
+    )
     assert auto["ready_for_payment"] is True
 
     required = create_session(api, customer={"first_name": "No Email"})
@@ -90,23 +92,47 @@ LONG = "x" * 600
     [
         ({"line_items": []}, "line_items", "parameter_invalid"),
         ({"line_items": [{"product": "a", "unit_amount": 1}] * 101}, "line_items", None),
-        ({"line_items": [{"unit_amount": 100, "quantity": 1}]}, "line_items[0].product", "parameter_missing"),
+        (
+            {"line_items": [{"unit_amount": 100, "quantity": 1}]},
+            "line_items[0].product",
+            "parameter_missing",
+        ),
         ({"line_items": [{"product": "", "unit_amount": 100}]}, "line_items[0].product", None),
         ({"line_items": [{"product": "a", "unit_amount": -1}]}, "line_items[0].unit_amount", None),
-        ({"line_items": [{"product": "a", "unit_amount": 9.99}]}, "line_items[0].unit_amount", None),
-        ({"line_items": [{"product": "a", "unit_amount": "100"}]}, "line_items[0].unit_amount", None),
-        ({"line_items": [{"product": "a", "unit_amount": 1, "quantity": 0}]}, "line_items[0].quantity", None),
+        (
+            {"line_items": [{"product": "a", "unit_amount": 9.99}]},
+            "line_items[0].unit_amount",
+            None,
+        ),
+        (
+            {"line_items": [{"product": "a", "unit_amount": "100"}]},
+            "line_items[0].unit_amount",
+            None,
+        ),
+        (
+            {"line_items": [{"product": "a", "unit_amount": 1, "quantity": 0}]},
+            "line_items[0].quantity",
+            None,
+        ),
         (
             {"line_items": [{"product": "a", "unit_amount": 1, "quantity": 1_000_000}]},
             "line_items[0].quantity",
             None,
         ),
-        ({"line_items": [{"product": "a", "unit_amount": 1, "colour": "red"}]}, "line_items[0].colour", "parameter_unknown"),
+        (
+            {"line_items": [{"product": "a", "unit_amount": 1, "colour": "red"}]},
+            "line_items[0].colour",
+            "parameter_unknown",
+        ),
         ({"currency": "EURO"}, "currency", None),
         ({"currency": "xyz"}, "currency", "currency_invalid"),
         ({"currency": None}, "currency", "parameter_missing"),
         ({"customer": {"email": "not-an-email"}}, "customer.email", "email_invalid"),
-        ({"customer": {"billing_address": {"country": "XX"}}}, "customer.billing_address.country", "country_invalid"),
+        (
+            {"customer": {"billing_address": {"country": "XX"}}},
+            "customer.billing_address.country",
+            "country_invalid",
+        ),
         ({"customer": {"nickname": "x"}}, "customer.nickname", "parameter_unknown"),
         ({"billing_details_collection": "sometimes"}, "billing_details_collection", None),
         ({"coupon_collection": "yes"}, "coupon_collection", None),
@@ -148,7 +174,9 @@ def test_total_too_large_is_refused(api):
 def test_accepts_the_boundaries(api):
     session = create_session(
         api,
-        line_items=[{"product": f"p{i}", "unit_amount": 0, "quantity": 999_999} for i in range(100)],
+        line_items=[
+            {"product": f"p{i}", "unit_amount": 0, "quantity": 999_999} for i in range(100)
+        ],
         metadata={f"k{i}": "v" * 500 for i in range(50)},
         abandon_after_seconds=604_800,
         payment_methods=["paypal"],
