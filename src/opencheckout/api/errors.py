@@ -112,7 +112,10 @@ def domain_error_response(exc: DomainError) -> Response:
 def param_path(location: tuple[Any, ...]) -> str | None:
     """``("body", "line_items", 0, "quantity")`` -> ``line_items[0].quantity``."""
     parts = list(location)
-    if parts and parts[0] in ("body", "query", "path", "header"):
+    if parts and parts[0] == "query":
+        # A repeated query parameter is named as sent: ``status``, not ``status[1]``.
+        parts = [part for part in parts[1:] if not isinstance(part, int)]
+    elif parts and parts[0] in ("body", "path", "header"):
         parts = parts[1:]
     path = ""
     for part in parts:

@@ -59,6 +59,20 @@ class TestProcessor:
             # A simulated buyer approval: PayPal in test mode always approves.
             return PaymentResult(outcome=Outcome.SUCCEEDED, processor_id=payment_id)
         number = normalize_card_number(str(request.details.get("card_number", "")))
+        if not luhn_valid(number):
+            return PaymentResult(
+                outcome=Outcome.DECLINED,
+                processor_id=payment_id,
+                decline_code="incorrect_number",
+                message="Your card number is incorrect.",
+            )
+        if not is_test_card(number):
+            return PaymentResult(
+                outcome=Outcome.DECLINED,
+                processor_id=payment_id,
+                decline_code="test_mode_live_card",
+                message="Your card was declined: test mode accepts test card numbers only.",
+            )
         if number in DECLINING_CARDS:
             code, message = DECLINING_CARDS[number]
             return PaymentResult(

@@ -252,19 +252,19 @@ async def cancel(ctx: Context, principal: Principal, checkout_id: str) -> Checko
             raise _not_found(checkout_id)
         moved = await store.compare_and_set_status(
             session,
-            row,
+            row.pk,
             expected=OPEN_STATUSES,
             not_expired_at=now,
             values={"status": Status.ABANDONED.value, "updated_at": now},
         )
-        if not moved:
+        if moved is None:
             status = _current_status(row, now)
             raise Conflict(
                 f"This checkout is {status.value}; only pending or failed sessions can be "
                 "cancelled.",
                 code="checkout_not_cancelable",
             )
-    return row
+    return moved
 
 
 async def recover(ctx: Context, principal: Principal, checkout_id: str) -> Checkout:
@@ -342,12 +342,12 @@ async def complete(
             )
         claimed = await store.compare_and_set_status(
             session,
-            row,
+            row.pk,
             expected=OPEN_STATUSES,
             not_expired_at=now,
             values={"status": Status.PROCESSING.value, "updated_at": now},
         )
-        if not claimed:
+        if claimed is None:
             raise Conflict(
                 "Another payment for this checkout is in progress.",
                 code="checkout_not_payable",
@@ -368,7 +368,7 @@ async def complete(
         async with ctx.db.write() as session:
             await store.compare_and_set_status(
                 session,
-                row,
+                row.pk,
                 expected=[Status.PROCESSING],
                 values={"status": Status.FAILED.value, "updated_at": ctx.clock()},
             )
@@ -391,19 +391,23 @@ async def complete(
     elif result.outcome is Outcome.DECLINED:
         values.update(
             status=Status.FAILED.value,
-            expires_at=settled_at + timedelta(seconds=row.abandon_after_seconds),
+            expires_at=settled_at + timedelta(seconds=claimed.abandon_after_seconds),
         )
     async with ctx.db.write() as session:
-        await store.compare_and_set_status(
-            session, row, expected=[Status.PROCESSING], values=values
+        settled = await store.compare_and_set_status(
+            session, claimed.pk, expected=[Status.PROCESSING], values=values
         )
+    if settled is None:
+        # Only this request moved the session to processing, so this cannot
+        # happen unless the row was changed behind the service's back.
+        raise Conflict("The checkout changed while it was being paid.", code="checkout_conflict")
     if result.outcome is Outcome.DECLINED:
         raise PaymentDeclined(
             result.message or "The payment was declined.",
             code=result.decline_code or "card_declined",
             param="payment",
         )
-    return row
+    return settled
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,19 +142,20 @@ async def remove(session: AsyncSession, checkout: Checkout) -> None:
 
 async def compare_and_set_status(
     session: AsyncSession,
-    checkout: Checkout,
+    checkout_pk: int,
     *,
     expected: Iterable[Status],
     values: dict[str, Any],
     not_expired_at: datetime | None = None,
-) -> bool:
+) -> Checkout | None:
     """Atomically move a session out of one of ``expected`` states.
 
     The single conditional UPDATE is the concurrency guard: of many racing
-    callers exactly one sees a row count of 1.
+    callers exactly one changes the row. Returns the updated row, or None if
+    the session was not in an expected state (or had expired).
     """
     conditions = [
-        Checkout.pk == checkout.pk,
+        Checkout.pk == checkout_pk,
         Checkout.status.in_([s.value for s in expected]),
     ]
     if not_expired_at is not None:
@@ -165,10 +166,9 @@ async def compare_and_set_status(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    won = bool(result.rowcount == 1)  # type: ignore[attr-defined]
-    if won:
-        await session.refresh(checkout)
-    return won
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return await session.get(Checkout, checkout_pk, populate_existing=True)
 
 
 async def list_keyset(
