@@ -1,67 +1,15 @@
-"""Tables. Every tenant-owned row carries ``account_id`` and ``livemode``.
-
-Queries must always filter on both: the API key fixes them, and another
-account's or mode's rows are invisible rather than forbidden.
-"""
+"""Checkout sessions and their SKU lookup rows."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
 
+from opencheckout.store.models.base import Base
 from opencheckout.store.types import BigIntPK, JSONDocument, UTCDateTime
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class Account(Base):
-    __tablename__ = "accounts"
-
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class ApiKey(Base):
-    """A secret or restricted key. Only its SHA-256 digest is stored.
-
-    Keys carry >= 128 bits of randomness, so a fast digest is the right tool
-    (there is nothing to brute-force); ``prefix`` is the public handle used to
-    list and revoke a key and to find its row before the constant-time compare.
-    """
-
-    __tablename__ = "api_keys"
-
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
-    livemode: Mapped[bool] = mapped_column(Boolean)
-    scope: Mapped[str] = mapped_column(String(16))
-    prefix: Mapped[str] = mapped_column(String(32), unique=True)
-    key_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Checkout(Base):
@@ -129,24 +77,3 @@ class CheckoutProduct(Base):
     __table_args__ = (
         Index("ix_checkout_products_tenant_product", "account_id", "livemode", "product"),
     )
-
-
-class IdempotencyKey(Base):
-    """The first response to a POST, replayed for later requests with the same key.
-
-    ``status_code`` is NULL while the first request is still in flight.
-    """
-
-    __tablename__ = "idempotency_keys"
-
-    account_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    request_fingerprint: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    response_body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    response_headers: Mapped[dict[str, str] | None] = mapped_column(JSONDocument, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    locked_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-__all__ = ["Account", "ApiKey", "Base", "Checkout", "CheckoutProduct", "IdempotencyKey"]

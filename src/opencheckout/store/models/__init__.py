@@ -1,0 +1,14 @@
+"""Tables, one module per resource. Every tenant-owned row carries ``account_id``
+and ``livemode``; queries must always filter on both: the API key fixes them, and
+another account's or mode's rows are invisible rather than forbidden.
+
+Importing this package registers every table on ``Base.metadata`` (Alembic
+relies on that).
+"""
+
+from opencheckout.store.models.account import Account, ApiKey
+from opencheckout.store.models.base import Base
+from opencheckout.store.models.checkout import Checkout, CheckoutProduct
+from opencheckout.store.models.idempotency import IdempotencyKey
+
+__all__ = ["Account", "ApiKey", "Base", "Checkout", "CheckoutProduct", "IdempotencyKey"]
