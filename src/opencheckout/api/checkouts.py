@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from opencheckout.api.auth import context, require_read, require_write
 from opencheckout.api.errors import ErrorResponse
 from opencheckout.api.idempotency import IdempotentRoute
+from opencheckout.api.params import CreatedRange, created_range, json_response
 from opencheckout.api.schemas.checkouts import (
     Checkout,
     CheckoutComplete,
@@ -44,10 +43,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/v1/checkouts", tags=["checkouts"], route_class=IdempotentRoute)
-
-
-def json_response(content: Any, status_code: int = 200) -> Response:
-    return Response(orjson.dumps(content), status_code=status_code, media_type="application/json")
 
 
 def _resource(ctx: Context, row: CheckoutRow) -> dict[str, Any]:
@@ -163,30 +158,6 @@ async def list_line_items(
     )
 
 
-def parse_timestamp(value: str, param: str) -> datetime:
-    """Unix seconds or ISO 8601 (a naive time is taken as UTC)."""
-    text = value.strip()
-    try:
-        if text.lstrip("-").isdigit():
-            return datetime.fromtimestamp(int(text), UTC)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, OverflowError, OSError) as exc:
-        raise InvalidValue(
-            f"'{value}' is neither unix seconds nor an ISO 8601 time.",
-            code="timestamp_invalid",
-            param=param,
-        ) from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _one(values: list[str] | None, param: str) -> str | None:
-    if not values:
-        return None
-    if len(values) > 1:
-        raise InvalidValue(f"'{param}' may be given once.", param=param)
-    return values[0]
-
-
 @router.get("", response_model=CheckoutList, responses=ERRORS)
 async def list_checkouts(
     request: Request,
@@ -199,10 +170,7 @@ async def list_checkouts(
     payment_status: PaymentStatus | None = Query(None),
     client_reference_id: str | None = Query(None),
     processor_id: str | None = Query(None),
-    created_gte: str | None = Query(None, alias="created[gte]", description="Unix or ISO 8601."),
-    created_gt: str | None = Query(None, alias="created[gt]"),
-    created_lte: str | None = Query(None, alias="created[lte]"),
-    created_lt: str | None = Query(None, alias="created[lt]"),
+    created: CreatedRange = Depends(created_range),
     limit: int = Query(20, ge=1, le=100),
     starting_after: str | None = Query(None, description="Cursor: a checkout id."),
     ending_before: str | None = Query(None, description="Cursor: a checkout id."),
@@ -227,10 +195,10 @@ async def list_checkouts(
         payment_status=payment_status.value if payment_status else None,
         client_reference_id=client_reference_id,
         processor_id=processor_id,
-        created_gte=parse_timestamp(created_gte, "created[gte]") if created_gte else None,
-        created_gt=parse_timestamp(created_gt, "created[gt]") if created_gt else None,
-        created_lte=parse_timestamp(created_lte, "created[lte]") if created_lte else None,
-        created_lt=parse_timestamp(created_lt, "created[lt]") if created_lt else None,
+        created_gte=created.gte,
+        created_gt=created.gt,
+        created_lte=created.lte,
+        created_lt=created.lt,
     )
     result = await service.list_checkouts(
         ctx,

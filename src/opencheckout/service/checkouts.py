@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from opencheckout.domain.errors import (
     Conflict,
     InvalidValue,
@@ -24,8 +26,10 @@ from opencheckout.domain.readiness import missing_fields
 from opencheckout.domain.totals import MAX_AMOUNT, LineInput, compute_totals
 from opencheckout.ids import new_id, new_token
 from opencheckout.processors.base import Outcome, PaymentRequest
+from opencheckout.service import events
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
+from opencheckout.service.views import checkout_resource
 from opencheckout.store import checkouts as store
 from opencheckout.store.checkouts import CheckoutFilters, Tenant
 from opencheckout.store.models import Checkout
@@ -67,6 +71,20 @@ def _customer_document(raw: dict[str, Any] | None) -> dict[str, Any]:
     if address is not None:
         customer["billing_address"] = {name: address.get(name) for name in ADDRESS_FIELDS}
     return customer
+
+
+async def _emit(
+    ctx: Context, session: AsyncSession, row: Checkout, type: str, now: datetime
+) -> None:
+    """Record ``type`` with the session's snapshot, in the caller's transaction."""
+    await events.record(
+        session,
+        account_id=row.account_id,
+        livemode=row.livemode,
+        type=type,
+        obj=checkout_resource(row, public_url=ctx.settings.public_url, now=now),
+        now=now,
+    )
 
 
 def _tenant(principal: Principal) -> Tenant:
@@ -154,6 +172,7 @@ async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> 
     row = _new_row(principal, params, now, recovered_from=None)
     async with ctx.db.write() as session:
         await store.insert(session, row)
+        await _emit(ctx, session, row, "checkout.created", now)
     return row
 
 
@@ -226,6 +245,7 @@ async def update(
         if "line_items" in params:
             await store.replace_products(session, row)
         await session.flush()
+        await _emit(ctx, session, row, "checkout.updated", now)
     return row
 
 
@@ -241,6 +261,7 @@ async def delete(ctx: Context, principal: Principal, checkout_id: str) -> None:
                 f"This checkout is {status.value}; only pending sessions can be deleted.",
                 code="checkout_not_deletable",
             )
+        await _emit(ctx, session, row, "checkout.deleted", now)
         await store.remove(session, row)
 
 
@@ -264,6 +285,7 @@ async def cancel(ctx: Context, principal: Principal, checkout_id: str) -> Checko
                 "cancelled.",
                 code="checkout_not_cancelable",
             )
+        await _emit(ctx, session, moved, "checkout.abandoned", now)
     return moved
 
 
@@ -291,6 +313,8 @@ async def recover(ctx: Context, principal: Principal, checkout_id: str) -> Check
         params["line_items"] = [{**item, "id": None} for item in params["line_items"]]
         row = _new_row(principal, params, now, recovered_from=original.id)
         await store.insert(session, row)
+        await _emit(ctx, session, row, "checkout.created", now)
+        await _emit(ctx, session, row, "checkout.recovered", now)
     return row
 
 
@@ -352,6 +376,7 @@ async def complete(
                 "Another payment for this checkout is in progress.",
                 code="checkout_not_payable",
             )
+        await _emit(ctx, session, claimed, "checkout.processing", now)
         request = PaymentRequest(
             checkout_id=row.id,
             amount=row.amount_total,
@@ -365,13 +390,16 @@ async def complete(
         result = await processor.authorize(request)
     except Exception as exc:
         # Nothing was charged that we know of: release the claim so the buyer can retry.
+        failed_at = ctx.clock()
         async with ctx.db.write() as session:
-            await store.compare_and_set_status(
+            released = await store.compare_and_set_status(
                 session,
                 row.pk,
                 expected=[Status.PROCESSING],
-                values={"status": Status.FAILED.value, "updated_at": ctx.clock()},
+                values={"status": Status.FAILED.value, "updated_at": failed_at},
             )
+            if released is not None:
+                await _emit(ctx, session, released, "checkout.failed", failed_at)
         raise ProcessorUnavailable(
             f"The {processor.name} processor could not be reached; retry the payment."
         ) from exc
@@ -397,6 +425,11 @@ async def complete(
         settled = await store.compare_and_set_status(
             session, claimed.pk, expected=[Status.PROCESSING], values=values
         )
+        if settled is not None and result.outcome is not Outcome.PROCESSING:
+            event_type = (
+                "checkout.completed" if result.outcome is Outcome.SUCCEEDED else "checkout.failed"
+            )
+            await _emit(ctx, session, settled, event_type, settled_at)
     if settled is None:
         # Only this request moved the session to processing, so this cannot
         # happen unless the row was changed behind the service's back.

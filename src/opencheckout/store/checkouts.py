@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.lifecycle import EXPIRING_STATUSES, Status
 from opencheckout.store.models import Checkout, CheckoutProduct
+from opencheckout.store.pagination import keyset_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,26 +181,16 @@ async def list_keyset(
     limit: int,
     after_pk: int | None = None,
     before_pk: int | None = None,
-) -> tuple[Sequence[Checkout], bool]:
+) -> tuple[list[Checkout], bool]:
     """One newest-first page and whether more rows lie in the paging direction."""
-    conditions = _conditions(tenant, filters, now)
-    if before_pk is not None:
-        query = (
-            select(Checkout)
-            .where(*conditions, Checkout.pk > before_pk)
-            .order_by(Checkout.pk.asc())
-            .limit(limit + 1)
-        )
-    else:
-        if after_pk is not None:
-            conditions.append(Checkout.pk < after_pk)
-        query = select(Checkout).where(*conditions).order_by(Checkout.pk.desc()).limit(limit + 1)
-    rows = list((await session.execute(query)).scalars())
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    if before_pk is not None:
-        rows.reverse()
-    return rows, has_more
+    return await keyset_page(
+        session,
+        Checkout,
+        _conditions(tenant, filters, now),
+        limit=limit,
+        after_pk=after_pk,
+        before_pk=before_pk,
+    )
 
 
 async def list_offset(

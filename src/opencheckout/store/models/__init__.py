@@ -9,6 +9,23 @@ relies on that).
 from opencheckout.store.models.account import Account, ApiKey
 from opencheckout.store.models.base import Base
 from opencheckout.store.models.checkout import Checkout, CheckoutProduct
+from opencheckout.store.models.event import (
+    Event,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from opencheckout.store.models.idempotency import IdempotencyKey
 
-__all__ = ["Account", "ApiKey", "Base", "Checkout", "CheckoutProduct", "IdempotencyKey"]
+__all__ = [
+    "Account",
+    "ApiKey",
+    "Base",
+    "Checkout",
+    "CheckoutProduct",
+    "Event",
+    "IdempotencyKey",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]
