@@ -84,6 +84,20 @@ def database_url(
     asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def test_settings(database_url: str, **overrides: object) -> Settings:
+    """Fast retries and polling, and webhooks allowed to reach loopback receivers."""
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "public_url": PUBLIC_URL,
+        "webhooks_allow_private": True,
+        "webhook_retry_base_seconds": 0.2,
+        "webhook_timeout_seconds": 2.0,
+        "worker_poll_seconds": 0.05,
+        **overrides,
+    }
+    return Settings(**values)  # type: ignore[arg-type]
+
+
 @dataclass
 class Server:
     url: str
@@ -113,7 +127,7 @@ def start_server(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, 
 
 @pytest.fixture(scope="session")
 def server(database_url: str) -> Iterator[Server]:
-    settings = Settings(database_url=database_url, public_url=PUBLIC_URL)
+    settings = test_settings(database_url)
     uv_server, thread, url = start_server(settings)
     yield Server(url=url, database_url=database_url, settings=settings)
     uv_server.should_exit = True

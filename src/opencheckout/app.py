@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from opencheckout import __version__
-from opencheckout.api import checkouts, health
+from opencheckout.api import checkouts, events, health, webhook_endpoints
 from opencheckout.api.errors import install_error_handlers
 from opencheckout.api.middleware import BodyGuardMiddleware, RequestIdMiddleware
 from opencheckout.config import Settings
 from opencheckout.service.context import Context
+from opencheckout.service.worker import Worker
 from opencheckout.store.db import Database
 
 DESCRIPTION = """
@@ -30,10 +32,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     db = Database(settings.database_url)
 
+    context = Context(db=db, settings=settings)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await db.dispose()
+        stop = asyncio.Event()
+        worker_task = None
+        if settings.embedded_worker:
+            # The single-process default: deliveries and sweeps need no second command.
+            worker_task = asyncio.create_task(Worker(context).run(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker_task is not None:
+                await worker_task
+            await db.dispose()
 
     app = FastAPI(
         title="opencheckout",
@@ -41,10 +55,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.state.context = Context(db=db, settings=settings)
+    app.state.context = context
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(checkouts.router)
+    app.include_router(events.router)
+    app.include_router(webhook_endpoints.router)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
@@ -11,16 +12,19 @@ import uvicorn
 
 from opencheckout.config import Settings
 from opencheckout.domain.errors import DomainError
-from opencheckout.service import auth, checkouts
+from opencheckout.service import auth, checkouts, webhooks
 from opencheckout.service.auth import Principal, Scope
 from opencheckout.service.context import Context
 from opencheckout.service.views import permalink
+from opencheckout.service.worker import Worker
 from opencheckout.store.db import Database
 from opencheckout.store.migrate import upgrade_to_head
 
 app = typer.Typer(help="opencheckout: self-hostable checkout sessions.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+events_app = typer.Typer(help="Inspect and redeliver events.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
 
 T = TypeVar("T")
 
@@ -71,6 +75,45 @@ def serve(
         timeout_keep_alive=5,
         h11_max_incomplete_event_size=16 * 1024,
     )
+
+
+@app.command()
+def worker() -> None:
+    """Deliver webhooks and abandon expired sessions until interrupted (SIGINT/SIGTERM)."""
+    settings = Settings.from_env()
+
+    async def main() -> None:
+        db = Database(settings.database_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await Worker(Context(db=db, settings=settings)).run(stop)
+        finally:
+            await db.dispose()
+
+    if settings.database_url.startswith("sqlite"):
+        asyncio.run(upgrade_to_head(settings.database_url))
+    typer.echo("opencheckout worker running", err=True)
+    asyncio.run(main())
+
+
+@events_app.command("redeliver")
+def events_redeliver(
+    event_id: Annotated[str, typer.Argument(help="The event id (evt_...).")],
+    endpoint: Annotated[
+        str | None, typer.Option(help="Only this webhook endpoint (we_...).")
+    ] = None,
+) -> None:
+    """Queue an event again for its subscribed endpoints; the worker sends it."""
+    settings = Settings.from_env()
+    queued = _run(
+        lambda db: webhooks.redeliver(
+            Context(db=db, settings=settings), None, event_id, endpoint_id=endpoint
+        )
+    )
+    typer.echo(f"queued {queued} deliveries of {event_id}", err=True)
 
 
 @keys_app.command("create")

@@ -21,6 +21,19 @@ class Settings:
     #: An in-flight idempotent request older than this is presumed dead (its
     #: process crashed) and its key may be taken over by a retry.
     idempotency_lock_timeout_seconds: int = 60
+    #: Let webhook endpoints point at loopback/private/link-local addresses
+    #: (local development and tests only: it opens the door to SSRF).
+    webhooks_allow_private: bool = False
+    #: First retry wait after a failed delivery; it doubles (with jitter) per attempt.
+    webhook_retry_base_seconds: float = 5.0
+    #: Time allowed for one delivery attempt.
+    webhook_timeout_seconds: float = 10.0
+    #: How long the worker sleeps when it found nothing to do.
+    worker_poll_seconds: float = 1.0
+    #: Run the delivery/sweeper worker inside each ``serve`` process.
+    embedded_worker: bool = True
+    #: Events older than this are deleted.
+    event_retention_days: int = 30
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -29,4 +42,16 @@ class Settings:
             database_url=env.get("OPENCHECKOUT_DATABASE_URL", DEFAULT_DATABASE_URL),
             public_url=env.get("OPENCHECKOUT_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/"),
             max_body_bytes=int(env.get("OPENCHECKOUT_MAX_BODY_BYTES", str(1024 * 1024))),
+            webhooks_allow_private=_flag(env.get("OPENCHECKOUT_WEBHOOKS_ALLOW_PRIVATE")),
+            webhook_retry_base_seconds=float(
+                env.get("OPENCHECKOUT_WEBHOOK_RETRY_BASE_SECONDS", "5")
+            ),
+            webhook_timeout_seconds=float(env.get("OPENCHECKOUT_WEBHOOK_TIMEOUT_SECONDS", "10")),
+            worker_poll_seconds=float(env.get("OPENCHECKOUT_WORKER_POLL_SECONDS", "1")),
+            embedded_worker=_flag(env.get("OPENCHECKOUT_EMBEDDED_WORKER", "1")),
+            event_retention_days=int(env.get("OPENCHECKOUT_EVENT_RETENTION_DAYS", "30")),
         )
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")

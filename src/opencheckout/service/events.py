@@ -12,9 +12,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opencheckout.domain.errors import NotFound
 from opencheckout.ids import new_id
+from opencheckout.service.auth import Principal
+from opencheckout.service.context import Context
 from opencheckout.service.views import isoformat
 from opencheckout.store import events as store
+from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import Event, WebhookDelivery, WebhookEndpoint
 
 CHECKOUT_EVENT_TYPES = (
@@ -84,3 +88,50 @@ def event_resource(event: Event) -> dict[str, Any]:
         "livemode": event.livemode,
         "data": event.data,
     }
+
+
+def _tenant(principal: Principal) -> Tenant:
+    return Tenant(principal.account_id, principal.livemode)
+
+
+async def retrieve_event(ctx: Context, principal: Principal, event_id: str) -> Event:
+    async with ctx.db.read() as session:
+        event = await store.get_event(session, _tenant(principal), event_id)
+    if event is None:
+        raise NotFound(f"No such event: '{event_id}'.", param="id")
+    return event
+
+
+async def list_events(
+    ctx: Context,
+    principal: Principal,
+    *,
+    types: list[str],
+    created: tuple[datetime | None, datetime | None, datetime | None, datetime | None],
+    limit: int,
+    starting_after: str | None,
+    ending_before: str | None,
+) -> tuple[list[Event], bool]:
+    """Newest first; ``created`` is (gte, gt, lte, lt)."""
+    tenant = _tenant(principal)
+    gte, gt, lte, lt = created
+    async with ctx.db.read() as session:
+        cursors: dict[str, int | None] = {}
+        for param, value in (("starting_after", starting_after), ("ending_before", ending_before)):
+            cursors[param] = None
+            if value is not None:
+                cursors[param] = await store.event_pk(session, tenant, value)
+                if cursors[param] is None:
+                    raise NotFound(f"No such event: '{value}'.", param=param)
+        return await store.list_events(
+            session,
+            tenant,
+            types=types,
+            created_gte=gte,
+            created_gt=gt,
+            created_lte=lte,
+            created_lt=lt,
+            limit=limit,
+            after_pk=cursors["starting_after"],
+            before_pk=cursors["ending_before"],
+        )

@@ -39,8 +39,8 @@ class Event(Base):
 class WebhookEndpoint(Base):
     __tablename__ = "webhook_endpoints"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    pk: Mapped[int] = mapped_column(BigInteger, unique=True)
+    pk: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(40), unique=True)
     account_id: Mapped[str] = mapped_column(String(40))
     livemode: Mapped[bool] = mapped_column(Boolean)
     url: Mapped[str] = mapped_column(String(2048))

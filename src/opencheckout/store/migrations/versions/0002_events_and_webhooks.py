@@ -44,8 +44,13 @@ def upgrade() -> None:
 
     op.create_table(
         "webhook_endpoints",
+        sa.Column(
+            "pk",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
         sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("pk", sa.BigInteger(), nullable=False),
         sa.Column("account_id", sa.String(length=40), nullable=False),
         sa.Column("livemode", sa.Boolean(), nullable=False),
         sa.Column("url", sa.String(length=2048), nullable=False),
@@ -59,8 +64,8 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.Column("failing_since", UTCDateTime(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoints")),
-        sa.UniqueConstraint("pk", name=op.f("uq_webhook_endpoints_pk")),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_webhook_endpoints")),
+        sa.UniqueConstraint("id", name=op.f("uq_webhook_endpoints_id")),
     )
     op.create_index(
         "ix_webhook_endpoints_tenant",

@@ -1,0 +1,277 @@
+"""Webhook endpoints: register, update, rotate secrets, inspect deliveries, redeliver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from opencheckout.domain.errors import InvalidValue, NotFound
+from opencheckout.ids import new_id
+from opencheckout.service import events
+from opencheckout.service.auth import Principal
+from opencheckout.service.context import Context
+from opencheckout.service.views import isoformat
+from opencheckout.store import events as event_store
+from opencheckout.store import webhooks as store
+from opencheckout.store.checkouts import Tenant
+from opencheckout.store.models import WebhookAttempt, WebhookEndpoint
+from opencheckout.webhooks.netguard import validate_endpoint_url
+from opencheckout.webhooks.signing import new_secret
+
+#: How long a rotated-out secret keeps signing beside the new one.
+ROTATION_OVERLAP = timedelta(hours=24)
+
+
+def _tenant(principal: Principal) -> Tenant:
+    return Tenant(principal.account_id, principal.livemode)
+
+
+def _not_found(endpoint_id: str) -> NotFound:
+    return NotFound(f"No such webhook endpoint: '{endpoint_id}'.", param="id")
+
+
+def _check_url(ctx: Context, url: str) -> str:
+    return validate_endpoint_url(url, allow_private=ctx.settings.webhooks_allow_private)
+
+
+def _check_events(enabled: list[str]) -> list[str]:
+    for index, name in enumerate(enabled):
+        if name != "*" and name not in events.EVENT_TYPES:
+            raise InvalidValue(
+                f"Unknown event type '{name}'. Use '*' or one of: "
+                + ", ".join(events.EVENT_TYPES)
+                + ".",
+                param=f"enabled_events[{index}]",
+            )
+    return list(dict.fromkeys(enabled))
+
+
+def active_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
+    """The secrets that sign a delivery now: the current one, plus the previous
+    one during the rotation overlap."""
+    secrets = [endpoint.secret]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and expires > now:
+        secrets.append(endpoint.previous_secret)
+    return secrets
+
+
+def endpoint_resource(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "id": endpoint.id,
+        "object": "webhook_endpoint",
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "enabled_events": endpoint.enabled_events,
+        "status": endpoint.status,
+        "livemode": endpoint.livemode,
+        "metadata": endpoint.metadata_,
+        "created_at": isoformat(endpoint.created_at),
+        "updated_at": isoformat(endpoint.updated_at),
+    }
+    if with_secret:
+        resource["secret"] = endpoint.secret
+    return resource
+
+
+def attempt_resource(attempt: WebhookAttempt) -> dict[str, Any]:
+    return {
+        "id": attempt.id,
+        "object": "webhook_delivery",
+        "endpoint": attempt.endpoint_id,
+        "event": attempt.event_id,
+        "attempt": attempt.attempt,
+        "succeeded": attempt.succeeded,
+        "status_code": attempt.status_code,
+        "latency_ms": attempt.latency_ms,
+        "error": attempt.error,
+        "response_body": attempt.response_body,
+        "created_at": isoformat(attempt.created_at),
+    }
+
+
+async def create_endpoint(
+    ctx: Context, principal: Principal, params: dict[str, Any]
+) -> WebhookEndpoint:
+    now = ctx.clock()
+    endpoint = WebhookEndpoint(
+        id=new_id("we"),
+        account_id=principal.account_id,
+        livemode=principal.livemode,
+        url=_check_url(ctx, params["url"]),
+        description=params.get("description"),
+        enabled_events=_check_events(params["enabled_events"]),
+        status="enabled",
+        secret=new_secret(),
+        metadata_=params.get("metadata") or {},
+        created_at=now,
+        updated_at=now,
+    )
+    async with ctx.db.write() as session:
+        session.add(endpoint)
+    return endpoint
+
+
+async def retrieve_endpoint(
+    ctx: Context, principal: Principal, endpoint_id: str
+) -> WebhookEndpoint:
+    async with ctx.db.read() as session:
+        endpoint = await store.get_endpoint(session, _tenant(principal), endpoint_id)
+    if endpoint is None:
+        raise _not_found(endpoint_id)
+    return endpoint
+
+
+async def update_endpoint(
+    ctx: Context, principal: Principal, endpoint_id: str, params: dict[str, Any]
+) -> WebhookEndpoint:
+    now = ctx.clock()
+    async with ctx.db.write() as session:
+        endpoint = await store.get_endpoint(
+            session, _tenant(principal), endpoint_id, for_update=True
+        )
+        if endpoint is None:
+            raise _not_found(endpoint_id)
+        if params.get("url") is not None:
+            endpoint.url = _check_url(ctx, params["url"])
+        if params.get("enabled_events") is not None:
+            endpoint.enabled_events = _check_events(params["enabled_events"])
+        if "description" in params:
+            endpoint.description = params["description"]
+        if params.get("metadata") is not None:
+            merged = {**endpoint.metadata_, **params["metadata"]}
+            endpoint.metadata_ = {k: v for k, v in merged.items() if v not in (None, "")}
+        if params.get("status") is not None:
+            endpoint.status = params["status"]
+            if endpoint.status == "enabled":
+                endpoint.failing_since = None
+        endpoint.updated_at = now
+    return endpoint
+
+
+async def delete_endpoint(ctx: Context, principal: Principal, endpoint_id: str) -> None:
+    async with ctx.db.write() as session:
+        endpoint = await store.get_endpoint(
+            session, _tenant(principal), endpoint_id, for_update=True
+        )
+        if endpoint is None:
+            raise _not_found(endpoint_id)
+        await session.delete(endpoint)
+
+
+async def rotate_secret(
+    ctx: Context, principal: Principal, endpoint_id: str, *, overlap: timedelta = ROTATION_OVERLAP
+) -> WebhookEndpoint:
+    """A new signing secret; the old one keeps signing alongside for ``overlap``."""
+    now = ctx.clock()
+    async with ctx.db.write() as session:
+        endpoint = await store.get_endpoint(
+            session, _tenant(principal), endpoint_id, for_update=True
+        )
+        if endpoint is None:
+            raise _not_found(endpoint_id)
+        endpoint.previous_secret = endpoint.secret
+        endpoint.previous_secret_expires_at = now + overlap
+        endpoint.secret = new_secret()
+        endpoint.updated_at = now
+    return endpoint
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[Any]
+    has_more: bool
+
+
+async def list_endpoints(
+    ctx: Context,
+    principal: Principal,
+    *,
+    limit: int,
+    starting_after: str | None,
+    ending_before: str | None,
+) -> Page:
+    tenant = _tenant(principal)
+    async with ctx.db.read() as session:
+        after_pk = await _cursor(session, tenant, starting_after, "starting_after")
+        before_pk = await _cursor(session, tenant, ending_before, "ending_before")
+        rows, has_more = await store.list_endpoints(
+            session, tenant, limit=limit, after_pk=after_pk, before_pk=before_pk
+        )
+    return Page(rows, has_more)
+
+
+async def _cursor(session: Any, tenant: Tenant, endpoint_id: str | None, param: str) -> int | None:
+    if endpoint_id is None:
+        return None
+    pk = await store.endpoint_pk(session, tenant, endpoint_id)
+    if pk is None:
+        raise NotFound(f"No such webhook endpoint: '{endpoint_id}'.", param=param)
+    return pk
+
+
+async def list_attempts(
+    ctx: Context,
+    principal: Principal,
+    endpoint_id: str,
+    *,
+    limit: int,
+    starting_after: str | None,
+    ending_before: str | None,
+) -> Page:
+    tenant = _tenant(principal)
+    async with ctx.db.read() as session:
+        endpoint = await store.get_endpoint(session, tenant, endpoint_id)
+        if endpoint is None:
+            raise _not_found(endpoint_id)
+        cursors: dict[str, int | None] = {}
+        for param, value in (("starting_after", starting_after), ("ending_before", ending_before)):
+            cursors[param] = None
+            if value is not None:
+                cursors[param] = await store.attempt_pk(session, endpoint_id, value)
+                if cursors[param] is None:
+                    raise NotFound(f"No such delivery: '{value}'.", param=param)
+        rows, has_more = await store.list_attempts(
+            session,
+            endpoint_id,
+            limit=limit,
+            after_pk=cursors["starting_after"],
+            before_pk=cursors["ending_before"],
+        )
+    return Page(rows, has_more)
+
+
+async def redeliver(
+    ctx: Context, principal: Principal | None, event_id: str, *, endpoint_id: str | None = None
+) -> int:
+    """Queue the event again for its subscribed endpoints (or one endpoint).
+
+    ``principal`` is None for operators (the CLI), who may redeliver any event.
+    Returns the number of deliveries queued.
+    """
+    now = ctx.clock()
+    async with ctx.db.write() as session:
+        if principal is None:
+            event = await event_store.get_event_by_id(session, event_id)
+        else:
+            event = await event_store.get_event(session, _tenant(principal), event_id)
+        if event is None:
+            raise NotFound(f"No such event: '{event_id}'.", param="id")
+        owner = Tenant(event.account_id, event.livemode)
+        if endpoint_id is not None:
+            endpoint = await store.get_endpoint(session, owner, endpoint_id)
+            if endpoint is None:
+                raise NotFound(f"No such webhook endpoint: '{endpoint_id}'.", param="endpoint")
+            targets = [endpoint]
+        else:
+            targets = [
+                endpoint
+                for endpoint in await event_store.enabled_endpoints(
+                    session, owner.account_id, owner.livemode
+                )
+                if events.subscribes(endpoint, event.type)
+            ]
+        for endpoint in targets:
+            session.add(events.new_delivery(endpoint, event, now))
+        return len(targets)
