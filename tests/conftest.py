@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,13 +57,11 @@ def _with_database(url: str, name: str) -> str:
     return f"{base}/{name}"
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("sqlite") / "opencheckout.db"
-        url = f"sqlite+aiosqlite:///{path}"
+@contextmanager
+def fresh_database(kind: str, tmp_dir: Path) -> Iterator[str]:
+    """A new, migrated database of ``kind`` ("sqlite" or "postgresql"), dropped after use."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_dir / f'oc-{uuid.uuid4().hex[:8]}.db'}"
         asyncio.run(upgrade_to_head(url))
         yield url
         return
@@ -79,12 +78,22 @@ def database_url(
             pytest.fail(message)
         pytest.skip(message)
     url = _with_database(admin, name).replace("postgresql://", "postgresql+asyncpg://", 1)
-    asyncio.run(upgrade_to_head(url))
-    yield url
-    asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    try:
+        asyncio.run(upgrade_to_head(url))
+        yield url
+    finally:
+        asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def test_settings(database_url: str, **overrides: object) -> Settings:
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+def server_settings(database_url: str, **overrides: object) -> Settings:
     """Fast retries and polling, and webhooks allowed to reach loopback receivers."""
     values: dict[str, object] = {
         "database_url": database_url,
@@ -127,7 +136,7 @@ def start_server(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, 
 
 @pytest.fixture(scope="session")
 def server(database_url: str) -> Iterator[Server]:
-    settings = test_settings(database_url)
+    settings = server_settings(database_url)
     uv_server, thread, url = start_server(settings)
     yield Server(url=url, database_url=database_url, settings=settings)
     uv_server.should_exit = True
