@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from opencheckout import __version__
 from opencheckout.api import checkouts, events, health, webhook_endpoints
+from opencheckout.api.compat import quaderno
 from opencheckout.api.errors import install_error_handlers
 from opencheckout.api.middleware import BodyGuardMiddleware, RequestIdMiddleware
 from opencheckout.config import Settings
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(checkouts.router)
     app.include_router(events.router)
     app.include_router(webhook_endpoints.router)
+    app.include_router(quaderno.router)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

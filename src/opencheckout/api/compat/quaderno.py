@@ -1,0 +1,367 @@
+"""Quaderno's Checkout Sessions API, mounted at ``/api``.
+
+Shapes follow Quaderno's documentation: integer ``id``, ``items`` with decimal
+``amount`` in major units and an upper-case ``currency`` per item, a flat
+``customer``. Requests are translated into the native shape and validated by
+the native schemas, so both dialects share every rule; a session created in
+one is readable and editable in the other with the same totals.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+from opencheckout.api.auth import context, require_read, require_write
+from opencheckout.api.errors import APIError, domain_error_response, validation_error_response
+from opencheckout.api.idempotency import IdempotentRoute
+from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate
+from opencheckout.domain.currency import EXPONENTS, to_major, to_minor
+from opencheckout.domain.errors import DomainError, InvalidValue
+from opencheckout.domain.lifecycle import Status
+from opencheckout.service import checkouts, compat
+from opencheckout.service.auth import Principal
+from opencheckout.service.context import Context
+from opencheckout.service.views import checkout_resource
+from opencheckout.store.models import Checkout
+
+router = APIRouter(prefix="/api", tags=["quaderno compatibility"], route_class=IdempotentRoute)
+
+DEFAULT_LIMIT = 25
+#: Quaderno fields that describe the session rather than set it; ignored on input.
+READ_ONLY = frozenset({"id", "status", "permalink", "processor", "processor_id", "created_at"})
+#: Flat Quaderno customer field -> native billing address field.
+ADDRESS_FIELDS = {
+    "billing_street_line_1": "line1",
+    "billing_street_line_2": "line2",
+    "billing_city": "city",
+    "billing_postal_code": "postal_code",
+    "billing_country": "country",
+    "billing_state": "state",
+}
+CUSTOMER_FIELDS = ("email", "first_name", "last_name", "company", "tax_id", "business_number")
+SESSION_FIELDS = (
+    "billing_details_collection",
+    "cancel_url",
+    "success_url",
+    "coupon_collection",
+    "custom",
+    "locale",
+    "metadata",
+    "payment_methods",
+)
+
+
+class QuadernoItem(BaseModel):
+    product: str
+    amount: float
+    name: str | None
+    description: str | None
+    currency: str
+    quantity: int
+
+
+class QuadernoSession(BaseModel):
+    """The session as Quaderno shows it (for the OpenAPI document)."""
+
+    id: int
+    status: str
+    billing_details_collection: str
+    cancel_url: str | None
+    success_url: str | None
+    coupon_collection: bool
+    locale: str
+    payment_methods: list[str]
+    custom: dict[str, Any]
+    metadata: dict[str, str]
+    items: list[QuadernoItem]
+    customer: dict[str, Any]
+    permalink: str
+    processor: str | None
+    processor_id: str | None
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def _parse_body(raw: bytes) -> dict[str, Any]:
+    """JSON with exact decimals: ``999.0`` must become 99900 cents, not a float."""
+    try:
+        body = json.loads(raw or b"null", parse_float=Decimal)
+    except ValueError as exc:
+        raise APIError(400, "invalid_json", "The request body is not valid JSON.") from exc
+    if not isinstance(body, dict):
+        raise APIError(400, "invalid_json", "The request body must be a JSON object.")
+    return body
+
+
+def _items_to_line_items(items: Any) -> tuple[list[dict[str, Any]], str | None]:
+    if not isinstance(items, list):
+        raise InvalidValue("items must be a list.", param="items")
+    currencies = set()
+    line_items = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise InvalidValue("Each item must be an object.", param=f"items[{index}]")
+        currency = item.get("currency")
+        if currency is not None:
+            if not isinstance(currency, str) or currency.upper() not in EXPONENTS:
+                raise InvalidValue(
+                    f"'{currency}' is not a supported ISO 4217 currency code.",
+                    code="currency_invalid",
+                    param=f"items[{index}].currency",
+                )
+            currencies.add(currency.upper())
+        line: dict[str, Any] = {"product": item.get("product")}
+        for key in ("name", "description"):
+            if _blank_to_none(item.get(key)) is not None:
+                line[key] = item[key]
+        line["quantity"] = item.get("quantity", 1)
+        amount = item.get("amount")
+        if amount is not None:
+            line["unit_amount"] = _amount_to_minor(
+                amount, currency or "EUR", f"items[{index}].amount"
+            )
+        line_items.append(line)
+    if len(currencies) > 1:
+        raise InvalidValue(
+            "All items of a session share one currency.",
+            code="currency_mismatch",
+            param="items",
+        )
+    return line_items, (currencies.pop() if currencies else None)
+
+
+def _amount_to_minor(amount: Any, currency: str, param: str) -> Any:
+    if isinstance(amount, bool) or not isinstance(amount, int | Decimal | str):
+        return amount  # let the native schema refuse it with its own message
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation as exc:
+        raise InvalidValue(f"'{amount}' is not a decimal amount.", param=param) from exc
+    if not value.is_finite():
+        raise InvalidValue(f"'{amount}' is not a decimal amount.", param=param)
+    return to_minor(value, currency, param=param)
+
+
+def _customer_to_native(customer: Any) -> dict[str, Any]:
+    if not isinstance(customer, dict):
+        raise InvalidValue("customer must be an object.", param="customer")
+    native: dict[str, Any] = {}
+    for key in CUSTOMER_FIELDS:
+        if key in customer:
+            native[key] = _blank_to_none(customer[key])
+    if "contact" in customer:
+        contact = _blank_to_none(customer["contact"])
+        native["id"] = str(contact) if contact is not None else None
+    address = {
+        native_key: _blank_to_none(customer[key])
+        for key, native_key in ADDRESS_FIELDS.items()
+        if key in customer
+    }
+    if any(value is not None for value in address.values()):
+        native["billing_address"] = address
+    return native
+
+
+def to_native(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """A Quaderno request body in the native create/update shape."""
+    native: dict[str, Any] = {
+        key: body[key] for key in SESSION_FIELDS if key in body and key not in READ_ONLY
+    }
+    if "items" in body:
+        native["line_items"], currency = _items_to_line_items(body["items"])
+        if currency is not None:
+            native["currency"] = currency
+        elif creating:
+            native["currency"] = "EUR"  # Quaderno's default when items carry none
+    if "customer" in body and body["customer"] is not None:
+        native["customer"] = _customer_to_native(body["customer"])
+    return native
+
+
+def _validate(model: type[CheckoutCreate] | type[CheckoutUpdate], data: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+        ) from exc
+
+
+def from_native(row: Checkout, ctx: Context) -> dict[str, Any]:
+    resource = checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
+    currency = resource["currency"]
+    customer = resource["customer"]
+    address = customer.get("billing_address") or {}
+    return {
+        "id": row.pk,
+        "status": resource["status"],
+        "billing_details_collection": resource["billing_details_collection"],
+        "cancel_url": resource["cancel_url"],
+        "success_url": resource["success_url"],
+        "coupon_collection": resource["coupon_collection"],
+        "locale": resource["locale"],
+        "payment_methods": resource["payment_methods"],
+        "custom": resource["custom"],
+        "metadata": resource["metadata"],
+        "items": [
+            {
+                "product": item["product"],
+                # Quaderno's wire format is a decimal number; the exact value
+                # comes from integer minor units and round-trips exactly.
+                "amount": float(to_major(item["unit_amount"], currency)),
+                "name": item["name"],
+                "description": item["description"],
+                "currency": currency.upper(),
+                "quantity": item["quantity"],
+            }
+            for item in resource["line_items"]
+        ],
+        "customer": {
+            "billing_city": address.get("city"),
+            "billing_country": address.get("country"),
+            "billing_postal_code": address.get("postal_code"),
+            "billing_street_line_1": address.get("line1"),
+            "billing_street_line_2": address.get("line2"),
+            "company": customer.get("company"),
+            "contact": customer.get("id"),
+            "email": customer.get("email"),
+            "first_name": customer.get("first_name"),
+            "last_name": customer.get("last_name"),
+            "tax_id": customer.get("tax_id"),
+            "business_number": customer.get("business_number"),
+        },
+        "permalink": resource["permalink"],
+        "processor": resource["processor"],
+        "processor_id": resource["processor_id"],
+        "amount_total": float(to_major(resource["amount_total"], currency)),
+    }
+
+
+def _json(content: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(content),
+        status_code=status_code,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def _quaderno_error(response: Response, param: str | None, message: str) -> Response:
+    """Native error body plus Rails-style ``errors`` that Quaderno clients read."""
+    body = orjson.loads(bytes(response.body))
+    body["errors"] = {param or "base": [message]}
+    return Response(
+        orjson.dumps(body), status_code=response.status_code, media_type="application/json"
+    )
+
+
+async def _guarded(call: Any) -> Response:
+    try:
+        result: Response = await call
+    except DomainError as exc:
+        return _quaderno_error(domain_error_response(exc), exc.param, exc.message)
+    except RequestValidationError as exc:
+        response = validation_error_response(exc)
+        error = orjson.loads(bytes(response.body))["error"]
+        return _quaderno_error(response, error.get("param"), error["message"])
+    return result
+
+
+@router.get("/checkout/sessions.json", response_model=list[QuadernoSession])
+async def list_sessions(
+    request: Request,
+    status: Status | None = Query(None),
+    created_before: int | None = Query(None, ge=1, description="A session id: list older ones."),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=100),
+    principal: Principal = Depends(require_read),
+    ctx: Context = Depends(context),
+) -> Response:
+    """Newest first. Page with `created_before` and the `X-Pages-*` headers."""
+    rows, has_more = await compat.list_by_number(
+        ctx,
+        principal,
+        statuses=[status] if status else [],
+        created_before=created_before,
+        limit=limit,
+    )
+    headers = {"X-Pages-HasMore": "true" if has_more else "false"}
+    if has_more and rows:
+        headers["X-Pages-NextPage"] = str(
+            request.url.include_query_params(created_before=rows[-1].pk, limit=limit)
+        )
+    return _json([from_native(row, ctx) for row in rows], headers=headers)
+
+
+@router.post("/checkout/sessions.json", status_code=201, response_model=QuadernoSession)
+async def create_session(
+    request: Request,
+    principal: Principal = Depends(require_write),
+    ctx: Context = Depends(context),
+) -> Response:
+    async def run() -> Response:
+        native = to_native(_parse_body(await request.body()), creating=True)
+        body = _validate(CheckoutCreate, native)
+        row = await checkouts.create(ctx, principal, body.model_dump())
+        return _json(from_native(row, ctx), 201)
+
+    return await _guarded(run())
+
+
+async def _retrieve(ctx: Context, principal: Principal, number: int) -> Response:
+    checkout_id = await compat.checkout_id_for_number(ctx, principal, number)
+    row = await checkouts.retrieve(ctx, principal, checkout_id)
+    return _json(from_native(row, ctx))
+
+
+async def _update(request: Request, ctx: Context, principal: Principal, number: int) -> Response:
+    native = to_native(_parse_body(await request.body()), creating=False)
+    body = _validate(CheckoutUpdate, native)
+    checkout_id = await compat.checkout_id_for_number(ctx, principal, number)
+    row = await checkouts.update(ctx, principal, checkout_id, body.model_dump(exclude_unset=True))
+    return _json(from_native(row, ctx))
+
+
+async def _delete(ctx: Context, principal: Principal, number: int) -> Response:
+    checkout_id = await compat.checkout_id_for_number(ctx, principal, number)
+    await checkouts.delete(ctx, principal, checkout_id)
+    return Response(status_code=204)
+
+
+# Quaderno documents both the plural and the singular path for one session.
+for path in ("/checkout/sessions/{number}.json", "/checkout/session/{number}.json"):
+
+    @router.get(path, response_model=QuadernoSession, name=f"retrieve {path}")
+    async def retrieve_session(
+        number: int,
+        principal: Principal = Depends(require_read),
+        ctx: Context = Depends(context),
+    ) -> Response:
+        return await _guarded(_retrieve(ctx, principal, number))
+
+    @router.put(path, response_model=QuadernoSession, name=f"update {path}")
+    async def update_session(
+        request: Request,
+        number: int,
+        principal: Principal = Depends(require_write),
+        ctx: Context = Depends(context),
+    ) -> Response:
+        """Only the fields sent change; only pending (or failed) sessions can be updated."""
+        return await _guarded(_update(request, ctx, principal, number))
+
+    @router.delete(path, status_code=204, name=f"delete {path}")
+    async def delete_session(
+        number: int,
+        principal: Principal = Depends(require_write),
+        ctx: Context = Depends(context),
+    ) -> Response:
+        """Permanently delete a pending session."""
+        return await _guarded(_delete(ctx, principal, number))

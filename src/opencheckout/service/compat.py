@@ -1,0 +1,56 @@
+"""Lookups the compatibility dialects need on top of the native use cases.
+
+Quaderno identifies sessions by integer; opencheckout's integer is the
+session's row number (``pk``), stable and increasing with creation.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from opencheckout.domain.errors import NotFound
+from opencheckout.domain.lifecycle import Status
+from opencheckout.service.auth import Principal
+from opencheckout.service.context import Context
+from opencheckout.store import checkouts as store
+from opencheckout.store.checkouts import CheckoutFilters, Tenant
+from opencheckout.store.models import Checkout
+
+
+def _tenant(principal: Principal) -> Tenant:
+    return Tenant(principal.account_id, principal.livemode)
+
+
+async def checkout_id_for_number(ctx: Context, principal: Principal, number: int) -> str:
+    async with ctx.db.read() as session:
+        result = await session.execute(
+            select(Checkout.id).where(
+                Checkout.account_id == principal.account_id,
+                Checkout.livemode == principal.livemode,
+                Checkout.pk == number,
+            )
+        )
+        checkout_id = result.scalar_one_or_none()
+    if checkout_id is None:
+        raise NotFound(f"No such checkout session: {number}.", param="id")
+    return checkout_id
+
+
+async def list_by_number(
+    ctx: Context,
+    principal: Principal,
+    *,
+    statuses: list[Status],
+    created_before: int | None,
+    limit: int,
+) -> tuple[list[Checkout], bool]:
+    """Newest first, strictly older than session number ``created_before``."""
+    async with ctx.db.read() as session:
+        return await store.list_keyset(
+            session,
+            _tenant(principal),
+            CheckoutFilters(statuses=statuses),
+            ctx.clock(),
+            limit=limit,
+            after_pk=created_before,
+        )
