@@ -9,6 +9,7 @@ relies on that).
 from opencheckout.store.models.account import Account, ApiKey
 from opencheckout.store.models.base import Base
 from opencheckout.store.models.checkout import Checkout, CheckoutProduct
+from opencheckout.store.models.coupon import Coupon
 from opencheckout.store.models.event import (
     Event,
     WebhookAttempt,
@@ -16,6 +17,8 @@ from opencheckout.store.models.event import (
     WebhookEndpoint,
 )
 from opencheckout.store.models.idempotency import IdempotencyKey
+from opencheckout.store.models.product import Product
+from opencheckout.store.models.tax_rate import TaxRate
 
 __all__ = [
     "Account",
@@ -23,8 +26,11 @@ __all__ = [
     "Base",
     "Checkout",
     "CheckoutProduct",
+    "Coupon",
     "Event",
     "IdempotencyKey",
+    "Product",
+    "TaxRate",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",
