@@ -9,8 +9,17 @@ from typing import Any
 REQUIRED_BILLING_FIELDS = ("line1", "city", "postal_code", "country")
 
 
-def missing_fields(customer: Mapping[str, Any], billing_details_collection: str) -> list[str]:
-    """Dotted paths of the fields the buyer still has to supply, in display order."""
+def missing_fields(
+    customer: Mapping[str, Any],
+    billing_details_collection: str,
+    *,
+    shipping_selection_required: bool = False,
+) -> list[str]:
+    """Dotted paths of the fields the buyer still has to supply, in display order.
+
+    ``shipping_selection_required`` is true when the session offers shipping
+    options and none is selected yet: the total is not known until one is.
+    """
     missing: list[str] = []
     if not customer.get("email"):
         missing.append("customer.email")
@@ -21,4 +30,6 @@ def missing_fields(customer: Mapping[str, Any], billing_details_collection: str)
             for name in REQUIRED_BILLING_FIELDS
             if not address.get(name)
         )
+    if shipping_selection_required:
+        missing.append("selected_shipping_option")
     return missing
