@@ -9,7 +9,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from opencheckout import __version__
-from opencheckout.api import checkouts, events, health, webhook_endpoints
+from opencheckout.api import (
+    checkouts,
+    coupons,
+    events,
+    health,
+    products,
+    tax_rates,
+    webhook_endpoints,
+)
 from opencheckout.api.compat import quaderno
 from opencheckout.api.errors import install_error_handlers
 from opencheckout.api.middleware import BodyGuardMiddleware, RequestIdMiddleware
@@ -60,6 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(checkouts.router)
+    app.include_router(products.router)
+    app.include_router(coupons.router)
+    app.include_router(tax_rates.router)
     app.include_router(events.router)
     app.include_router(webhook_endpoints.router)
     app.include_router(quaderno.router)

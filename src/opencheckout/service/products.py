@@ -1,0 +1,150 @@
+"""Product catalog use cases.
+
+A product is keyed by the merchant's SKU, the same string line items carry
+in ``product``, so a session can name just the SKU and a quantity and take
+name, description, price and tax rates from here. Products are archived,
+never deleted: sessions and reports keep referring to SKUs that are no
+longer sold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opencheckout.domain.errors import Conflict, InvalidValue, NotFound
+from opencheckout.service import tax_rates
+from opencheckout.service.auth import Principal
+from opencheckout.service.context import Context
+from opencheckout.service.metadata import merge_metadata
+from opencheckout.service.paging import Cursor, cursor_pks
+from opencheckout.service.tenancy import tenant_of
+from opencheckout.service.views import isoformat
+from opencheckout.store import products as store
+from opencheckout.store.checkouts import Tenant
+from opencheckout.store.models import Product
+
+#: Fields ``update`` replaces when sent; none of them may be set to null but
+#: ``description``.
+UPDATABLE = ("name", "description", "unit_amount", "currency", "active")
+
+
+def product_resource(row: Product) -> dict[str, Any]:
+    return {
+        "id": row.sku,
+        "object": "product",
+        "name": row.name,
+        "description": row.description,
+        "unit_amount": row.unit_amount,
+        "currency": row.currency,
+        "tax_rates": row.tax_rates,
+        "active": row.active,
+        "metadata": row.metadata_,
+        "livemode": row.livemode,
+        "created_at": isoformat(row.created_at),
+        "updated_at": isoformat(row.updated_at),
+    }
+
+
+def _not_found(sku: str) -> NotFound:
+    return NotFound(f"No such product: '{sku}'.", param="id")
+
+
+async def _check_tax_rates(session: AsyncSession, tenant: Tenant, ids: list[str]) -> None:
+    await tax_rates.require_usable(
+        session, tenant, [(tax_rate_id, f"tax_rates[{n}]") for n, tax_rate_id in enumerate(ids)]
+    )
+
+
+async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> Product:
+    now = ctx.clock()
+    tenant = tenant_of(principal)
+    row = Product(
+        account_id=principal.account_id,
+        livemode=principal.livemode,
+        sku=params["id"],
+        name=params["name"],
+        description=params.get("description"),
+        unit_amount=params["unit_amount"],
+        currency=params["currency"],
+        tax_rates=params.get("tax_rates") or [],
+        active=params.get("active", True),
+        metadata_=params.get("metadata") or {},
+        created_at=now,
+        updated_at=now,
+    )
+    async with ctx.db.write() as session:
+        await _check_tax_rates(session, tenant, row.tax_rates)
+        if await store.get(session, tenant, row.sku) is not None:
+            raise _exists(row.sku)
+        try:
+            await store.insert(session, row)
+        except IntegrityError:
+            # Lost a race with a concurrent create of the same SKU.
+            raise _exists(row.sku) from None
+    return row
+
+
+def _exists(sku: str) -> Conflict:
+    return Conflict(
+        f"A product with id '{sku}' already exists; update it instead.",
+        code="product_exists",
+        param="id",
+    )
+
+
+async def retrieve(ctx: Context, principal: Principal, sku: str) -> Product:
+    async with ctx.db.read() as session:
+        row = await store.get(session, tenant_of(principal), sku)
+    if row is None:
+        raise _not_found(sku)
+    return row
+
+
+async def update(ctx: Context, principal: Principal, sku: str, params: dict[str, Any]) -> Product:
+    now = ctx.clock()
+    tenant = tenant_of(principal)
+    async with ctx.db.write() as session:
+        row = await store.get(session, tenant, sku, for_update=True)
+        if row is None:
+            raise _not_found(sku)
+        for field in UPDATABLE:
+            if field in params:
+                if params[field] is None and field != "description":
+                    raise InvalidValue(f"'{field}' cannot be null.", param=field)
+                setattr(row, field, params[field])
+        if "tax_rates" in params:
+            ids = params["tax_rates"] or []
+            await _check_tax_rates(session, tenant, ids)
+            row.tax_rates = ids
+        if "metadata" in params:
+            row.metadata_ = merge_metadata(row.metadata_, params["metadata"] or {})
+        row.updated_at = now
+    return row
+
+
+async def archive(ctx: Context, principal: Principal, sku: str) -> Product:
+    """Stop offering the SKU: new sessions can no longer take defaults from it."""
+    return await update(ctx, principal, sku, {"active": False})
+
+
+async def list_products(
+    ctx: Context, principal: Principal, cursor: Cursor, *, active: bool | None = None
+) -> tuple[list[Product], bool]:
+    tenant = tenant_of(principal)
+    async with ctx.db.read() as session:
+
+        async def pk_of(sku: str) -> int | None:
+            return await store.pk_of(session, tenant, sku)
+
+        after_pk, before_pk = await cursor_pks(cursor, pk_of, "product")
+        return await store.list_page(
+            session,
+            tenant,
+            active=active,
+            limit=cursor.limit,
+            after_pk=after_pk,
+            before_pk=before_pk,
+        )
