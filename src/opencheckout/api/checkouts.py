@@ -11,6 +11,7 @@ from opencheckout.api.errors import ErrorResponse
 from opencheckout.api.idempotency import IdempotentRoute
 from opencheckout.api.params import CreatedRange, created_range, json_response
 from opencheckout.api.schemas.checkouts import (
+    ApplyCode,
     Checkout,
     CheckoutComplete,
     CheckoutCreate,
@@ -24,6 +25,7 @@ from opencheckout.domain.lifecycle import PaymentStatus, Status
 from opencheckout.service import checkouts as service
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
+from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import checkout_resource
 from opencheckout.store.checkouts import CheckoutFilters
 from opencheckout.store.models import Checkout as CheckoutRow
@@ -138,6 +140,32 @@ async def recover_checkout(
     """Open a new pending session from an abandoned one (`recovered_from` links them)."""
     row = await service.recover(ctx, principal, checkout_id)
     return json_response(_resource(ctx, row), 201)
+
+
+@router.post("/{checkout_id}/discounts", response_model=Checkout, responses=ERRORS)
+async def apply_discount_code(
+    checkout_id: str,
+    body: ApplyCode,
+    principal: Principal = Depends(require_write),
+    ctx: Context = Depends(context),
+) -> Response:
+    """Apply a promotion code for the buyer, as the hosted page does. Needs
+    `coupon_collection: true` (else 409 `coupon_collection_disabled`); a new code
+    replaces the buyer's previous one. The merchant sets `discounts` with PATCH."""
+    row = await service.apply_code(ctx, tenant_of(principal), checkout_id, body.code)
+    return json_response(_resource(ctx, row))
+
+
+@router.delete("/{checkout_id}/discounts/{coupon_id}", response_model=Checkout, responses=ERRORS)
+async def remove_discount(
+    checkout_id: str,
+    coupon_id: str,
+    principal: Principal = Depends(require_write),
+    ctx: Context = Depends(context),
+) -> Response:
+    """Take a discount off for the buyer (needs `coupon_collection: true`)."""
+    row = await service.remove_discount(ctx, tenant_of(principal), checkout_id, coupon_id)
+    return json_response(_resource(ctx, row))
 
 
 @router.get("/{checkout_id}/line_items", response_model=LineItemList, responses=ERRORS)

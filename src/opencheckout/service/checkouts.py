@@ -1,13 +1,16 @@
 """Checkout session use cases.
 
 Inputs are already shape-validated by the API schemas (types, lengths,
-formats); this module applies the business rules: totals, the status machine,
-readiness, tenancy and concurrency. Each function is one transaction, except
-``complete``, which releases the database while the processor is called.
+formats); this module applies the business rules: the status machine,
+readiness, tenancy and concurrency, with pricing (catalog, tax, coupons,
+shipping) delegated to :mod:`opencheckout.service.checkout_pricing`. Each
+function is one transaction, except ``complete``, which releases the database
+while the processor is called.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,14 +25,15 @@ from opencheckout.domain.errors import (
     ProcessorUnavailable,
 )
 from opencheckout.domain.lifecycle import OPEN_STATUSES, PaymentStatus, Status, effective_status
-from opencheckout.domain.readiness import missing_fields
-from opencheckout.domain.totals import MAX_AMOUNT, LineInput, compute_totals
+from opencheckout.domain.pricing import PricingResult
 from opencheckout.ids import new_id, new_token
 from opencheckout.processors.base import Outcome, PaymentRequest
-from opencheckout.service import events
+from opencheckout.service import checkout_pricing, coupons, events
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
-from opencheckout.service.views import checkout_resource
+from opencheckout.service.metadata import merge_metadata
+from opencheckout.service.tenancy import tenant_of
+from opencheckout.service.views import checkout_resource, missing_of
 from opencheckout.store import checkouts as store
 from opencheckout.store.checkouts import CheckoutFilters, Tenant
 from opencheckout.store.models import Checkout
@@ -88,41 +92,11 @@ async def _emit(
 
 
 def _tenant(principal: Principal) -> Tenant:
-    return Tenant(principal.account_id, principal.livemode)
+    return tenant_of(principal)
 
 
-def _build_line_items(raw_items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Any]:
-    totals = compute_totals(
-        [LineInput(unit_amount=i["unit_amount"], quantity=i["quantity"]) for i in raw_items]
-    )
-    items = []
-    for raw, amounts in zip(raw_items, totals.lines, strict=True):
-        items.append(
-            {
-                "id": raw.get("id") or new_id("li"),
-                "object": "line_item",
-                "product": raw["product"],
-                "name": raw.get("name") or raw["product"],
-                "description": raw.get("description"),
-                "unit_amount": raw["unit_amount"],
-                "quantity": raw["quantity"],
-                "metadata": raw.get("metadata") or {},
-                "amount_subtotal": amounts.amount_subtotal,
-                "amount_discount": amounts.amount_discount,
-                "amount_tax": amounts.amount_tax,
-                "amount_total": amounts.amount_total,
-            }
-        )
-    if totals.amount_total > MAX_AMOUNT:
-        raise InvalidValue(
-            f"The session total may not exceed {MAX_AMOUNT} minor units.",
-            code="amount_too_large",
-            param="line_items",
-        )
-    return items, totals
-
-
-def _apply_totals(row: Checkout, totals: Any) -> None:
+def _apply_totals(row: Checkout, result: PricingResult) -> None:
+    totals = result.to_session_totals()
     row.amount_subtotal = totals.amount_subtotal
     row.amount_discount = totals.amount_discount
     row.amount_tax = totals.amount_tax
@@ -139,12 +113,14 @@ def _sync_columns(row: Checkout) -> None:
 
 
 def _new_row(
-    principal: Principal, params: dict[str, Any], now: datetime, *, recovered_from: str | None
+    principal: Principal,
+    params: dict[str, Any],
+    document: dict[str, Any],
+    now: datetime,
+    *,
+    recovered_from: str | None,
 ) -> Checkout:
-    items, totals = _build_line_items(params["line_items"])
-    document = {key: params.get(key, default) for key, default in DOCUMENT_DEFAULTS.items()}
-    document["line_items"] = items
-    document["customer"] = _customer_document(params.get("customer"))
+    """A pending session around ``document``, priced."""
     abandon_after = params.get("abandon_after_seconds") or DEFAULT_ABANDON_AFTER_SECONDS
     row = Checkout(
         id=new_id("cs"),
@@ -162,15 +138,31 @@ def _new_row(
         recovered_from=recovered_from,
         data=document,
     )
-    _apply_totals(row, totals)
+    _apply_totals(row, checkout_pricing.reprice(document, row.currency))
     _sync_columns(row)
     return row
 
 
+def _base_document(params: dict[str, Any]) -> dict[str, Any]:
+    document = {key: params.get(key, default) for key, default in DOCUMENT_DEFAULTS.items()}
+    document["customer"] = _customer_document(params.get("customer"))
+    return document
+
+
 async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> Checkout:
     now = ctx.clock()
-    row = _new_row(principal, params, now, recovered_from=None)
+    document = _base_document(params)
     async with ctx.db.write() as session:
+        await checkout_pricing.apply_changes(
+            session,
+            _tenant(principal),
+            document,
+            params,
+            currency=params["currency"],
+            currency_changed=False,
+            now=now,
+        )
+        row = _new_row(principal, params, document, now, recovered_from=None)
         await store.insert(session, row)
         await _emit(ctx, session, row, "checkout.created", now)
     return row
@@ -192,61 +184,140 @@ def _current_status(row: Checkout, now: datetime) -> Status:
     return effective_status(Status(row.status), row.expires_at, now)
 
 
-def _merge_metadata(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """Stripe-style partial update: given keys replace, ``None`` (or "") removes."""
-    merged = dict(current)
-    for key, value in changes.items():
-        if value is None or value == "":
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
+async def _load_editable(
+    session: AsyncSession, tenant: Tenant, checkout_id: str, now: datetime
+) -> Checkout:
+    """The session, locked for update, if it is still open to edits."""
+    row = await store.get(session, tenant, checkout_id, for_update=True)
+    if row is None:
+        raise _not_found(checkout_id)
+    status = _current_status(row, now)
+    if status not in OPEN_STATUSES:
+        raise Conflict(
+            f"This checkout is {status.value}; only pending or failed sessions can be edited.",
+            code="checkout_not_editable",
+        )
+    return row
+
+
+async def _save_edit(
+    ctx: Context,
+    session: AsyncSession,
+    row: Checkout,
+    document: dict[str, Any],
+    now: datetime,
+    *,
+    products_changed: bool,
+) -> None:
+    """Re-price, store and announce an edit; any edit is activity that defers expiry."""
+    _apply_totals(row, checkout_pricing.reprice(document, row.currency))
+    row.data = document
+    _sync_columns(row)
+    row.updated_at = now
+    row.expires_at = now + timedelta(seconds=row.abandon_after_seconds)
+    if products_changed:
+        await store.replace_products(session, row)
+    await session.flush()
+    await _emit(ctx, session, row, "checkout.updated", now)
 
 
 async def update(
     ctx: Context, principal: Principal, checkout_id: str, params: dict[str, Any]
 ) -> Checkout:
     now = ctx.clock()
+    for key in ("currency", "line_items"):
+        if key in params and params[key] is None:
+            raise InvalidValue(f"'{key}' cannot be null.", param=key)
     async with ctx.db.write() as session:
-        row = await store.get(session, _tenant(principal), checkout_id, for_update=True)
-        if row is None:
-            raise _not_found(checkout_id)
-        status = _current_status(row, now)
-        if status not in OPEN_STATUSES:
-            raise Conflict(
-                f"This checkout is {status.value}; only pending or failed sessions can be edited.",
-                code="checkout_not_editable",
-            )
-        document = dict(row.data)
-        if "line_items" in params:
-            items, totals = _build_line_items(params["line_items"])
-            document["line_items"] = items
-            _apply_totals(row, totals)
+        row = await _load_editable(session, _tenant(principal), checkout_id, now)
+        # Deep: pricing rewrites nested line items, and the loaded row must not
+        # change unless the whole edit succeeds.
+        document = copy.deepcopy(row.data)
+        currency = params.get("currency") or row.currency
+        await checkout_pricing.apply_changes(
+            session,
+            _tenant(principal),
+            document,
+            params,
+            currency=currency,
+            currency_changed=currency != row.currency,
+            now=now,
+        )
         if "customer" in params:
             # Fields sent replace the stored ones (null clears); others are kept.
             document["customer"] = _customer_document(
                 {**document["customer"], **(params["customer"] or {})}
             )
         if "metadata" in params:
-            document["metadata"] = _merge_metadata(document["metadata"], params["metadata"] or {})
+            document["metadata"] = merge_metadata(document["metadata"], params["metadata"] or {})
         for key in DOCUMENT_DEFAULTS.keys() - {"metadata"}:
             if key in params:
                 document[key] = params[key] if params[key] is not None else DOCUMENT_DEFAULTS[key]
-        if "currency" in params:
-            row.currency = params["currency"]
+        row.currency = currency
         if "client_reference_id" in params:
             row.client_reference_id = params["client_reference_id"]
         if params.get("abandon_after_seconds") is not None:
             row.abandon_after_seconds = params["abandon_after_seconds"]
-        row.data = document
-        _sync_columns(row)
-        row.updated_at = now
-        row.expires_at = now + timedelta(seconds=row.abandon_after_seconds)
-        if "line_items" in params:
-            await store.replace_products(session, row)
-        await session.flush()
-        await _emit(ctx, session, row, "checkout.updated", now)
+        await _save_edit(ctx, session, row, document, now, products_changed="line_items" in params)
     return row
+
+
+async def apply_code(ctx: Context, tenant: Tenant, checkout_id: str, code: str) -> Checkout:
+    """The buyer applies a promotion code (only when ``coupon_collection`` is on).
+
+    The hosted page and ``POST /v1/checkouts/{id}/discounts`` both call this.
+    A buyer holds one code at a time: a new code replaces the buyer's previous
+    one, while discounts the merchant set stay. Applying a code that is
+    already on the session changes nothing.
+    """
+    now = ctx.clock()
+    async with ctx.db.write() as session:
+        row = await _load_editable(session, tenant, checkout_id, now)
+        _require_coupon_collection(row)
+        coupon = await coupons.resolve(
+            session, tenant, code=code, currency=row.currency, now=now, param="code"
+        )
+        document = copy.deepcopy(row.data)
+        current = document.get("discounts", [])
+        if any(discount["coupon"] == coupon.id for discount in current):
+            return row
+        kept = [discount for discount in current if discount["applied_by"] != "buyer"]
+        if len(kept) >= checkout_pricing.MAX_DISCOUNTS:
+            raise Conflict(
+                f"This checkout already has {len(kept)} discounts, the most it can take.",
+                code="discounts_limit_reached",
+                param="code",
+            )
+        document["discounts"] = [*kept, coupons.snapshot(coupon, applied_by="buyer")]
+        await _save_edit(ctx, session, row, document, now, products_changed=False)
+    return row
+
+
+async def remove_discount(
+    ctx: Context, tenant: Tenant, checkout_id: str, coupon_id: str
+) -> Checkout:
+    """The buyer takes a discount off (only when ``coupon_collection`` is on)."""
+    now = ctx.clock()
+    async with ctx.db.write() as session:
+        row = await _load_editable(session, tenant, checkout_id, now)
+        _require_coupon_collection(row)
+        document = copy.deepcopy(row.data)
+        current = document.get("discounts", [])
+        remaining = [discount for discount in current if discount["coupon"] != coupon_id]
+        if len(remaining) == len(current):
+            raise NotFound(f"Coupon '{coupon_id}' is not applied to this checkout.", param="coupon")
+        document["discounts"] = remaining
+        await _save_edit(ctx, session, row, document, now, products_changed=False)
+    return row
+
+
+def _require_coupon_collection(row: Checkout) -> None:
+    if not row.data.get("coupon_collection"):
+        raise Conflict(
+            "This checkout does not collect coupon codes from the buyer "
+            "(coupon_collection is false); the merchant sets 'discounts' instead.",
+            code="coupon_collection_disabled",
+        )
 
 
 async def delete(ctx: Context, principal: Principal, checkout_id: str) -> None:
@@ -304,14 +375,16 @@ async def recover(ctx: Context, principal: Principal, checkout_id: str) -> Check
             )
         params = {key: original.data[key] for key in DOCUMENT_DEFAULTS}
         params.update(
-            line_items=original.data["line_items"],
             customer=original.data["customer"],
             currency=original.currency,
             client_reference_id=original.client_reference_id,
             abandon_after_seconds=original.abandon_after_seconds,
         )
-        params["line_items"] = [{**item, "id": None} for item in params["line_items"]]
-        row = _new_row(principal, params, now, recovered_from=original.id)
+        # The same prices, tax rates and discounts as the buyer saw: a copy of the
+        # snapshots, not a fresh catalog read. Coupons are re-checked on payment.
+        document = _base_document(params)
+        document.update(checkout_pricing.copy_state(original.data))
+        row = _new_row(principal, params, document, now, recovered_from=original.id)
         await store.insert(session, row)
         await _emit(ctx, session, row, "checkout.created", now)
         await _emit(ctx, session, row, "checkout.recovered", now)
@@ -330,13 +403,19 @@ async def complete(
     """Take the payment: claim the session (-> processing), charge, settle.
 
     The claim is a conditional UPDATE, so of many concurrent completes exactly
-    one proceeds; the others get 409. The processor is called outside any
-    transaction so that no database lock is held across network I/O.
+    one proceeds; the others get 409. The same transaction counts a redemption
+    of every applied coupon with conditional UPDATEs, so when buyers race for a
+    coupon's last redemption exactly one of them gets to pay with it (the
+    others get 409 ``coupon_exhausted`` and their sessions stay payable). A
+    declined payment or a processor failure gives the redemptions back. The
+    processor is called outside any transaction so that no database lock is
+    held across network I/O.
     """
     now = ctx.clock()
     processor = ctx.processor_for(principal.livemode)
+    tenant = _tenant(principal)
     async with ctx.db.write() as session:
-        row = await store.get(session, _tenant(principal), checkout_id, for_update=True)
+        row = await store.get(session, tenant, checkout_id, for_update=True)
         if row is None:
             raise _not_found(checkout_id)
         status = _current_status(row, now)
@@ -345,7 +424,7 @@ async def complete(
                 f"This checkout is {status.value} and cannot be paid.",
                 code="checkout_not_payable",
             )
-        missing = missing_fields(row.data["customer"], row.data["billing_details_collection"])
+        missing = missing_of(row.data)
         if missing:
             raise Conflict(
                 "This checkout is not ready for payment; missing: " + ", ".join(missing) + ".",
@@ -376,6 +455,9 @@ async def complete(
                 "Another payment for this checkout is in progress.",
                 code="checkout_not_payable",
             )
+        discounts = claimed.data.get("discounts", [])
+        # Raises 409 if a coupon can no longer be redeemed, rolling back the claim.
+        await coupons.redeem_applied(session, tenant, discounts, now)
         await _emit(ctx, session, claimed, "checkout.processing", now)
         request = PaymentRequest(
             checkout_id=row.id,
@@ -399,6 +481,7 @@ async def complete(
                 values={"status": Status.FAILED.value, "updated_at": failed_at},
             )
             if released is not None:
+                await coupons.release_applied(session, tenant, discounts)
                 await _emit(ctx, session, released, "checkout.failed", failed_at)
         raise ProcessorUnavailable(
             f"The {processor.name} processor could not be reached; retry the payment."
@@ -425,6 +508,8 @@ async def complete(
         settled = await store.compare_and_set_status(
             session, claimed.pk, expected=[Status.PROCESSING], values=values
         )
+        if settled is not None and result.outcome is Outcome.DECLINED:
+            await coupons.release_applied(session, tenant, discounts)
         if settled is not None and result.outcome is not Outcome.PROCESSING:
             event_type = (
                 "checkout.completed" if result.outcome is Outcome.SUCCEEDED else "checkout.failed"

@@ -6,10 +6,12 @@ same status, totals and readiness.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from opencheckout.domain.lifecycle import Status, effective_status
+from opencheckout.domain.percent import COUPON_PLACES, TAX_PLACES, from_units
 from opencheckout.domain.readiness import missing_fields
 from opencheckout.domain.totals import SessionTotals
 from opencheckout.store.models import Checkout
@@ -36,10 +38,57 @@ def permalink(public_url: str, token: str) -> str:
     return f"{public_url}/c/{token}"
 
 
+def missing_of(data: Mapping[str, Any]) -> list[str]:
+    """What the buyer still has to give; shared by the resource and ``complete``."""
+    return missing_fields(
+        data["customer"],
+        data["billing_details_collection"],
+        shipping_selection_required=bool(data.get("shipping_options"))
+        and data.get("selected_shipping_option") is None,
+    )
+
+
+def _percent(units: int | None, places: int) -> float | None:
+    """Percentages are JSON numbers (they are not money); exact up to ``places``."""
+    return None if units is None else float(from_units(units, places))
+
+
+def discounts_of(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "coupon": discount["coupon"],
+            "code": discount["code"],
+            "name": discount["name"],
+            "percent_off": _percent(discount["percent_off_bps"], COUPON_PLACES),
+            "amount_off": discount["amount_off"],
+            "currency": discount["currency"],
+            "applied_by": discount["applied_by"],
+            "amount": discount["amount"],
+        }
+        for discount in data.get("discounts", [])
+    ]
+
+
+def tax_breakdown_of(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Per-rate sums, with the rate's name and percentage as snapshotted on the session."""
+    rates = data.get("tax_rates", {})
+    return [
+        {
+            "tax_rate": entry["tax_rate"],
+            "display_name": rates[entry["tax_rate"]]["display_name"],
+            "percentage": _percent(rates[entry["tax_rate"]]["percentage_ppm"], TAX_PLACES),
+            "inclusive": entry["inclusive"],
+            "taxable_amount": entry["taxable_amount"],
+            "amount": entry["amount"],
+        }
+        for entry in data.get("tax_breakdown", [])
+    ]
+
+
 def checkout_resource(row: Checkout, *, public_url: str, now: datetime) -> dict[str, Any]:
     data = row.data
     status = effective_status(Status(row.status), row.expires_at, now)
-    missing = missing_fields(data["customer"], data["billing_details_collection"])
+    missing = missing_of(data)
     return {
         "id": row.id,
         "object": "checkout",
@@ -54,6 +103,11 @@ def checkout_resource(row: Checkout, *, public_url: str, now: datetime) -> dict[
         "amount_shipping": row.amount_shipping,
         "amount_total": row.amount_total,
         "totals": totals_of(row).breakdown(),
+        "discounts": discounts_of(data),
+        "tax_breakdown": tax_breakdown_of(data),
+        "default_tax_rates": data.get("default_tax_rates", []),
+        "shipping_options": data.get("shipping_options", []),
+        "selected_shipping_option": data.get("selected_shipping_option"),
         "customer": data["customer"],
         "billing_details_collection": data["billing_details_collection"],
         "coupon_collection": data["coupon_collection"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, model_validator
 
 from opencheckout.api.schemas.common import (
     Amount,
@@ -17,7 +17,9 @@ from opencheckout.api.schemas.common import (
     MetadataUpdate,
     ShortText,
     StrictModel,
+    invalid,
 )
+from opencheckout.api.schemas.pricing import CouponCodeLookup, CouponId, TaxRateIds
 
 Locale = Literal["auto", "ca", "de", "en", "es", "fi", "fr", "hu", "it", "nb", "nl", "no", "sv"]
 PaymentMethod = Literal["card", "paypal"]
@@ -29,6 +31,11 @@ Description = Annotated[str, StringConstraints(max_length=1000)]
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Quantity = Annotated[StrictInt, Field(ge=1, le=999_999)]
 AbandonAfter = Annotated[StrictInt, Field(ge=1, le=604_800)]
+ShippingOptionId = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+]
+DeliveryUnit = Literal["hour", "day", "business_day", "week", "month"]
+EstimateValue = Annotated[StrictInt, Field(ge=0, le=1000)]
 
 
 def _all_payment_methods() -> list[PaymentMethod]:
@@ -57,12 +64,53 @@ class CustomerIn(StrictModel):
 
 
 class LineItemIn(StrictModel):
+    """What the line omits comes from the catalog product with this SKU, if any."""
+
     product: Sku = Field(description="The merchant's SKU.")
-    name: Name | None = None
+    name: Name | None = Field(None, description="Defaults to the product's name, else the SKU.")
     description: Description | None = None
-    unit_amount: Amount = Field(description="Price of one unit, in the currency's minor unit.")
+    unit_amount: Amount | None = Field(
+        None,
+        description="Price of one unit, in the currency's minor unit. Required unless the "
+        "SKU is an active catalog product in the session's currency.",
+    )
     quantity: Quantity = 1
+    tax_rates: TaxRateIds | None = Field(
+        None, description="Overrides the product's tax rates; empty means the session defaults."
+    )
     metadata: Metadata | None = None
+
+
+class DiscountIn(StrictModel):
+    """A coupon by id (``{"coupon": ...}``) or by its code (``{"code": ...}``)."""
+
+    coupon: CouponId | None = None
+    code: CouponCodeLookup | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> DiscountIn:
+        if (self.coupon is None) == (self.code is None):
+            raise invalid("parameter_invalid", "Give exactly one of 'coupon' and 'code'.")
+        return self
+
+
+class DeliveryEstimate(StrictModel):
+    minimum: EstimateValue | None = None
+    maximum: EstimateValue | None = None
+    unit: DeliveryUnit
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DeliveryEstimate:
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise invalid("parameter_invalid", "'minimum' may not exceed 'maximum'.")
+        return self
+
+
+class ShippingOptionIn(StrictModel):
+    id: ShippingOptionId = Field(examples=["standard"])
+    display_name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    amount: Amount = Field(description="In the session currency's minor unit; not taxed.")
+    delivery_estimate: DeliveryEstimate | None = None
 
 
 class CheckoutCreate(StrictModel):
@@ -81,6 +129,12 @@ class CheckoutCreate(StrictModel):
     metadata: Metadata = Field(default_factory=dict)
     custom: Custom = Field(default_factory=dict)
     abandon_after_seconds: AbandonAfter = 1800
+    default_tax_rates: TaxRateIds = Field(
+        default_factory=list, description="Tax rate ids for lines without their own."
+    )
+    discounts: list[DiscountIn] = Field(default_factory=list, max_length=5)
+    shipping_options: list[ShippingOptionIn] = Field(default_factory=list, max_length=5)
+    selected_shipping_option: ShippingOptionId | None = None
 
 
 class CheckoutUpdate(StrictModel):
@@ -99,6 +153,16 @@ class CheckoutUpdate(StrictModel):
     metadata: MetadataUpdate | None = None
     custom: Custom | None = None
     abandon_after_seconds: AbandonAfter | None = None
+    default_tax_rates: TaxRateIds | None = None
+    discounts: list[DiscountIn] | None = Field(
+        None, max_length=5, description="Replaces every applied discount; [] removes them."
+    )
+    shipping_options: list[ShippingOptionIn] | None = Field(None, max_length=5)
+    selected_shipping_option: ShippingOptionId | None = None
+
+
+class ApplyCode(StrictModel):
+    code: CouponCodeLookup
 
 
 class PaymentIn(StrictModel):
@@ -116,6 +180,13 @@ class CheckoutComplete(StrictModel):
 # Response models: they document the shapes in /openapi.json.
 
 
+class LineTax(BaseModel):
+    tax_rate: str
+    taxable_amount: int = Field(description="The net base the rate applied to.")
+    amount: int
+    inclusive: bool
+
+
 class LineItem(BaseModel):
     id: str
     object: Literal["line_item"] = "line_item"
@@ -124,11 +195,46 @@ class LineItem(BaseModel):
     description: str | None
     unit_amount: int
     quantity: int
+    tax_rates: list[str]
     metadata: dict[str, str]
     amount_subtotal: int
     amount_discount: int
     amount_tax: int
     amount_total: int
+    taxes: list[LineTax]
+
+
+class AppliedDiscount(BaseModel):
+    coupon: str
+    code: str | None
+    name: str | None
+    percent_off: float | None
+    amount_off: int | None
+    currency: str | None
+    applied_by: Literal["merchant", "buyer"]
+    amount: int = Field(description="What this coupon took off, after the ones before it.")
+
+
+class TaxBreakdown(BaseModel):
+    tax_rate: str
+    display_name: str
+    percentage: float
+    inclusive: bool
+    taxable_amount: int
+    amount: int
+
+
+class DeliveryEstimateOut(BaseModel):
+    minimum: int | None
+    maximum: int | None
+    unit: DeliveryUnit
+
+
+class ShippingOption(BaseModel):
+    id: str
+    display_name: str
+    amount: int
+    delivery_estimate: DeliveryEstimateOut | None
 
 
 class Total(BaseModel):
@@ -147,10 +253,18 @@ class Checkout(BaseModel):
     line_items: list[LineItem]
     amount_subtotal: int
     amount_discount: int
-    amount_tax: int
+    amount_tax: int = Field(description="All tax, inclusive and exclusive.")
     amount_shipping: int
-    amount_total: int
+    amount_total: int = Field(
+        description="amount_subtotal - amount_discount + exclusive tax + amount_shipping "
+        "(inclusive tax is already inside the prices)."
+    )
     totals: list[Total]
+    discounts: list[AppliedDiscount]
+    tax_breakdown: list[TaxBreakdown]
+    default_tax_rates: list[str]
+    shipping_options: list[ShippingOption]
+    selected_shipping_option: str | None
     customer: dict[str, Any]
     billing_details_collection: BillingDetailsCollection
     coupon_collection: bool
