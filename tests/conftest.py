@@ -102,6 +102,10 @@ def server_settings(database_url: str, **overrides: object) -> Settings:
         "webhook_retry_base_seconds": 0.2,
         "webhook_timeout_seconds": 2.0,
         "worker_poll_seconds": 0.05,
+        # Tests fire bursts with one key; only the rate-limit test turns it on.
+        "rate_limit_per_second": 0,
+        # Tests revoke a key and expect the very next request to fail.
+        "auth_cache_seconds": 0,
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from opencheckout.api import (
 from opencheckout.api.compat import quaderno
 from opencheckout.api.errors import install_error_handlers
 from opencheckout.api.middleware import BodyGuardMiddleware, RequestIdMiddleware
+from opencheckout.api.ratelimit import RateLimitMiddleware
 from opencheckout.config import Settings
 from opencheckout.service.context import Context
 from opencheckout.service.worker import Worker
@@ -75,6 +76,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhook_endpoints.router)
     app.include_router(quaderno.router)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    if settings.rate_limit_per_second > 0:
+        # Inside RequestId (a 429 has a Request-Id), outside everything that costs.
+        app.add_middleware(
+            RateLimitMiddleware,
+            rate=settings.rate_limit_per_second,
+            burst=max(1, settings.rate_limit_burst),
+        )
     app.add_middleware(RequestIdMiddleware)
     return app
 

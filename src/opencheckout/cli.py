@@ -12,6 +12,7 @@ import uvicorn
 
 from opencheckout.config import Settings
 from opencheckout.domain.errors import DomainError
+from opencheckout.httpserver import GuardedHttpToolsProtocol
 from opencheckout.service import auth, checkouts, webhooks
 from opencheckout.service.auth import Principal, Scope
 from opencheckout.service.context import Context
@@ -74,6 +75,8 @@ def serve(
         # Cut off slow or idle clients instead of holding sockets open.
         timeout_keep_alive=5,
         h11_max_incomplete_event_size=16 * 1024,
+        # httptools plus a header-size cap (431) and head/body read deadlines (408).
+        http=GuardedHttpToolsProtocol,
     )
 
 

@@ -34,6 +34,18 @@ class Settings:
     embedded_worker: bool = True
     #: Events older than this are deleted.
     event_retention_days: int = 30
+    #: Requests per second allowed per API key, per process (token bucket); 0 disables.
+    rate_limit_per_second: float = 100.0
+    #: Requests a key may send at once before the per-second rate applies.
+    rate_limit_burst: int = 200
+    #: Seconds a successfully authenticated key is remembered per process, sparing a
+    #: database read per request; a revoked key works at most this long. 0 disables.
+    auth_cache_seconds: float = 2.0
+    #: Largest request line plus headers accepted by ``serve`` (431 above it).
+    max_header_bytes: int = 16 * 1024
+    #: Time ``serve`` allows a client to send a request's head, and again its body,
+    #: before closing the connection (slow-client protection; 408).
+    request_read_timeout_seconds: float = 10.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -50,6 +62,13 @@ class Settings:
             worker_poll_seconds=float(env.get("OPENCHECKOUT_WORKER_POLL_SECONDS", "1")),
             embedded_worker=_flag(env.get("OPENCHECKOUT_EMBEDDED_WORKER", "1")),
             event_retention_days=int(env.get("OPENCHECKOUT_EVENT_RETENTION_DAYS", "30")),
+            rate_limit_per_second=float(env.get("OPENCHECKOUT_RATE_LIMIT_PER_SECOND", "100")),
+            rate_limit_burst=int(env.get("OPENCHECKOUT_RATE_LIMIT_BURST", "200")),
+            auth_cache_seconds=float(env.get("OPENCHECKOUT_AUTH_CACHE_SECONDS", "2")),
+            max_header_bytes=int(env.get("OPENCHECKOUT_MAX_HEADER_BYTES", str(16 * 1024))),
+            request_read_timeout_seconds=float(
+                env.get("OPENCHECKOUT_REQUEST_READ_TIMEOUT_SECONDS", "10")
+            ),
         )
 
 

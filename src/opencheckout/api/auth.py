@@ -25,9 +25,18 @@ _bearer_scheme = HTTPBearer(
 _UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="opencheckout"'}
 
 
-def context(request: Request) -> Context:
+def app_context(request: Request) -> Context:
     ctx: Context = request.app.state.context
     return ctx
+
+
+async def context(request: Request) -> Context:
+    """The dependency form of :func:`app_context`.
+
+    Async on purpose: FastAPI runs a plain ``def`` dependency in a worker
+    thread, and that hop (on every request) cost more than the rest of a retrieve.
+    """
+    return app_context(request)
 
 
 def presented_key(request: Request) -> str | None:
@@ -49,6 +58,16 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
+def _principal_cache(request: Request) -> auth.PrincipalCache:
+    """The app's cache of recently authenticated keys, made on first use."""
+    state = request.app.state
+    cache: auth.PrincipalCache | None = getattr(state, "principals", None)
+    if cache is None:
+        cache = auth.PrincipalCache(app_context(request).settings.auth_cache_seconds)
+        state.principals = cache
+    return cache
+
+
 async def authenticate(request: Request) -> Principal:
     """The caller's principal, cached on the request so middleware-like code can reuse it."""
     cached: Principal | None = getattr(request.state, "principal", None)
@@ -63,7 +82,9 @@ async def authenticate(request: Request) -> Principal:
             type="authentication_error",
             headers=_UNAUTHORIZED_HEADERS,
         )
-    principal = await auth.authenticate(context(request).db, key)
+    principal = await auth.authenticate(
+        app_context(request).db, key, cache=_principal_cache(request)
+    )
     if principal is None:
         raise APIError(
             401,

@@ -16,7 +16,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
-from opencheckout.api.auth import authenticate, context
+from opencheckout.api.auth import app_context, authenticate
 from opencheckout.api.errors import (
     APIError,
     domain_error_response,
@@ -84,7 +84,7 @@ class IdempotentRoute(APIRoute):
                     )
                 return await handler(request)
             principal = await authenticate(request)
-            ctx = context(request)
+            ctx = app_context(request)
             body = await request.body()
             replay = await idempotency.claim(
                 ctx, principal.account_id, key, fingerprint(request, principal.livemode, body)

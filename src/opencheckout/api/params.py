@@ -41,7 +41,7 @@ class CreatedRange:
     lt: datetime | None = None
 
 
-def created_range(
+async def created_range(
     gte: str | None = Query(None, alias="created[gte]", description="Unix seconds or ISO 8601."),
     gt: str | None = Query(None, alias="created[gt]", description="Unix seconds or ISO 8601."),
     lte: str | None = Query(None, alias="created[lte]", description="Unix seconds or ISO 8601."),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -117,17 +119,59 @@ async def revoke_key(db: Database, prefix: str) -> ApiKey:
         return key
 
 
-async def authenticate(db: Database, secret: str) -> Principal | None:
+class PrincipalCache:
+    """Keys that authenticated in the last ``ttl`` seconds, by their SHA-256 digest.
+
+    Authentication is a database read on every request otherwise, as costly as
+    the retrieve it guards. Only successes are kept (a new key works at once,
+    a wrong one is looked up every time), never the key itself, and only for
+    ``ttl`` seconds: a revoked key keeps working for at most that long in each
+    process that saw it. ``ttl`` 0 disables the cache.
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if entry[0] <= self.clock():
+            del self._entries[digest]
+            return None
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[digest] = (self.clock() + self.ttl, principal)
+
+
+async def authenticate(
+    db: Database, secret: str, *, cache: PrincipalCache | None = None
+) -> Principal | None:
     """The principal for a presented key, or None for an unknown or revoked key."""
     prefix = key_prefix(secret)
     if prefix is None:
         return None
+    digest = _digest(secret)
+    if cache is not None and (cached := cache.get(digest)) is not None:
+        return cached
     async with db.read() as session:
         key = await store.get_key_by_prefix(session, prefix)
     if key is None or key.revoked_at is not None:
         return None
-    if not hmac.compare_digest(key.key_hash, _digest(secret)):
+    if not hmac.compare_digest(key.key_hash, digest):
         return None
-    return Principal(
+    principal = Principal(
         account_id=key.account_id, livemode=key.livemode, scope=Scope(key.scope), key_id=key.id
     )
+    if cache is not None:
+        cache.put(digest, principal)
+    return principal

@@ -42,15 +42,23 @@ def _tenant(tenant: Tenant) -> ColumnElement[bool]:
 
 
 def _status_condition(status: Status, now: datetime) -> ColumnElement[bool]:
-    """Match the *effective* status: open sessions past expiry count as abandoned."""
+    """Match the *effective* status: open sessions past expiry count as abandoned.
+
+    ``expires_at`` is compared through ``coalesce`` so that no index on it can
+    serve the comparison: otherwise SQLite plans ``?status=pending`` on the
+    sweeper's (status, expires_at) index and sorts every open session of every
+    account by pk, instead of walking the tenant's (status, pk) index newest
+    first and stopping after one page.
+    """
     expiring = [s.value for s in EXPIRING_STATUSES]
+    expires_at = func.coalesce(Checkout.expires_at, Checkout.expires_at)
     if status is Status.ABANDONED:
         return or_(
             Checkout.status == Status.ABANDONED.value,
-            and_(Checkout.status.in_(expiring), Checkout.expires_at <= now),
+            and_(Checkout.status.in_(expiring), expires_at <= now),
         )
     if status in EXPIRING_STATUSES:
-        return and_(Checkout.status == status.value, Checkout.expires_at > now)
+        return and_(Checkout.status == status.value, expires_at > now)
     return Checkout.status == status.value
 
 

@@ -19,7 +19,12 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from opencheckout.api.auth import context, require_read, require_write
-from opencheckout.api.errors import APIError, domain_error_response, validation_error_response
+from opencheckout.api.errors import (
+    APIError,
+    ErrorResponse,
+    domain_error_response,
+    validation_error_response,
+)
 from opencheckout.api.idempotency import IdempotentRoute
 from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate
 from opencheckout.domain.currency import EXPONENTS, to_major, to_minor
@@ -31,7 +36,28 @@ from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
 from opencheckout.store.models import Checkout
 
-router = APIRouter(prefix="/api", tags=["quaderno compatibility"], route_class=IdempotentRoute)
+#: Every route can refuse a request with the standard error body; documented so
+#: that clients (and the schema fuzzer) know these statuses are part of the API.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in {
+        400: "Malformed request (bad JSON, a body that is not an object).",
+        401: "Missing or invalid API key.",
+        403: "The key's scope does not allow this operation.",
+        404: "No such session for this account and mode.",
+        409: "The session's state forbids this, or an idempotent request is in flight.",
+        413: "Request body over 1 MiB.",
+        415: "Request body is not JSON.",
+        422: "A parameter is invalid.",
+    }.items()
+}
+
+router = APIRouter(
+    prefix="/api",
+    tags=["quaderno compatibility"],
+    route_class=IdempotentRoute,
+    responses=ERRORS,
+)
 
 DEFAULT_LIMIT = 25
 #: Quaderno fields that describe the session rather than set it; ignored on input.

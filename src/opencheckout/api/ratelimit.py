@@ -1,0 +1,167 @@
+"""Per-key rate limiting: a token bucket per API key, in this process's memory.
+
+Written as pure ASGI middleware so that a throttled request costs no routing,
+no body parsing and no database round trip. Buckets are keyed by the key's
+public prefix (``sk_test_AbCd1234``), never by the secret itself, so the
+limiter holds no key material. Requests without a well-formed key are not
+counted here: they are refused with 401 without touching the database.
+
+The buckets live in one process: with N ``serve`` processes behind a load
+balancer a key may get up to N times the configured rate. That is the
+intended trade-off (no shared store on the hot path); see docs/operations.md.
+
+Every response to a request with a well-formed key carries
+``X-RateLimit-Limit`` (the bucket size), ``X-RateLimit-Remaining`` (whole
+tokens left) and ``X-RateLimit-Reset`` (seconds until the bucket is full
+again); a throttled one is ``429`` with ``Retry-After`` (seconds).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import orjson
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from opencheckout.api.auth import presented_key
+from opencheckout.service.auth import key_prefix
+
+#: Buckets kept before idle (full) ones are dropped; bounds memory under key churn.
+MAX_BUCKETS = 100_000
+
+
+@dataclass(slots=True)
+class Bucket:
+    tokens: float
+    updated: float
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int
+    retry_after_seconds: int
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        headers = [
+            (b"x-ratelimit-limit", str(self.limit).encode()),
+            (b"x-ratelimit-remaining", str(self.remaining).encode()),
+            (b"x-ratelimit-reset", str(self.reset_seconds).encode()),
+        ]
+        if not self.allowed:
+            headers.append((b"retry-after", str(self.retry_after_seconds).encode()))
+        return headers
+
+
+class TokenBuckets:
+    """``burst`` tokens per key, refilled at ``rate`` per second; one request costs one."""
+
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self._buckets: dict[str, Bucket] = {}
+
+    def take(self, name: str) -> Decision:
+        now = self.clock()
+        bucket = self._buckets.get(name)
+        if bucket is None:
+            if len(self._buckets) >= MAX_BUCKETS:
+                self._prune(now)
+            bucket = self._buckets[name] = Bucket(tokens=float(self.burst), updated=now)
+        else:
+            elapsed = max(0.0, now - bucket.updated)
+            bucket.tokens = min(float(self.burst), bucket.tokens + elapsed * self.rate)
+            bucket.updated = now
+        allowed = bucket.tokens >= 1.0
+        if allowed:
+            bucket.tokens -= 1.0
+        missing = self.burst - bucket.tokens
+        return Decision(
+            allowed=allowed,
+            limit=self.burst,
+            remaining=int(bucket.tokens),
+            reset_seconds=math.ceil(missing / self.rate),
+            retry_after_seconds=0
+            if allowed
+            else max(1, math.ceil((1.0 - bucket.tokens) / self.rate)),
+        )
+
+    def _prune(self, now: float) -> None:
+        """Drop buckets that have refilled completely: forgetting them changes nothing."""
+        full_after = self.burst / self.rate
+        for name in [n for n, b in self._buckets.items() if now - b.updated >= full_after]:
+            del self._buckets[name]
+        if len(self._buckets) >= MAX_BUCKETS:
+            # Under a flood of distinct keys, forgetting is safer than growing.
+            self._buckets.clear()
+
+
+class RateLimitMiddleware:
+    """Throttle each API key to ``rate`` requests per second with bursts of ``burst``."""
+
+    def __init__(self, app: ASGIApp, *, rate: float, burst: int) -> None:
+        self.app = app
+        self.buckets = TokenBuckets(rate, burst)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        key = presented_key(Request(scope))
+        prefix = key_prefix(key) if key else None
+        if prefix is None:
+            await self.app(scope, receive, send)
+            return
+        decision = self.buckets.take(prefix)
+        extra = decision.headers()
+        if not decision.allowed:
+            await _send_throttled(send, decision, extra)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _send_throttled(
+    send: Send, decision: Decision, headers: list[tuple[bytes, bytes]]
+) -> None:
+    body = orjson.dumps(
+        {
+            "error": {
+                "type": "rate_limit_error",
+                "code": "rate_limited",
+                "message": (
+                    f"Too many requests with this API key; retry in "
+                    f"{decision.retry_after_seconds} s."
+                ),
+                "param": None,
+            }
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
