@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean chromium locales
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,20 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 
-test: lint
+# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: lint chromium
 	$(BIN)/pytest
+
+# Re-extract the hosted page's strings, merge them into every catalog, compile.
+locales: $(STAMP)
+	cd src/opencheckout/pages && ../../../$(BIN)/pybabel extract -F babel.cfg --no-location \
+		--omit-header --sort-output -o locales/messages.pot . && \
+	../../../$(BIN)/pybabel update -i locales/messages.pot -d locales --no-location \
+		--no-fuzzy-matching && \
+	../../../$(BIN)/pybabel compile -d locales --statistics
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build

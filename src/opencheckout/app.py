@@ -14,6 +14,7 @@ from opencheckout.api import (
     coupons,
     events,
     health,
+    processors,
     products,
     tax_rates,
     webhook_endpoints,
@@ -23,6 +24,8 @@ from opencheckout.api.errors import install_error_handlers
 from opencheckout.api.middleware import BodyGuardMiddleware, RequestIdMiddleware
 from opencheckout.api.ratelimit import RateLimitMiddleware
 from opencheckout.config import Settings
+from opencheckout.pages import routes as pages
+from opencheckout.processors import build_processors
 from opencheckout.service.context import Context
 from opencheckout.service.worker import Worker
 from opencheckout.store.db import Database
@@ -42,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     db = Database(settings.database_url)
 
-    context = Context(db=db, settings=settings)
+    context = Context(db=db, settings=settings, processors=build_processors(settings))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -75,7 +78,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(webhook_endpoints.router)
     app.include_router(quaderno.router)
-    app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.include_router(processors.router)
+    pages.install(app, context)
+    app.add_middleware(
+        BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes, form_paths=("/c/",)
+    )
     if settings.rate_limit_per_second > 0:
         # Inside RequestId (a 429 has a Request-Id), outside everything that costs.
         app.add_middleware(

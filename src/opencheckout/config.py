@@ -34,6 +34,19 @@ class Settings:
     embedded_worker: bool = True
     #: Events older than this are deleted.
     event_retention_days: int = 30
+    #: Signs the hosted page's CSRF tokens; when unset, one is generated and kept in
+    #: a file (see :mod:`opencheckout.pages.security`). Set it when several hosts serve pages.
+    secret_key: str | None = None
+    #: Processor for test-mode payments: ``test`` (built in) or ``stripe``.
+    processor: str = "test"
+    #: Stripe secret key; live-mode payments need it (the test processor never takes them).
+    stripe_secret_key: str | None = None
+    #: Stripe API origin (a localstripe server in tests); None means Stripe's own.
+    stripe_api_base: str | None = None
+    #: Verifies ``POST /v1/processors/stripe/webhook`` (``whsec_...``).
+    stripe_webhook_secret: str | None = None
+    #: Seconds before the test processor settles a ``processing`` payment.
+    test_settle_seconds: float = 3.0
     #: Requests per second allowed per API key, per process (token bucket); 0 disables.
     rate_limit_per_second: float = 100.0
     #: Requests a key may send at once before the per-second rate applies.
@@ -62,6 +75,12 @@ class Settings:
             worker_poll_seconds=float(env.get("OPENCHECKOUT_WORKER_POLL_SECONDS", "1")),
             embedded_worker=_flag(env.get("OPENCHECKOUT_EMBEDDED_WORKER", "1")),
             event_retention_days=int(env.get("OPENCHECKOUT_EVENT_RETENTION_DAYS", "30")),
+            secret_key=env.get("OPENCHECKOUT_SECRET_KEY") or None,
+            processor=env.get("OPENCHECKOUT_PROCESSOR", "test").strip().lower() or "test",
+            stripe_secret_key=env.get("OPENCHECKOUT_STRIPE_SECRET_KEY") or None,
+            stripe_api_base=env.get("OPENCHECKOUT_STRIPE_API_BASE") or None,
+            stripe_webhook_secret=env.get("OPENCHECKOUT_STRIPE_WEBHOOK_SECRET") or None,
+            test_settle_seconds=float(env.get("OPENCHECKOUT_TEST_SETTLE_SECONDS", "3")),
             rate_limit_per_second=float(env.get("OPENCHECKOUT_RATE_LIMIT_PER_SECOND", "100")),
             rate_limit_burst=int(env.get("OPENCHECKOUT_RATE_LIMIT_BURST", "200")),
             auth_cache_seconds=float(env.get("OPENCHECKOUT_AUTH_CACHE_SECONDS", "2")),

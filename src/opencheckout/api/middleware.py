@@ -60,11 +60,17 @@ class RequestIdMiddleware:
 
 
 class BodyGuardMiddleware:
-    """Refuse bodies over the cap (413) and non-JSON bodies (415) before parsing."""
+    """Refuse bodies over the cap (413) and non-JSON bodies (415) before parsing.
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    Paths under ``form_paths`` (the hosted page) also take HTML form posts.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, form_paths: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.form_paths = form_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
@@ -82,7 +88,10 @@ class BodyGuardMiddleware:
                 return
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         has_body = length_header not in (None, b"0") or b"transfer-encoding" in headers
-        if has_body and content_type and not _is_json(content_type):
+        is_form = content_type == b"application/x-www-form-urlencoded" and str(
+            scope.get("path", "")
+        ).startswith(self.form_paths)
+        if has_body and content_type and not _is_json(content_type) and not is_form:
             await _send_error(
                 send,
                 415,

@@ -1,1 +1,23 @@
 """Payment processors behind one small interface."""
+
+from __future__ import annotations
+
+from opencheckout.config import Settings
+from opencheckout.processors.base import Processor
+from opencheckout.processors.test import TestProcessor
+
+
+def build_processors(settings: Settings) -> dict[str, Processor]:
+    """The processors the settings configure: always ``test``; ``stripe`` with a key."""
+    processors: dict[str, Processor] = {
+        "test": TestProcessor(settle_seconds=settings.test_settle_seconds)
+    }
+    if settings.stripe_secret_key:
+        from opencheckout.processors.stripe import StripeProcessor
+
+        processors["stripe"] = StripeProcessor(
+            settings.stripe_secret_key,
+            api_base=settings.stripe_api_base,
+            webhook_secret=settings.stripe_webhook_secret,
+        )
+    return processors

@@ -3,12 +3,23 @@
 Card numbers follow Stripe's test-card conventions so integrations written
 against either behave alike. Any number that passes the Luhn check but is not
 listed is refused, as a real test environment refuses real cards.
+
+Two cards answer ``processing`` and settle ``settle_seconds`` later, like a
+bank transfer or a 3-D Secure step would: 4000 0000 0000 3220 succeeds and
+4000 0084 0000 1629 is declined. A simulated processor keeps no state of its
+own, so the eventual outcome and the time it is due are written into the
+payment id (``pay_test_later_ok_<due ms>_<random>``): the worker settles such
+payments from the database alone, across restarts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
 from opencheckout.ids import random_base62
-from opencheckout.processors.base import Outcome, PaymentRequest, PaymentResult
+from opencheckout.processors.base import Outcome, PaymentRequest, PaymentResult, RefundResult
 
 SUCCEEDING_CARDS = frozenset(
     {
@@ -23,6 +34,15 @@ DECLINING_CARDS: dict[str, tuple[str, str]] = {
     "4000000000009995": ("insufficient_funds", "Your card has insufficient funds."),
     "4000000000000069": ("expired_card", "Your card has expired."),
 }
+
+
+#: Cards that go ``processing`` first: number -> (eventual outcome, decline code, message).
+LATER_CARDS: dict[str, tuple[Outcome, str | None, str | None]] = {
+    "4000000000003220": (Outcome.SUCCEEDED, None, None),
+    "4000008400001629": (Outcome.DECLINED, "card_declined", "Your card was declined."),
+}
+LATER_PREFIX = "pay_test_later_"
+_LATER_TAGS = {Outcome.SUCCEEDED: "ok", Outcome.DECLINED: "no"}
 
 
 def normalize_card_number(raw: str) -> str:
@@ -44,14 +64,68 @@ def luhn_valid(number: str) -> bool:
 
 
 def is_test_card(number: str) -> bool:
-    return number in SUCCEEDING_CARDS or number in DECLINING_CARDS
+    return number in SUCCEEDING_CARDS or number in DECLINING_CARDS or number in LATER_CARDS
+
+
+@dataclass(frozen=True, slots=True)
+class LaterPayment:
+    """What a delayed test payment's id says about it."""
+
+    outcome: Outcome
+    due_at: datetime
+    decline_code: str | None = None
+    message: str | None = None
+
+
+def parse_later(processor_id: str) -> LaterPayment | None:
+    """The eventual outcome and due time of a delayed payment id, else None."""
+    if not processor_id.startswith(LATER_PREFIX):
+        return None
+    parts = processor_id.removeprefix(LATER_PREFIX).split("_")
+    if len(parts) != 3 or not parts[1].isdigit():
+        return None
+    tag, due_ms = parts[0], parts[1]
+    due_at = datetime.fromtimestamp(int(due_ms) / 1000, UTC)
+    if tag == _LATER_TAGS[Outcome.SUCCEEDED]:
+        return LaterPayment(Outcome.SUCCEEDED, due_at)
+    if tag == _LATER_TAGS[Outcome.DECLINED]:
+        _outcome, code, message = LATER_CARDS["4000008400001629"]
+        return LaterPayment(Outcome.DECLINED, due_at, code, message)
+    return None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class TestProcessor:
-    """Settles immediately; never available in live mode."""
+    """Settles immediately, or later for the ``LATER_CARDS``; never in live mode."""
 
     name = "test"
     supports_livemode = False
+
+    def __init__(
+        self, *, settle_seconds: float = 3.0, clock: Callable[[], datetime] = _utc_now
+    ) -> None:
+        self.settle_seconds = settle_seconds
+        self.clock = clock
+
+    async def retrieve(self, processor_id: str) -> PaymentResult:
+        later = parse_later(processor_id)
+        if later is None:
+            # Immediate payments were final when authorized; only successes are looked up.
+            return PaymentResult(outcome=Outcome.SUCCEEDED, processor_id=processor_id)
+        if later.due_at > self.clock():
+            return PaymentResult(outcome=Outcome.PROCESSING, processor_id=processor_id)
+        return PaymentResult(
+            outcome=later.outcome,
+            processor_id=processor_id,
+            decline_code=later.decline_code,
+            message=later.message,
+        )
+
+    async def refund(self, processor_id: str, amount: int | None = None) -> RefundResult:
+        return RefundResult(succeeded=True, refund_id="re_test_" + random_base62(20))
 
     async def authorize(self, request: PaymentRequest) -> PaymentResult:
         payment_id = "pay_test_" + random_base62(20)
@@ -81,4 +155,10 @@ class TestProcessor:
                 decline_code=code,
                 message=message,
             )
+        if number in LATER_CARDS:
+            outcome = LATER_CARDS[number][0]
+            due = self.clock() + timedelta(seconds=self.settle_seconds)
+            due_ms = int(due.timestamp() * 1000)
+            later_id = f"{LATER_PREFIX}{_LATER_TAGS[outcome]}_{due_ms}_{random_base62(16)}"
+            return PaymentResult(outcome=Outcome.PROCESSING, processor_id=later_id)
         return PaymentResult(outcome=Outcome.SUCCEEDED, processor_id=payment_id)

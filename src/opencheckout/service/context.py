@@ -24,8 +24,14 @@ class Context:
     clock: Callable[[], datetime] = utc_now
 
     def processor_for(self, livemode: bool) -> Processor | None:
-        """The processor that takes payments in this mode, if one is configured."""
-        for processor in self.processors.values():
-            if processor.supports_livemode == livemode:
-                return processor
-        return None
+        """The processor that takes payments in this mode, if one is configured.
+
+        Test mode uses ``settings.processor`` (the built-in ``test`` one by
+        default); live mode uses Stripe once its key is set, and never a
+        processor that cannot take live payments.
+        """
+        name = "stripe" if livemode else self.settings.processor
+        processor = self.processors.get(name)
+        if processor is None or (livemode and not processor.supports_livemode):
+            return None
+        return processor

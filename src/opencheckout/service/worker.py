@@ -1,4 +1,5 @@
-"""The background worker: webhook delivery, abandonment sweep, retention.
+"""The background worker: webhook delivery, abandonment sweep, settling the test
+processor's delayed payments, retention.
 
 Run it as ``opencheckout worker`` (any number of them, on PostgreSQL) or let
 ``serve`` embed one per process. Each step is safe to run concurrently from
@@ -25,7 +26,7 @@ import orjson
 
 from opencheckout.domain.retry import RETRY_WINDOW, next_attempt_delay, should_give_up
 from opencheckout.ids import new_id
-from opencheckout.service import events, sweeper
+from opencheckout.service import events, payments, sweeper
 from opencheckout.service.context import Context
 from opencheckout.service.webhooks import active_secrets, endpoint_resource
 from opencheckout.store import events as event_store
@@ -87,8 +88,9 @@ class Worker:
         """One pass of every duty; True if anything was done."""
         delivered = await self.deliver_due()
         swept = await sweeper.abandon_expired(self.ctx)
+        settled = await payments.settle_due_test_payments(self.ctx)
         await self.housekeeping()
-        return bool(delivered or swept)
+        return bool(delivered or swept or settled)
 
     async def deliver_due(self, *, limit: int = CLAIM_BATCH) -> int:
         claimed = await self._claim(limit)

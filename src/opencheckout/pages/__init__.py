@@ -1,0 +1,1 @@
+"""The buyer-facing hosted checkout page (server-rendered, translated)."""

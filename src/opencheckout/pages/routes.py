@@ -1,0 +1,580 @@
+"""The hosted checkout page at each session's permalink, ``/c/{token}``.
+
+Server-rendered with Jinja2 and a little optional JavaScript; the whole flow
+(details, coupon, payment, cancel) works with plain form posts. Everything the
+buyer does goes through :mod:`opencheckout.service.hosted` and from there the
+ordinary checkout use cases, so the API and the page share every rule.
+
+Responses carry a strict CSP (no inline script or style) and are never
+cached; expected failures render a page with the right status, and an
+unexpected one renders a plain apology, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.datastructures import FormData
+
+from opencheckout.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidValue,
+    NotFound,
+    PaymentDeclined,
+    ProcessorUnavailable,
+)
+from opencheckout.domain.lifecycle import Status
+from opencheckout.pages import forms, i18n, security
+from opencheckout.service import hosted
+from opencheckout.service.context import Context
+from opencheckout.service.hosted import HostedSession
+from opencheckout.service.payments import last_payment_error
+from opencheckout.store.models import Checkout
+
+logger = logging.getLogger("opencheckout.pages")
+
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_PATH = "/static/hosted"
+PROCESSING_REFRESH_SECONDS = 2
+
+
+def _(message: str) -> str:
+    return message
+
+
+DECLINE_MESSAGES = {
+    "card_declined": _("Your card was declined."),
+    "insufficient_funds": _("Your card has insufficient funds."),
+    "expired_card": _("Your card has expired."),
+    "incorrect_number": _("Your card number is incorrect."),
+    "test_mode_live_card": _("This is a test checkout: use a test card number."),
+}
+DECLINE_FALLBACK = _("Your payment could not be completed. Try another card.")
+PROCESSOR_DOWN = _("The payment service could not be reached. Please try again.")
+FIX_FIELDS = _("Please correct the highlighted fields.")
+CSRF_FAILED = _("This form has expired. Please try again.")
+CODE_INVALID = _("This promotion code is not valid.")
+CODE_REFUSED = _("This promotion code cannot be used on this order.")
+CHANGED = _("This checkout changed while you were on the page. Please review it and try again.")
+
+
+@dataclass(frozen=True, slots=True)
+class Pages:
+    """What the page routes need besides the service context."""
+
+    env: Environment
+    secret_key: bytes
+    base_path: str
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("opencheckout.pages", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def install(app: FastAPI, ctx: Context) -> None:
+    """Mount the page routes and their static files on ``app``."""
+    app.state.pages = Pages(
+        env=_environment(),
+        secret_key=security.resolve_secret_key(ctx.settings),
+        base_path=urlsplit(ctx.settings.public_url).path.rstrip("/"),
+    )
+    app.include_router(router)
+    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="hosted-static")
+
+
+router = APIRouter(include_in_schema=False)
+
+
+def _pages(request: Request) -> Pages:
+    pages: Pages = request.app.state.pages
+    return pages
+
+
+def _ctx(request: Request) -> Context:
+    ctx: Context = request.app.state.context
+    return ctx
+
+
+class _Renderer:
+    """Renders one response in the negotiated locale, with the security headers."""
+
+    def __init__(self, request: Request, row: Checkout | None) -> None:
+        self.request = request
+        self.pages = _pages(request)
+        self.row = row
+        session_locale = row.data.get("locale") if row is not None else None
+        self.locale = i18n.negotiate(session_locale, request.headers.get("accept-language"))
+        self.gettext: Callable[[str], str] = i18n.translations(self.locale).gettext
+
+    def money(self, amount: int) -> str:
+        assert self.row is not None
+        return i18n.format_money(amount, self.row.currency, self.locale)
+
+    def response(
+        self,
+        template: str,
+        status: int,
+        *,
+        refresh: str | None = None,
+        cookie: str | None = None,
+        **values: Any,
+    ) -> HTMLResponse:
+        data = self.row.data if self.row is not None else {}
+        csp = security.content_security_policy([data.get("success_url"), data.get("cancel_url")])
+        html = self.pages.env.get_template(template).render(
+            _=self.gettext,
+            lang=self.locale,
+            static=f"{self.pages.base_path}{STATIC_PATH}",
+            refresh=refresh,
+            **values,
+        )
+        response = HTMLResponse(html, status_code=status, headers=security.security_headers(csp))
+        if cookie is not None and self.row is not None:
+            response.set_cookie(
+                security.CSRF_COOKIE,
+                cookie,
+                path=self._path(),
+                httponly=True,
+                samesite="lax",
+                secure=_is_https(self.request),
+            )
+        return response
+
+    def message(
+        self, status: int, title: str, body: str, *, link: str | None = None, link_text: str = ""
+    ) -> HTMLResponse:
+        return self.response(
+            "message.html",
+            status,
+            title=self.gettext(title),
+            body=self.gettext(body),
+            link=link,
+            link_text=self.gettext(link_text) if link_text else "",
+        )
+
+    def _path(self) -> str:
+        assert self.row is not None
+        return f"{self.pages.base_path}/c/{self.row.token}"
+
+
+def _is_https(request: Request) -> bool:
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or forwarded == "https"
+
+
+def _not_found(request: Request) -> HTMLResponse:
+    return _Renderer(request, None).message(
+        404,
+        _("Checkout not found"),
+        _(
+            "This payment link is not valid. Check the link you were given, "
+            "or ask the store for a new one."
+        ),
+    )
+
+
+def _closed(renderer: _Renderer, hosted_session: HostedSession) -> HTMLResponse:
+    """A session the buyer can no longer pay: 410 with the way back to the store."""
+    row = hosted_session.row
+    if hosted_session.status is Status.COMPLETED:
+        return renderer.message(
+            410,
+            _("Payment received"),
+            _("This checkout has already been paid. Thank you!"),
+            link=security.success_target(row.data.get("success_url"), row.id),
+            link_text=_("Continue"),
+        )
+    return renderer.message(
+        410,
+        _("Checkout closed"),
+        _("This checkout was cancelled or has expired."),
+        link=security.safe_redirect_target(row.data.get("cancel_url")),
+        link_text=_("Return to the store"),
+    )
+
+
+def _processing(renderer: _Renderer) -> HTMLResponse:
+    assert renderer.row is not None
+    return renderer.response(
+        "message.html",
+        200,
+        refresh=f"{PROCESSING_REFRESH_SECONDS};url={renderer._path()}/return",
+        title=renderer.gettext(_("Processing your payment")),
+        body=renderer.gettext(
+            _("This page refreshes by itself when your payment is confirmed. Please wait.")
+        ),
+        link=f"{renderer._path()}/return",
+        link_text=renderer.gettext(_("Check again")),
+    )
+
+
+def _redirect(url: str) -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    response.headers.update({"Referrer-Policy": "same-origin", "Cache-Control": "no-store"})
+    return response
+
+
+def _after_payment(renderer: _Renderer, row: Checkout) -> Response:
+    """Success -> the merchant's success_url; otherwise our own page."""
+    target = security.success_target(row.data.get("success_url"), row.id)
+    if target is None:
+        return renderer.message(
+            200, _("Payment received"), _("Thank you! Your payment was successful.")
+        )
+    return _redirect(target)
+
+
+def _decline_message(code: str | None) -> str:
+    return DECLINE_MESSAGES.get(code or "", DECLINE_FALLBACK)
+
+
+def _guarded(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Never let an unexpected error reach the buyer as a stack trace or JSON."""
+
+    @functools.wraps(handler)
+    async def wrapper(request: Request, token: str) -> Response:
+        try:
+            response: Response = await handler(request, token)
+            return response
+        except NotFound:
+            return _not_found(request)
+        except Exception:
+            logger.exception("hosted page failed")
+            return _Renderer(request, None).message(
+                500,
+                _("Something went wrong"),
+                _("Nothing was charged. Please try again in a moment."),
+            )
+
+    return wrapper
+
+
+@router.get("/c/{token}", response_class=HTMLResponse)
+@_guarded
+async def show(request: Request, token: str) -> Response:
+    ctx = _ctx(request)
+    hosted_session = await hosted.touch(ctx, token)
+    renderer = _Renderer(request, hosted_session.row)
+    if hosted_session.status is Status.PROCESSING:
+        return _processing(renderer)
+    if not hosted_session.is_open:
+        return _closed(renderer, hosted_session)
+    error = None
+    async_error = last_payment_error(hosted_session.row)
+    if hosted_session.status is Status.FAILED and async_error is not None:
+        error = _decline_message(async_error.get("code"))
+    return _form(renderer, 200, hosted_session.row, error=error)
+
+
+@router.get("/c/{token}/return", response_class=HTMLResponse)
+@_guarded
+async def after_processing(request: Request, token: str) -> Response:
+    """Where the processing page refreshes to: on to the merchant once paid."""
+    ctx = _ctx(request)
+    hosted_session = await hosted.load(ctx, token)
+    renderer = _Renderer(request, hosted_session.row)
+    if hosted_session.status is Status.PROCESSING:
+        return _processing(renderer)
+    if hosted_session.status is Status.COMPLETED:
+        return _after_payment(renderer, hosted_session.row)
+    return _redirect(renderer._path())
+
+
+def _csrf_ok(request: Request, pages: Pages, row: Checkout, form: FormData) -> bool:
+    submitted = form.get(security.CSRF_FIELD)
+    nonce = request.cookies.get(security.CSRF_COOKIE)
+    if not security.csrf_valid(
+        pages.secret_key, row.token, nonce, submitted if isinstance(submitted, str) else None
+    ):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return True
+    allowed = {
+        security.origin_of(str(request.base_url)),
+        security.origin_of(_ctx(request).settings.public_url),
+    }
+    return origin.lower() in allowed
+
+
+async def _read_form(request: Request) -> FormData | None:
+    try:
+        return await request.form(max_files=0, max_fields=100)
+    except Exception:
+        return None
+
+
+@router.post("/c/{token}/cancel", response_class=HTMLResponse)
+@_guarded
+async def cancel(request: Request, token: str) -> Response:
+    ctx = _ctx(request)
+    hosted_session = await hosted.load(ctx, token)
+    renderer = _Renderer(request, hosted_session.row)
+    form = await _read_form(request)
+    if form is None or not _csrf_ok(request, renderer.pages, hosted_session.row, form):
+        return _form(renderer, 403, hosted_session.row, error=CSRF_FAILED)
+    row = hosted_session.row
+    if hosted_session.is_open:
+        try:
+            row = await hosted.cancel(ctx, row)
+        except Conflict:
+            hosted_session = await hosted.load(ctx, token)
+            if hosted_session.status is not Status.ABANDONED:
+                return _closed(renderer, hosted_session)
+    elif hosted_session.status is not Status.ABANDONED:
+        return _closed(renderer, hosted_session)
+    target = security.safe_redirect_target(row.data.get("cancel_url"))
+    if target is None:
+        return renderer.message(
+            200, _("Checkout cancelled"), _("You cancelled this checkout. Nothing was charged.")
+        )
+    return _redirect(target)
+
+
+@router.post("/c/{token}", response_class=HTMLResponse)
+@_guarded
+async def submit(request: Request, token: str) -> Response:
+    ctx = _ctx(request)
+    hosted_session = await hosted.load(ctx, token)
+    row = hosted_session.row
+    renderer = _Renderer(request, row)
+    if hosted_session.status is Status.PROCESSING:
+        return _redirect(renderer._path())
+    if hosted_session.status is Status.COMPLETED:
+        # A second click on "Pay" after the first one went through.
+        return _after_payment(renderer, row)
+    if not hosted_session.is_open:
+        return _closed(renderer, hosted_session)
+    form = await _read_form(request)
+    if form is None or not _csrf_ok(request, renderer.pages, row, form):
+        return _form(renderer, 403, row, error=CSRF_FAILED)
+
+    submission = forms.read_submission(form)
+    billing_required = row.data.get("billing_details_collection") == "required"
+    forms.check_details(submission, billing_required=billing_required)
+    try:
+        row = await _save_details(ctx, row, submission, billing_required=billing_required)
+    except DomainError as exc:
+        return await _refused(ctx, renderer, token, exc, submission)
+    renderer.row = row
+
+    if submission.action in ("apply_code", "remove_discount"):
+        return await _change_discount(ctx, renderer, token, row, submission)
+    return await _pay(ctx, renderer, token, row, form, submission)
+
+
+async def _save_details(
+    ctx: Context, row: Checkout, submission: forms.Submission, *, billing_required: bool
+) -> Checkout:
+    params: dict[str, Any] = {}
+    changes = forms.customer_changes(
+        submission, row.data["customer"], billing_required=billing_required
+    )
+    if changes:
+        params["customer"] = changes
+    option = submission.values["shipping_option"]
+    options = [o["id"] for o in row.data.get("shipping_options") or []]
+    if option and option in options and option != row.data.get("selected_shipping_option"):
+        params["selected_shipping_option"] = option
+    elif options and option and option not in options:
+        submission.errors["shipping_option"] = forms.SHIPPING_INVALID
+    if not params:
+        return row
+    return await hosted.update_details(ctx, row, params)
+
+
+async def _change_discount(
+    ctx: Context, renderer: _Renderer, token: str, row: Checkout, submission: forms.Submission
+) -> Response:
+    # Field errors do not block a coupon: show them only once the buyer pays.
+    submission.errors.clear()
+    try:
+        if submission.action == "remove_discount" and submission.remove_coupon:
+            row = await hosted.remove_discount(ctx, row, submission.remove_coupon)
+        else:
+            row = await hosted.apply_code(ctx, row, submission.code)
+    except (NotFound, InvalidValue) as exc:
+        if submission.action == "remove_discount":
+            return await _refused(ctx, renderer, token, exc, submission)
+        submission.errors["code"] = CODE_INVALID
+        return _form(renderer, 422, row, submission=submission)
+    except Conflict as exc:
+        if exc.code in ("checkout_not_editable",):
+            return await _refused(ctx, renderer, token, exc, submission)
+        submission.errors["code"] = CODE_REFUSED
+        return _form(renderer, 422, row, submission=submission)
+    renderer.row = row
+    submission.code = ""
+    return _form(renderer, 200, row, submission=submission)
+
+
+async def _pay(
+    ctx: Context,
+    renderer: _Renderer,
+    token: str,
+    row: Checkout,
+    form: Mapping[str, Any],
+    submission: forms.Submission,
+) -> Response:
+    method = submission.values["method"]
+    methods = list(row.data.get("payment_methods") or [])
+    if method not in methods:
+        if len(methods) == 1 and not method:
+            method = methods[0]
+        else:
+            submission.errors["method"] = forms.METHOD_INVALID
+    details: dict[str, Any] = {}
+    if method == "card":
+        details = forms.card_details(form, submission, ctx.clock())
+    if row.data.get("shipping_options") and not row.data.get("selected_shipping_option"):
+        submission.errors.setdefault("shipping_option", forms.SHIPPING_INVALID)
+    if submission.errors:
+        return _form(renderer, 422, row, submission=submission, error=FIX_FIELDS)
+    try:
+        paid = await hosted.pay(ctx, row, method, details)
+    except PaymentDeclined as exc:
+        fresh = await hosted.load(ctx, token)
+        renderer.row = fresh.row
+        return _form(
+            renderer, 402, fresh.row, submission=submission, error=_decline_message(exc.code)
+        )
+    except ProcessorUnavailable:
+        fresh = await hosted.load(ctx, token)
+        renderer.row = fresh.row
+        return _form(renderer, 502, fresh.row, submission=submission, error=PROCESSOR_DOWN)
+    except DomainError as exc:
+        return await _refused(ctx, renderer, token, exc, submission)
+    if paid.status == Status.PROCESSING.value:
+        return _redirect(renderer._path())
+    return _after_payment(renderer, paid)
+
+
+async def _refused(
+    ctx: Context,
+    renderer: _Renderer,
+    token: str,
+    exc: DomainError,
+    submission: forms.Submission,
+) -> Response:
+    """A rule refused the buyer's request: show the session as it now is."""
+    fresh = await hosted.load(ctx, token)
+    renderer.row = fresh.row
+    if fresh.status is Status.COMPLETED:
+        return _after_payment(renderer, fresh.row)
+    if fresh.status is Status.PROCESSING:
+        return _redirect(renderer._path())
+    if not fresh.is_open:
+        return _closed(renderer, fresh)
+    if isinstance(exc, Conflict) and exc.code == "checkout_not_ready":
+        missing = exc.extra.get("missing_fields")
+        for path in missing if isinstance(missing, list) else []:
+            name = str(path).rsplit(".", 1)[-1]
+            name = "shipping_option" if name == "selected_shipping_option" else name
+            submission.errors.setdefault(name, forms.REQUIRED)
+        return _form(renderer, 422, fresh.row, submission=submission, error=FIX_FIELDS)
+    logger.info("hosted page request refused: %s %s", exc.code, exc.message)
+    status = 409 if isinstance(exc, Conflict) else 422
+    return _form(renderer, status, fresh.row, submission=submission, error=CHANGED)
+
+
+def _form(
+    renderer: _Renderer,
+    status: int,
+    row: Checkout,
+    *,
+    submission: forms.Submission | None = None,
+    error: str | None = None,
+) -> HTMLResponse:
+    """The checkout page itself."""
+    pages = renderer.pages
+    nonce = renderer.request.cookies.get(security.CSRF_COOKIE)
+    new_cookie = None
+    if not nonce or len(nonce) > 64:
+        nonce = new_cookie = security.new_nonce()
+    data = row.data
+    customer = data["customer"]
+    address = customer.get("billing_address") or {}
+    values = {
+        "email": customer.get("email") or "",
+        "first_name": customer.get("first_name") or "",
+        "last_name": customer.get("last_name") or "",
+        **{name: address.get(name) or "" for name in forms.ADDRESS_FIELDS},
+        "method": (data.get("payment_methods") or ["card"])[0],
+        "shipping_option": data.get("selected_shipping_option") or "",
+    }
+    errors: dict[str, str] = {}
+    code = ""
+    if submission is not None:
+        values.update({k: v for k, v in submission.values.items() if v or k != "method"})
+        if not values["method"]:
+            values["method"] = (data.get("payment_methods") or ["card"])[0]
+        errors = submission.errors
+        code = submission.code
+    money = renderer.money
+    items = [
+        {
+            "name": item.get("name") or item.get("product"),
+            "description": item.get("description"),
+            "quantity": item["quantity"],
+            "unit": money(item["unit_amount"]),
+            "amount": money(item.get("amount_subtotal", item["unit_amount"] * item["quantity"])),
+        }
+        for item in data["line_items"]
+    ]
+    discounts = [
+        {
+            "coupon": discount["coupon"],
+            "label": discount.get("code") or discount.get("name") or discount["coupon"],
+            "amount": money(-int(discount.get("amount", 0))),
+            "removable": discount.get("applied_by") == "buyer",
+        }
+        for discount in data.get("discounts", [])
+    ]
+    shipping_options = [
+        {"id": option["id"], "name": option["display_name"], "amount": money(option["amount"])}
+        for option in data.get("shipping_options") or []
+    ]
+    return renderer.response(
+        "checkout.html",
+        status,
+        cookie=new_cookie,
+        action=renderer._path(),
+        cancel_action=f"{renderer._path()}/cancel",
+        csrf_field=security.CSRF_FIELD,
+        csrf_token=security.csrf_token(pages.secret_key, row.token, nonce),
+        test_mode=not row.livemode,
+        items=items,
+        discounts=discounts,
+        subtotal=money(row.amount_subtotal),
+        discount_total=money(-row.amount_discount) if row.amount_discount else None,
+        tax=money(row.amount_tax) if row.amount_tax else None,
+        shipping=money(row.amount_shipping) if data.get("selected_shipping_option") else None,
+        total=money(row.amount_total),
+        coupon_collection=bool(data.get("coupon_collection")),
+        billing_required=data.get("billing_details_collection") == "required",
+        payment_methods=list(data.get("payment_methods") or []),
+        shipping_options=shipping_options,
+        countries=i18n.country_names(renderer.locale),
+        values=values,
+        errors=errors,
+        code=code,
+        error=renderer.gettext(error) if error else None,
+        has_cancel=True,
+    )

@@ -1,0 +1,218 @@
+"""Stripe, through the official ``stripe`` library on PaymentIntents.
+
+A payment is one PaymentIntent created and confirmed in a single call. Its
+``metadata`` carries ``custom.stripe.metadata`` from the session plus
+``opencheckout_checkout_id``, which is how a webhook finds its session.
+Outcomes: ``succeeded`` -> SUCCEEDED; ``requires_action``/``processing`` ->
+PROCESSING (Stripe confirms later with a ``payment_intent.succeeded`` or
+``payment_intent.payment_failed`` webhook); a card error -> DECLINED. Any
+other Stripe error (network, auth, rate limit) propagates, and the service
+answers 502 ``processor_unavailable`` without charging.
+
+The payment method is either ``details["payment_method"]`` (a ``pm_...`` id
+from Stripe.js, or a test id such as ``pm_card_visa``) or raw card fields
+(``card_number``, ``exp_month``, ``exp_year``, ``cvc``), which Stripe accepts
+only on accounts enabled for raw card data (and localstripe in tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import stripe
+
+from opencheckout.processors.base import Outcome, PaymentRequest, PaymentResult, RefundResult
+from opencheckout.processors.test import normalize_card_number
+
+#: Metadata key naming the checkout a PaymentIntent pays for.
+CHECKOUT_METADATA_KEY = "opencheckout_checkout_id"
+_METADATA_MAX_KEYS = 49  # Stripe allows 50; one is ours.
+_METADATA_KEY_LENGTH = 40
+_METADATA_VALUE_LENGTH = 500
+
+_PROCESSING_STATUSES = frozenset({"processing", "requires_action", "requires_capture"})
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookNotice:
+    """A verified Stripe event about a PaymentIntent's final outcome."""
+
+    event_id: str
+    event_type: str
+    payment_intent_id: str
+    checkout_id: str | None
+    outcome: Outcome
+    decline_code: str | None = None
+    message: str | None = None
+
+
+def stripe_metadata(request: PaymentRequest) -> dict[str, str]:
+    """``custom.stripe.metadata`` as Stripe accepts it (string values), plus our key."""
+    stripe_custom = request.custom.get("stripe") if isinstance(request.custom, dict) else None
+    raw = stripe_custom.get("metadata") if isinstance(stripe_custom, dict) else None
+    metadata: dict[str, str] = {}
+    if isinstance(raw, dict):
+        for key, value in list(raw.items())[:_METADATA_MAX_KEYS]:
+            text = value if isinstance(value, str) else orjson.dumps(value).decode()
+            metadata[str(key)[:_METADATA_KEY_LENGTH]] = text[:_METADATA_VALUE_LENGTH]
+    metadata[CHECKOUT_METADATA_KEY] = request.checkout_id
+    return metadata
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    """A StripeObject (or a dict) as a plain dict; StripeObjects refuse dict methods."""
+    if value is None:
+        return {}
+    if isinstance(value, stripe.StripeObject):
+        return value.to_dict()
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _error_of(intent: Any) -> tuple[str | None, str | None]:
+    error = _plain(getattr(intent, "last_payment_error", None))
+    return error.get("code"), error.get("message")
+
+
+def _result_of(intent: Any) -> PaymentResult:
+    status = str(intent.status)
+    if status == "succeeded":
+        return PaymentResult(outcome=Outcome.SUCCEEDED, processor_id=intent.id)
+    if status in _PROCESSING_STATUSES:
+        return PaymentResult(outcome=Outcome.PROCESSING, processor_id=intent.id)
+    code, message = _error_of(intent)
+    return PaymentResult(
+        outcome=Outcome.DECLINED,
+        processor_id=intent.id,
+        decline_code=code or "card_declined",
+        message=message or "The payment was declined.",
+    )
+
+
+class StripeProcessor:
+    name = "stripe"
+    supports_livemode = True
+
+    def __init__(
+        self,
+        secret_key: str,
+        *,
+        api_base: str | None = None,
+        webhook_secret: str | None = None,
+    ) -> None:
+        base_addresses: dict[str, str | None] = {"api": api_base} if api_base else {}
+        self.client = stripe.StripeClient(
+            secret_key,
+            base_addresses=base_addresses,  # type: ignore[arg-type]
+            http_client=stripe.HTTPXClient(),
+            max_network_retries=0,
+        )
+        self.webhook_secret = webhook_secret
+
+    async def _payment_method(self, request: PaymentRequest) -> str | PaymentResult:
+        details = request.details
+        if isinstance(details.get("payment_method"), str):
+            return str(details["payment_method"])
+        number = normalize_card_number(str(details.get("card_number") or ""))
+        exp_month, exp_year, cvc = (details.get(k) for k in ("exp_month", "exp_year", "cvc"))
+        if not number or not exp_month or not exp_year or not cvc:
+            return PaymentResult(
+                outcome=Outcome.DECLINED,
+                processor_id="",
+                decline_code="incomplete_card",
+                message="Enter the card number, expiry date and security code.",
+            )
+        method = await self.client.v1.payment_methods.create_async(
+            params={
+                "type": "card",
+                "card": {
+                    "number": number,
+                    "exp_month": int(exp_month),
+                    "exp_year": int(exp_year),
+                    "cvc": str(cvc),
+                },
+            }
+        )
+        return str(method.id)
+
+    async def authorize(self, request: PaymentRequest) -> PaymentResult:
+        if request.method != "card":
+            return PaymentResult(
+                outcome=Outcome.DECLINED,
+                processor_id="",
+                decline_code="payment_method_unsupported",
+                message=f"The stripe processor does not take '{request.method}' payments.",
+            )
+        try:
+            method = await self._payment_method(request)
+            if isinstance(method, PaymentResult):
+                return method
+            intent = await self.client.v1.payment_intents.create_async(
+                params={
+                    "amount": request.amount,
+                    "currency": request.currency,
+                    "payment_method": method,
+                    "payment_method_types": ["card"],  # type: ignore[typeddict-unknown-key]
+                    "confirm": True,
+                    "metadata": stripe_metadata(request),
+                }
+            )
+        except stripe.CardError as exc:
+            error = exc.error
+            intent_id = ""
+            if error is not None and getattr(error, "payment_intent", None):
+                intent_id = str(error.payment_intent.id)  # type: ignore[union-attr]
+            elif error is not None and getattr(error, "charge", None):
+                intent_id = str(error.charge)
+            return PaymentResult(
+                outcome=Outcome.DECLINED,
+                processor_id=intent_id,
+                decline_code=exc.code or "card_declined",
+                message=exc.user_message or "Your card was declined.",
+            )
+        return _result_of(intent)
+
+    async def retrieve(self, processor_id: str) -> PaymentResult:
+        intent = await self.client.v1.payment_intents.retrieve_async(processor_id)
+        return _result_of(intent)
+
+    async def refund(self, processor_id: str, amount: int | None = None) -> RefundResult:
+        params: dict[str, Any] = {"payment_intent": processor_id}
+        if amount is not None:
+            params["amount"] = amount
+        refund = await self.client.v1.refunds.create_async(params=params)  # type: ignore[arg-type]
+        return RefundResult(succeeded=refund.status == "succeeded", refund_id=str(refund.id))
+
+    def parse_webhook(self, payload: bytes, signature: str) -> WebhookNotice | None:
+        """Verify a webhook (raises ``ValueError`` if forged or stale) and read it.
+
+        Returns None for events that settle nothing (other types).
+        """
+        if not self.webhook_secret:
+            raise ValueError("No Stripe webhook secret is configured.")
+        try:
+            event = stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
+        except stripe.SignatureVerificationError as exc:
+            raise ValueError(str(exc)) from exc
+        if event.type not in ("payment_intent.succeeded", "payment_intent.payment_failed"):
+            return None
+        intent = _plain(event.data.object)
+        metadata = intent.get("metadata") or {}
+        checkout_id = metadata.get(CHECKOUT_METADATA_KEY)
+        if event.type == "payment_intent.succeeded":
+            outcome, code, message = Outcome.SUCCEEDED, None, None
+        else:
+            error = intent.get("last_payment_error") or {}
+            outcome = Outcome.DECLINED
+            code = error.get("code") or "card_declined"
+            message = error.get("message") or "The payment was declined."
+        return WebhookNotice(
+            event_id=str(event.id),
+            event_type=str(event.type),
+            payment_intent_id=str(intent.get("id")),
+            checkout_id=str(checkout_id) if checkout_id else None,
+            outcome=outcome,
+            decline_code=code,
+            message=message,
+        )

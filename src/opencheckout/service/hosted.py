@@ -1,0 +1,114 @@
+"""The buyer's side of a session, reached by its permalink token.
+
+The hosted page is a thin front-end: the token finds the session, the session
+gives the tenant, and the ordinary use cases in :mod:`service.checkouts` do
+the work with a write principal for that tenant (``key_id="hosted_page"``).
+A token is a 256-bit secret: whoever holds the permalink acts as the buyer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+
+from opencheckout.domain.errors import NotFound
+from opencheckout.domain.lifecycle import OPEN_STATUSES, Status, effective_status
+from opencheckout.service import checkouts
+from opencheckout.service.auth import Principal, Scope
+from opencheckout.service.context import Context
+from opencheckout.store import checkouts as store
+from opencheckout.store.checkouts import Tenant
+from opencheckout.store.models import Checkout
+
+HOSTED_KEY_ID = "hosted_page"
+
+
+@dataclass(frozen=True, slots=True)
+class HostedSession:
+    row: Checkout
+    status: Status
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+def principal_of(row: Checkout) -> Principal:
+    """The buyer acts on this one session with the merchant's tenant and mode."""
+    return Principal(
+        account_id=row.account_id, livemode=row.livemode, scope=Scope.WRITE, key_id=HOSTED_KEY_ID
+    )
+
+
+def tenant_of(row: Checkout) -> Tenant:
+    return Tenant(row.account_id, row.livemode)
+
+
+def _unknown() -> NotFound:
+    return NotFound("No checkout has this link.", code="checkout_link_unknown", param="token")
+
+
+async def load(ctx: Context, token: str) -> HostedSession:
+    """The session behind ``token`` with its effective status; NotFound if none."""
+    if not token or len(token) > 64:
+        raise _unknown()
+    async with ctx.db.read() as session:
+        row = await store.get_by_token(session, token)
+    if row is None:
+        raise _unknown()
+    return HostedSession(row, effective_status(Status(row.status), row.expires_at, ctx.clock()))
+
+
+async def touch(ctx: Context, token: str) -> HostedSession:
+    """A visit is activity: push ``expires_at`` forward for an open session.
+
+    A plain store-level UPDATE guarded by status and expiry, with no event:
+    merchants hear about buyer edits (``checkout.updated``), not page views.
+    """
+    now = ctx.clock()
+    async with ctx.db.write() as session:
+        row = await store.get_by_token(session, token)
+        if row is None:
+            raise _unknown()
+        status = effective_status(Status(row.status), row.expires_at, now)
+        if status in OPEN_STATUSES:
+            expires_at = now + timedelta(seconds=row.abandon_after_seconds)
+            result = await session.execute(
+                update(Checkout)
+                .where(
+                    Checkout.pk == row.pk,
+                    Checkout.status.in_([s.value for s in OPEN_STATUSES]),
+                    Checkout.expires_at > now,
+                )
+                .values(expires_at=expires_at, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                row.expires_at = expires_at
+                row.updated_at = now
+    return HostedSession(row, status)
+
+
+async def update_details(ctx: Context, row: Checkout, params: dict[str, Any]) -> Checkout:
+    """Save what the buyer typed (``customer`` and friends); an edit defers expiry."""
+    return await checkouts.update(ctx, principal_of(row), row.id, params)
+
+
+async def pay(ctx: Context, row: Checkout, method: str, details: dict[str, Any]) -> Checkout:
+    payment = checkouts.PaymentParams(method=method, details=details)
+    return await checkouts.complete(ctx, principal_of(row), row.id, payment)
+
+
+async def cancel(ctx: Context, row: Checkout) -> Checkout:
+    return await checkouts.cancel(ctx, principal_of(row), row.id)
+
+
+async def apply_code(ctx: Context, row: Checkout, code: str) -> Checkout:
+    return await checkouts.apply_code(ctx, tenant_of(row), row.id, code)
+
+
+async def remove_discount(ctx: Context, row: Checkout, coupon_id: str) -> Checkout:
+    return await checkouts.remove_discount(ctx, tenant_of(row), row.id, coupon_id)

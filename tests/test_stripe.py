@@ -1,0 +1,258 @@
+"""The stripe processor against localstripe (a fake Stripe server from PyPI), run as a
+separate process on a free loopback port: success, decline, and an asynchronous
+confirmation delivered by a Stripe-signed webhook, stored once."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.conftest import Server, _make_account, free_port, server_settings, start_server
+from tests.factories import create_session
+from tests.hosted import buyer, filled_form, page_path
+
+STRIPE_KEY = "sk_test_localstripe"
+WEBHOOK_SECRET = "whsec_opencheckout_tests"
+
+# localstripe binds every interface by default; this runs its app on loopback only,
+# and keeps its state in memory instead of /tmp/localstripe.pickle.
+LOCALSTRIPE = """
+import sys
+from aiohttp import web
+from localstripe import resources, server
+resources.Store.dump_to_disk = lambda self: None
+web.run_app(server.app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+
+@pytest.fixture(scope="module")
+def localstripe() -> Iterator[str]:
+    pytest.importorskip("localstripe", reason="pip install localstripe (a dev dependency)")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", LOCALSTRIPE, str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(f"{url}/v1/customers", auth=(STRIPE_KEY, ""), timeout=1)
+            break
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                _out, err = process.communicate()
+                raise RuntimeError(f"localstripe did not start: {err.decode()[-2000:]}") from None
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def stripe_server(database_url: str, localstripe: str) -> Iterator[Server]:
+    settings = server_settings(
+        database_url,
+        processor="stripe",
+        stripe_secret_key=STRIPE_KEY,
+        stripe_api_base=localstripe,
+        stripe_webhook_secret=WEBHOOK_SECRET,
+    )
+    uv_server, thread, url = start_server(settings)
+    # localstripe signs its webhooks with this secret and posts them to us.
+    registered = httpx.post(
+        f"{localstripe}/_config/webhooks/opencheckout-{uuid.uuid4().hex[:8]}",
+        data={"url": f"{url}/v1/processors/stripe/webhook", "secret": WEBHOOK_SECRET},
+        auth=(STRIPE_KEY, ""),
+    )
+    assert registered.status_code == 200, registered.text
+    yield Server(url=url, database_url=database_url, settings=settings)
+    uv_server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def stripe_api(stripe_server: Server) -> Iterator[httpx.Client]:
+    account = asyncio.run(_make_account(stripe_server.database_url, f"s-{uuid.uuid4().hex[:8]}"))
+    with httpx.Client(
+        base_url=stripe_server.url,
+        headers={"Authorization": f"Bearer {account.secret_key}"},
+        timeout=30,
+    ) as client:
+        yield client
+
+
+def _card(number: str) -> dict:
+    return {
+        "method": "card",
+        "card_number": number,
+        "exp_month": 12,
+        "exp_year": 2034,
+        "cvc": "123",
+    }
+
+
+def _intent(localstripe: str, intent_id: str) -> dict:
+    response = httpx.get(f"{localstripe}/v1/payment_intents/{intent_id}", auth=(STRIPE_KEY, ""))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _event_types(api: httpx.Client, checkout_id: str) -> list[str]:
+    data = api.get("/v1/events", params={"limit": 100}).json()["data"]
+    return [e["type"] for e in data if e["data"]["object"]["id"] == checkout_id]
+
+
+def _wait_for_status(api: httpx.Client, checkout_id: str, status: str) -> dict:
+    deadline = time.monotonic() + 15
+    while True:
+        body = api.get(f"/v1/checkouts/{checkout_id}").json()
+        if body["status"] == status:
+            return body
+        assert time.monotonic() < deadline, body["status"]
+        time.sleep(0.1)
+
+
+def _signed(payload: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
+    timestamp = int(time.time())
+    signature = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
+    ).hexdigest()
+    return {"Stripe-Signature": f"t={timestamp},v1={signature}", "Content-Type": "application/json"}
+
+
+def test_success_records_the_payment_intent_and_passes_metadata(stripe_api, localstripe):
+    session = create_session(
+        stripe_api, custom={"stripe": {"metadata": {"order_id": "1001", "channel": 7}}}
+    )
+    response = stripe_api.post(
+        f"/v1/checkouts/{session['id']}/complete", json={"payment": _card("4242424242424242")}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "completed" and body["payment_status"] == "paid"
+    assert body["processor"] == "stripe" and body["processor_id"].startswith("pi_")
+    intent = _intent(localstripe, body["processor_id"])
+    assert intent["status"] == "succeeded" and intent["amount"] == 5799
+    assert intent["currency"] == "eur"
+    assert intent["metadata"] == {
+        "order_id": "1001",
+        "channel": "7",
+        "opencheckout_checkout_id": session["id"],
+    }
+
+
+def test_decline_fails_the_session_and_a_retry_succeeds(stripe_api):
+    session = create_session(stripe_api)
+    declined = stripe_api.post(
+        f"/v1/checkouts/{session['id']}/complete", json={"payment": _card("4000000000000341")}
+    )
+    assert declined.status_code == 402
+    assert declined.json()["error"]["code"] == "card_declined"
+    assert stripe_api.get(f"/v1/checkouts/{session['id']}").json()["status"] == "failed"
+    retry = stripe_api.post(
+        f"/v1/checkouts/{session['id']}/complete", json={"payment": _card("4242424242424242")}
+    )
+    assert retry.status_code == 200 and retry.json()["status"] == "completed"
+
+
+def test_async_confirmation_arrives_by_signed_webhook(stripe_api, localstripe, stripe_server):
+    session = create_session(stripe_api)
+    # A 3-D Secure card: Stripe answers requires_action, the session waits in processing.
+    response = stripe_api.post(
+        f"/v1/checkouts/{session['id']}/complete", json={"payment": _card("4000000000003220")}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "processing" and body["processor_id"].startswith("pi_")
+    intent = _intent(localstripe, body["processor_id"])
+    assert intent["status"] == "requires_action"
+    with buyer(stripe_server) as client:
+        assert "Processing your payment" in client.get(page_path(session)).text
+    # The buyer passes the 3-D Secure step; localstripe then sends payment_intent.succeeded.
+    authenticated = httpx.post(
+        f"{localstripe}/v1/payment_intents/{intent['id']}/_authenticate",
+        data={"client_secret": intent["client_secret"], "success": "true"},
+        auth=(STRIPE_KEY, ""),
+    )
+    assert authenticated.status_code == 200, authenticated.text
+    done = _wait_for_status(stripe_api, session["id"], "completed")
+    assert done["payment_status"] == "paid" and done["completed_at"]
+    assert _event_types(stripe_api, session["id"]).count("checkout.completed") == 1
+
+
+def test_webhook_is_verified_and_stored_once(stripe_api, stripe_server):
+    session = create_session(stripe_api)
+    body = stripe_api.post(
+        f"/v1/checkouts/{session['id']}/complete", json={"payment": _card("4000000000003220")}
+    ).json()
+    assert body["status"] == "processing"
+    event = {
+        "id": f"evt_{uuid.uuid4().hex[:16]}",
+        "object": "event",
+        "type": "payment_intent.succeeded",
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {
+            "object": {
+                "id": body["processor_id"],
+                "object": "payment_intent",
+                "status": "succeeded",
+                "metadata": {"opencheckout_checkout_id": session["id"]},
+            }
+        },
+    }
+    payload = json.dumps(event).encode()
+    url = f"{stripe_server.url}/v1/processors/stripe/webhook"
+
+    forged = httpx.post(url, content=payload, headers=_signed(payload, "whsec_wrong"))
+    assert forged.status_code == 400
+    assert forged.json()["error"]["code"] == "signature_invalid"
+    unsigned = httpx.post(url, content=payload, headers={"Content-Type": "application/json"})
+    assert unsigned.status_code == 400
+    assert stripe_api.get(f"/v1/checkouts/{session['id']}").json()["status"] == "processing"
+
+    first = httpx.post(url, content=payload, headers=_signed(payload))
+    assert first.status_code == 200 and first.json()["result"] == "settled"
+    second = httpx.post(url, content=payload, headers=_signed(payload))
+    assert second.status_code == 200 and second.json()["result"] == "unchanged"
+    assert stripe_api.get(f"/v1/checkouts/{session['id']}").json()["status"] == "completed"
+    assert _event_types(stripe_api, session["id"]).count("checkout.completed") == 1
+
+    # A failure notice for the same, already settled, payment changes nothing either.
+    failed = {**event, "id": event["id"] + "x", "type": "payment_intent.payment_failed"}
+    failed_payload = json.dumps(failed).encode()
+    late = httpx.post(url, content=failed_payload, headers=_signed(failed_payload))
+    assert late.status_code == 200 and late.json()["result"] == "unchanged"
+    assert stripe_api.get(f"/v1/checkouts/{session['id']}").json()["status"] == "completed"
+
+    other = {**event, "id": event["id"] + "y", "type": "customer.created"}
+    other_payload = json.dumps(other).encode()
+    ignored = httpx.post(url, content=other_payload, headers=_signed(other_payload))
+    assert ignored.status_code == 200 and ignored.json()["result"] == "ignored"
+
+
+def test_hosted_page_pays_through_stripe(stripe_api, stripe_server):
+    session = create_session(stripe_api)
+    with buyer(stripe_server) as client:
+        html = client.get(page_path(session)).text
+        declined = client.post(
+            page_path(session), data=filled_form(html, card_number="4000 0000 0000 0341")
+        )
+        assert declined.status_code == 402 and "Your card was declined." in declined.text
+        paid = client.post(page_path(session), data=filled_form(declined.text))
+    assert paid.status_code == 303
+    body = stripe_api.get(f"/v1/checkouts/{session['id']}").json()
+    assert body["status"] == "completed" and body["processor"] == "stripe"
