@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -313,3 +314,62 @@ def test_random_carts_keep_every_invariant(api, cart):
     ]
     # Reading it back gives the same numbers: nothing is recomputed differently on read.
     assert api.get(f"/v1/checkouts/{session['id']}").json() == session
+
+
+# --------------------------------------------------------------------------- #
+# Text the database cannot store
+# --------------------------------------------------------------------------- #
+
+LINE = {"product": "a", "unit_amount": 1}
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "status", "param"),
+    [
+        ("GET", "/v1/coupons/a%00b", None, 404, "id"),
+        ("GET", "/v1/products/a%00b", None, 404, "id"),
+        ("PATCH", "/v1/tax_rates/a%00b", {}, 404, "id"),
+        ("GET", "/v1/checkouts/a%00b", None, 404, "id"),
+        ("GET", "/v1/products?starting_after=a%00b", None, 422, "starting_after"),
+        ("POST", "/v1/coupons", {"percent_off": 5, "name": "a\u0000b"}, 422, "name"),
+        ("POST", "/v1/coupons", {"percent_off": 5, "metadata": {"k": "\u0000"}}, 422, "metadata"),
+        (
+            "POST",
+            "/v1/tax_rates",
+            {"display_name": "\u0000", "percentage": 1, "inclusive": True},
+            422,
+            "display_name",
+        ),
+        (
+            "POST",
+            "/v1/checkouts",
+            {"currency": "eur", "line_items": [{"product": "a\u0000b"}]},
+            422,
+            "line_items[0].product",
+        ),
+        (
+            "POST",
+            "/v1/checkouts",
+            {"currency": "eur", "line_items": [LINE], "discounts": [{"code": "\u0000"}]},
+            422,
+            "discounts[0].code",
+        ),
+        (
+            "POST",
+            "/v1/checkouts",
+            {"currency": "eur", "line_items": [LINE], "customer": {"first_name": "\u0000"}},
+            422,
+            "customer.first_name",
+        ),
+        (
+            "POST",
+            "/v1/checkouts",
+            {"currency": "eur", "line_items": [LINE], "custom": {"x": ["\u0000"]}},
+            422,
+            "custom",
+        ),
+    ],
+)
+def test_nul_characters_are_refused_not_a_database_error(api, method, url, body, status, param):
+    # PostgreSQL text and JSONB cannot hold U+0000; it must be a 4xx, never a 500.
+    assert_error(api.request(method, url, json=body), status, param=param)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from opencheckout.api.auth import context, require_read, require_write
 from opencheckout.api.errors import ErrorResponse
 from opencheckout.api.idempotency import IdempotentRoute
+from opencheckout.api.listing import refuse_nul
 from opencheckout.api.params import CreatedRange, created_range, json_response
 from opencheckout.api.schemas.checkouts import (
     ApplyCode,
@@ -44,7 +45,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     }.items()
 }
 
-router = APIRouter(prefix="/v1/checkouts", tags=["checkouts"], route_class=IdempotentRoute)
+router = APIRouter(
+    prefix="/v1/checkouts",
+    tags=["checkouts"],
+    route_class=IdempotentRoute,
+    dependencies=[Depends(refuse_nul)],
+)
 
 
 def _resource(ctx: Context, row: CheckoutRow) -> dict[str, Any]:

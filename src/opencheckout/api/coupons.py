@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from opencheckout.api.auth import context, require_read, require_write
 from opencheckout.api.idempotency import IdempotentRoute
-from opencheckout.api.listing import cursor_params, error_responses, list_response
+from opencheckout.api.listing import cursor_params, error_responses, list_response, refuse_nul
 from opencheckout.api.params import json_response
 from opencheckout.api.schemas.coupons import Coupon, CouponCreate, CouponList, CouponUpdate
 from opencheckout.service import coupons as service
@@ -16,7 +16,12 @@ from opencheckout.service.paging import Cursor
 
 ERRORS = error_responses("coupon")
 
-router = APIRouter(prefix="/v1/coupons", tags=["coupons"], route_class=IdempotentRoute)
+router = APIRouter(
+    prefix="/v1/coupons",
+    tags=["coupons"],
+    route_class=IdempotentRoute,
+    dependencies=[Depends(refuse_nul)],
+)
 
 
 @router.post("", status_code=201, response_model=Coupon, responses=ERRORS)

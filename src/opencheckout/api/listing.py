@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
+from opencheckout.api.auth import require_read
 from opencheckout.api.errors import ErrorResponse
 from opencheckout.api.params import json_response
-from opencheckout.domain.errors import InvalidValue
+from opencheckout.domain.errors import InvalidValue, NotFound
+from opencheckout.service.auth import Principal
 from opencheckout.service.paging import Cursor
 
 
@@ -27,6 +29,23 @@ def error_responses(noun: str) -> dict[int | str, dict[str, Any]]:
             422: "A parameter is invalid.",
         }.items()
     }
+
+
+async def refuse_nul(request: Request, _principal: Principal = Depends(require_read)) -> None:
+    """A router dependency: U+0000 in an id or a filter never reaches the database.
+
+    PostgreSQL text cannot hold it, so the query would fail; no object can have
+    such an id (404), and no filter can sensibly contain one (422). The caller
+    is authenticated first, so a missing key is still a 401.
+    """
+    for value in request.path_params.values():
+        if "\x00" in str(value):
+            raise NotFound("No such object: ids never contain NUL characters.", param="id")
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value or "\x00" in name:
+            raise InvalidValue(
+                "Query parameters may not contain NUL (U+0000) characters.", param=name
+            )
 
 
 def cursor_params(

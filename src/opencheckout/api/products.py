@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from opencheckout.api.auth import context, require_read, require_write
 from opencheckout.api.idempotency import IdempotentRoute
-from opencheckout.api.listing import cursor_params, error_responses, list_response
+from opencheckout.api.listing import cursor_params, error_responses, list_response, refuse_nul
 from opencheckout.api.params import json_response
 from opencheckout.api.schemas.products import Product, ProductCreate, ProductList, ProductUpdate
 from opencheckout.service import products as service
@@ -16,7 +16,12 @@ from opencheckout.service.paging import Cursor
 
 ERRORS = error_responses("product")
 
-router = APIRouter(prefix="/v1/products", tags=["products"], route_class=IdempotentRoute)
+router = APIRouter(
+    prefix="/v1/products",
+    tags=["products"],
+    route_class=IdempotentRoute,
+    dependencies=[Depends(refuse_nul)],
+)
 
 
 @router.post("", status_code=201, response_model=Product, responses=ERRORS)

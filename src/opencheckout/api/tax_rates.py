@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from opencheckout.api.auth import context, require_read, require_write
 from opencheckout.api.idempotency import IdempotentRoute
-from opencheckout.api.listing import cursor_params, error_responses, list_response
+from opencheckout.api.listing import cursor_params, error_responses, list_response, refuse_nul
 from opencheckout.api.params import json_response
 from opencheckout.api.schemas.tax_rates import TaxRate, TaxRateCreate, TaxRateList, TaxRateUpdate
 from opencheckout.service import tax_rates as service
@@ -16,7 +16,12 @@ from opencheckout.service.paging import Cursor
 
 ERRORS = error_responses("tax rate")
 
-router = APIRouter(prefix="/v1/tax_rates", tags=["tax rates"], route_class=IdempotentRoute)
+router = APIRouter(
+    prefix="/v1/tax_rates",
+    tags=["tax rates"],
+    route_class=IdempotentRoute,
+    dependencies=[Depends(refuse_nul)],
+)
 
 
 @router.post("", status_code=201, response_model=TaxRate, responses=ERRORS)

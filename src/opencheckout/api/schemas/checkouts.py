@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 
 from opencheckout.api.schemas.common import (
     Amount,
@@ -18,6 +26,7 @@ from opencheckout.api.schemas.common import (
     ShortText,
     StrictModel,
     invalid,
+    no_nul,
 )
 from opencheckout.api.schemas.pricing import CouponCodeLookup, CouponId, TaxRateIds
 
@@ -25,10 +34,10 @@ Locale = Literal["auto", "ca", "de", "en", "es", "fi", "fr", "hu", "it", "nb", "
 PaymentMethod = Literal["card", "paypal"]
 BillingDetailsCollection = Literal["auto", "required"]
 Status = Literal["pending", "processing", "completed", "failed", "abandoned"]
-Sku = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Name = Annotated[str, StringConstraints(max_length=250)]
-Description = Annotated[str, StringConstraints(max_length=1000)]
-Reference = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Sku = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(no_nul)]
+Name = Annotated[str, StringConstraints(max_length=250), AfterValidator(no_nul)]
+Description = Annotated[str, StringConstraints(max_length=1000), AfterValidator(no_nul)]
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(no_nul)]
 Quantity = Annotated[StrictInt, Field(ge=1, le=999_999)]
 AbandonAfter = Annotated[StrictInt, Field(ge=1, le=604_800)]
 ShippingOptionId = Annotated[
@@ -46,7 +55,9 @@ class BillingAddress(StrictModel):
     line1: ShortText | None = None
     line2: ShortText | None = None
     city: ShortText | None = None
-    postal_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    postal_code: Annotated[str, StringConstraints(max_length=32), AfterValidator(no_nul)] | None = (
+        None
+    )
     state: ShortText | None = None
     country: Country | None = None
 
@@ -57,7 +68,7 @@ class CustomerIn(StrictModel):
     first_name: ShortText | None = None
     last_name: ShortText | None = None
     company: ShortText | None = None
-    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    phone: Annotated[str, StringConstraints(max_length=40), AfterValidator(no_nul)] | None = None
     tax_id: ShortText | None = None
     business_number: ShortText | None = None
     billing_address: BillingAddress | None = None
@@ -108,7 +119,9 @@ class DeliveryEstimate(StrictModel):
 
 class ShippingOptionIn(StrictModel):
     id: ShippingOptionId = Field(examples=["standard"])
-    display_name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    display_name: Annotated[
+        str, StringConstraints(min_length=1, max_length=100), AfterValidator(no_nul)
+    ]
     amount: Amount = Field(description="In the session currency's minor unit; not taxed.")
     delivery_estimate: DeliveryEstimate | None = None
 

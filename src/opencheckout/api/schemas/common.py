@@ -31,6 +31,24 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def contains_nul(value: Any) -> bool:
+    """Whether U+0000 appears in any string (or key) inside ``value``."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(item) for item in value)
+    return False
+
+
+def no_nul(value: str) -> str:
+    """PostgreSQL text and JSONB cannot hold U+0000; refuse it rather than fail on write."""
+    if "\x00" in value:
+        raise invalid("parameter_invalid", "Text may not contain NUL (U+0000) characters.")
+    return value
+
+
 def _currency(value: str) -> str:
     code = value.upper()
     if code not in EXPONENTS:
@@ -64,6 +82,8 @@ def _http_url(value: str) -> str:
 
 
 def _metadata(value: dict[str, Any]) -> dict[str, Any]:
+    if contains_nul(value):
+        raise invalid("metadata_invalid", "metadata may not contain NUL (U+0000) characters.")
     if len(value) > MAX_METADATA_KEYS:
         raise invalid("metadata_invalid", f"metadata has at most {MAX_METADATA_KEYS} keys.")
     for key, item in value.items():
@@ -82,6 +102,8 @@ def _metadata(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def _custom(value: dict[str, Any]) -> dict[str, Any]:
+    if contains_nul(value):
+        raise invalid("custom_invalid", "custom may not contain NUL (U+0000) characters.")
     if len(orjson.dumps(value)) > MAX_CUSTOM_BYTES:
         raise invalid("custom_too_large", f"custom is limited to {MAX_CUSTOM_BYTES} bytes of JSON.")
     return value
@@ -121,5 +143,5 @@ Custom = Annotated[
     AfterValidator(_custom),
     Field(description="Free-form object handed to the payment processor (<= 8 KB)."),
 ]
-ShortText = Annotated[str, StringConstraints(max_length=500)]
+ShortText = Annotated[str, StringConstraints(max_length=500), AfterValidator(no_nul)]
 Amount = Annotated[StrictInt, Field(ge=0, le=999_999_999_999)]

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictInt, StringConstraints
 
-from opencheckout.api.schemas.common import Amount, Currency, Metadata, MetadataUpdate, StrictModel
+from opencheckout.api.schemas.common import (
+    Amount,
+    Currency,
+    Metadata,
+    MetadataUpdate,
+    StrictModel,
+    no_nul,
+)
 from opencheckout.api.schemas.pricing import CouponCode, PercentOff, Timestamp
 
-CouponName = Annotated[str, StringConstraints(max_length=250)]
-Sku = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+CouponName = Annotated[str, StringConstraints(max_length=250), AfterValidator(no_nul)]
+Sku = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(no_nul)]
 
 
 class AppliesTo(StrictModel):

@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
-from opencheckout.api.schemas.common import invalid
+from opencheckout.api.schemas.common import invalid, no_nul
 from opencheckout.domain.errors import InvalidValue
 from opencheckout.domain.percent import COUPON_PLACES, TAX_PLACES, parse_percentage
 
@@ -75,8 +75,8 @@ ProductId = Annotated[
     StringConstraints(min_length=1, max_length=200, pattern=r"^[^/\x00-\x1f\x7f]+$"),
     Field(description="The merchant's SKU (no '/').", examples=["sku-shirt"]),
 ]
-TaxRateId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
-CouponId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+TaxRateId = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(no_nul)]
+CouponId = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(no_nul)]
 #: What a buyer types; compared case-insensitively.
 CouponCode = Annotated[
     str,
@@ -84,5 +84,7 @@ CouponCode = Annotated[
     Field(description="Letters, digits, '-' and '_'; case-insensitive.", examples=["SUMMER"]),
 ]
 #: A code as looked up: any text, so an unknown code is 'coupon_invalid', not a format error.
-CouponCodeLookup = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+CouponCodeLookup = Annotated[
+    str, StringConstraints(min_length=1, max_length=50), AfterValidator(no_nul)
+]
 TaxRateIds = Annotated[list[TaxRateId], Field(max_length=5), AfterValidator(unique)]

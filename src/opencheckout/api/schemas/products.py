@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, StringConstraints
 
-from opencheckout.api.schemas.common import Amount, Currency, Metadata, MetadataUpdate, StrictModel
+from opencheckout.api.schemas.common import (
+    Amount,
+    Currency,
+    Metadata,
+    MetadataUpdate,
+    StrictModel,
+    no_nul,
+)
 from opencheckout.api.schemas.pricing import ProductId, TaxRateIds
 
-ProductName = Annotated[str, StringConstraints(min_length=1, max_length=250)]
-Description = Annotated[str, StringConstraints(max_length=1000)]
+ProductName = Annotated[
+    str, StringConstraints(min_length=1, max_length=250), AfterValidator(no_nul)
+]
+Description = Annotated[str, StringConstraints(max_length=1000), AfterValidator(no_nul)]
 
 
 class ProductCreate(StrictModel):

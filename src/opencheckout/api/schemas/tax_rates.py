@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, StringConstraints
 
-from opencheckout.api.schemas.common import Country, Metadata, MetadataUpdate, StrictModel
+from opencheckout.api.schemas.common import (
+    Country,
+    Metadata,
+    MetadataUpdate,
+    StrictModel,
+    no_nul,
+)
 from opencheckout.api.schemas.pricing import TaxPercentage
 
-DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-State = Annotated[str, StringConstraints(max_length=100)]
-Jurisdiction = Annotated[str, StringConstraints(max_length=200)]
+DisplayName = Annotated[
+    str, StringConstraints(min_length=1, max_length=100), AfterValidator(no_nul)
+]
+State = Annotated[str, StringConstraints(max_length=100), AfterValidator(no_nul)]
+Jurisdiction = Annotated[str, StringConstraints(max_length=200), AfterValidator(no_nul)]
 
 
 class TaxRateCreate(StrictModel):
