@@ -250,3 +250,13 @@ def test_events_api_filters_and_pages(api, server, other_account):
     assert_error(api.get("/v1/events/evt_missing"), 404)
     unique = uuid.uuid4().hex
     assert api.get("/v1/events", params={"type": unique}).json()["data"] == []
+
+
+def test_nul_characters_in_ids_are_404_not_500(api):
+    for path in (
+        "/v1/events/a%00b",
+        "/v1/webhook_endpoints/a%00b",
+        "/api/checkout/sessions.json?status=%00",
+    ):
+        response = api.get(path)
+        assert response.status_code in (404, 422), (path, response.text)

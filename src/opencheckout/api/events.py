@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from opencheckout.api.auth import context, require_read, require_write
 from opencheckout.api.checkouts import ERRORS
 from opencheckout.api.idempotency import IdempotentRoute
+from opencheckout.api.listing import refuse_nul
 from opencheckout.api.params import CreatedRange, created_range, json_response
 from opencheckout.api.schemas.webhooks import Event, EventList, Redeliver, RedeliveryResult
 from opencheckout.service import events as service
@@ -14,7 +15,12 @@ from opencheckout.service import webhooks
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 
-router = APIRouter(prefix="/v1/events", tags=["events"], route_class=IdempotentRoute)
+router = APIRouter(
+    prefix="/v1/events",
+    tags=["events"],
+    route_class=IdempotentRoute,
+    dependencies=[Depends(refuse_nul)],
+)
 
 
 @router.get("", response_model=EventList, responses=ERRORS)

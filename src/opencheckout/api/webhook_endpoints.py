@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from opencheckout.api.auth import context, require_read, require_write
 from opencheckout.api.checkouts import ERRORS
 from opencheckout.api.idempotency import IdempotentRoute
+from opencheckout.api.listing import refuse_nul
 from opencheckout.api.params import json_response
 from opencheckout.api.schemas.webhooks import (
     RotateSecret,
@@ -23,7 +24,10 @@ from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 
 router = APIRouter(
-    prefix="/v1/webhook_endpoints", tags=["webhook endpoints"], route_class=IdempotentRoute
+    prefix="/v1/webhook_endpoints",
+    tags=["webhook endpoints"],
+    route_class=IdempotentRoute,
+    dependencies=[Depends(refuse_nul)],
 )
 
 
