@@ -65,10 +65,19 @@ def as_response(exc: Exception) -> Response | None:
 class IdempotentRoute(APIRoute):
     #: Whether a POST without the header is refused (the ACP surface requires it).
     key_required = False
+    #: Turns a handler's exception into the response that is stored and replayed
+    #: (None: not a client error; the key is released and the exception re-raised).
+    #: A dialect with its own error shape (ACP's flat errors) overrides it.
+    render_error: Callable[[Exception], Response | None] = staticmethod(as_response)
+    #: Whether first responses carry ``Idempotent-Replayed: false`` (ACP sends the
+    #: header only on replays, with the single value ``true``).
+    mark_first_response = True
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         key_required = self.key_required
+        render_error = self.render_error
+        mark_first_response = self.mark_first_response
 
         async def route(request: Request) -> Response:
             key = request.headers.get("idempotency-key")
@@ -95,7 +104,7 @@ class IdempotentRoute(APIRoute):
             try:
                 response = await handler(request)
             except Exception as exc:
-                converted = as_response(exc)
+                converted = render_error(exc)
                 if converted is None:
                     await idempotency.record(ctx, principal.account_id, key, 500, b"", {})
                     raise
@@ -108,7 +117,8 @@ class IdempotentRoute(APIRoute):
             await idempotency.record(
                 ctx, principal.account_id, key, response.status_code, bytes(response.body), kept
             )
-            response.headers[REPLAYED_HEADER] = "false"
+            if mark_first_response:
+                response.headers[REPLAYED_HEADER] = "false"
             return response
 
         return route
