@@ -59,6 +59,13 @@ class Settings:
     #: Time ``serve`` allows a client to send a request's head, and again its body,
     #: before closing the connection (slow-client protection; 408).
     request_read_timeout_seconds: float = 10.0
+    #: ACP order webhooks (``order_create``/``order_update``) go here when set with
+    #: the secret the agent platform issued (signs ``Merchant-Signature``).
+    acp_webhook_url: str | None = None
+    acp_webhook_secret: str | None = None
+    #: JSON list of shipping options (native ``shipping_options`` shape) offered on
+    #: every session created over ACP, where agents cannot define their own.
+    acp_shipping_options: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -88,6 +95,9 @@ class Settings:
             request_read_timeout_seconds=float(
                 env.get("OPENCHECKOUT_REQUEST_READ_TIMEOUT_SECONDS", "10")
             ),
+            acp_webhook_url=env.get("OPENCHECKOUT_ACP_WEBHOOK_URL") or None,
+            acp_webhook_secret=env.get("OPENCHECKOUT_ACP_WEBHOOK_SECRET") or None,
+            acp_shipping_options=env.get("OPENCHECKOUT_ACP_SHIPPING_OPTIONS") or None,
         )
 
 

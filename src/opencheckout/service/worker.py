@@ -26,7 +26,7 @@ import orjson
 
 from opencheckout.domain.retry import RETRY_WINDOW, next_attempt_delay, should_give_up
 from opencheckout.ids import new_id
-from opencheckout.service import events, payments, sweeper
+from opencheckout.service import acp_orders, events, payments, sweeper
 from opencheckout.service.context import Context
 from opencheckout.service.webhooks import active_secrets, endpoint_resource
 from opencheckout.store import events as event_store
@@ -121,6 +121,12 @@ class Worker:
     ) -> None:
         for delivery, endpoint, event in items:
             now = self.ctx.clock()
+            acp = acp_orders.render(self.ctx.settings, endpoint, event, now)
+            if acp is not None:
+                # The ACP order endpoint: its own body and Merchant-Signature.
+                result = await acp_orders.send(self.client(), endpoint, acp)
+                await self._record(delivery, endpoint, event, result)
+                continue
             payload = orjson.dumps(events.event_resource(event))
             result = await deliver(
                 self.client(),

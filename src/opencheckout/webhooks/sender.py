@@ -84,13 +84,20 @@ async def deliver(
     msg_id: str,
     timestamp: datetime,
     payload: bytes,
+    headers: dict[str, str] | None = None,
 ) -> AttemptResult:
     """POST ``payload`` to ``url``, signed with every secret; any 2xx is success.
 
     Use a client from :func:`opencheckout.webhooks.netguard.make_client` so the
-    address checks apply and redirects are not followed.
+    address checks apply and redirects are not followed. ``headers``, when
+    given, replace the Standard Webhooks ones (ACP order webhooks sign with
+    their own ``Merchant-Signature``; ``secrets``, ``msg_id`` and ``timestamp``
+    are then unused).
     """
-    request_headers = signing.headers(secrets, msg_id, timestamp, payload)
+    if headers is not None:
+        request_headers = dict(headers)
+    else:
+        request_headers = signing.headers(secrets, msg_id, timestamp, payload)
     # Raw bytes are read, so ask for them uncompressed (no decompression bombs).
     request_headers["accept-encoding"] = "identity"
     started = time.perf_counter()

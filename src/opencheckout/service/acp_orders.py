@@ -1,0 +1,241 @@
+"""ACP orders and their webhooks (``order_create``, ``order_update``).
+
+An ACP *order* is not a second record: it is how a paid checkout session is
+shown to an agent (the order id is derived from the session id). Its webhooks
+ride on the existing outbox. When ``OPENCHECKOUT_ACP_WEBHOOK_URL`` and
+``OPENCHECKOUT_ACP_WEBHOOK_SECRET`` are set, the first ACP session of an
+account (per mode) gets a webhook endpoint row subscribed to
+``checkout.completed``; events then create deliveries in the same transaction
+as the change, and the worker claims, retries (same schedule, 3-day give-up),
+logs and redelivers them like any other. Only the body and the signature
+differ: the worker asks :func:`render` for the ACP ``WebhookEvent`` and the
+``Merchant-Signature`` header instead of Standard Webhooks'.
+
+Why an endpoint row rather than a separate queue: it reuses every piece of
+the delivery machinery (leases, retries, attempts log, ``redeliver``) with no
+new table, and the merchant sees the ACP deliveries in
+``/v1/webhook_endpoints``. The shared secret stays in the environment (the
+platform issues it); the row's own secret is never used.
+
+Only sessions that carry ACP state (``custom.acp``, written by the ``/acp``
+surface) are reported to the agent platform; others are skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from opencheckout.config import Settings
+from opencheckout.domain.errors import InvalidValue
+from opencheckout.service.auth import Principal
+from opencheckout.service.context import Context
+from opencheckout.store.models import Event, WebhookEndpoint
+from opencheckout.webhooks import acp_signature
+from opencheckout.webhooks.netguard import validate_endpoint_url
+from opencheckout.webhooks.sender import AttemptResult, deliver
+from opencheckout.webhooks.signing import USER_AGENT, new_secret
+
+logger = logging.getLogger("opencheckout.acp")
+
+#: ``metadata`` key marking the endpoint row that carries ACP order events.
+ENDPOINT_MARKER = "opencheckout_acp"
+ENDPOINT_MARKER_VALUE = "order_events"
+#: Native events an ACP endpoint subscribes to.
+SUBSCRIBED_EVENTS = ["checkout.completed"]
+#: ``custom`` key under which the ACP surface keeps what has no native field.
+CUSTOM_KEY = "acp"
+
+
+def order_id(checkout_id: str) -> str:
+    """The order of session ``cs_X`` is ``ord_X``: derived, so nothing more is stored."""
+    return "ord_" + checkout_id.removeprefix("cs_")
+
+
+def session_totals(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    """The native ``totals[]`` (already in ACP's types), without zero-amount noise
+    for discounts and fulfillment that the session does not have."""
+    keep_zero = {"items_base_amount", "subtotal", "tax", "total"}
+    return [
+        {"type": total["type"], "display_text": total["display_text"], "amount": total["amount"]}
+        for total in resource["totals"]
+        if total["amount"] != 0 or total["type"] in keep_zero
+    ]
+
+
+def order_of(resource: dict[str, Any], *, status: str = "created") -> dict[str, Any]:
+    """The ACP ``Order`` for a paid session (a native ``checkout`` resource)."""
+    return {
+        "type": "order",
+        "id": order_id(resource["id"]),
+        "checkout_session_id": resource["id"],
+        "permalink_url": resource["permalink"],
+        "status": status,
+        "line_items": [
+            {
+                "id": line["id"],
+                "title": line["name"],
+                "product_id": line["product"],
+                "quantity": {
+                    "ordered": line["quantity"],
+                    "current": line["quantity"],
+                    "fulfilled": 0,
+                },
+                "unit_price": line["unit_amount"],
+                "subtotal": line["amount_subtotal"],
+            }
+            for line in resource["line_items"]
+        ],
+        "totals": session_totals(resource),
+    }
+
+
+def is_acp_session(resource: dict[str, Any]) -> bool:
+    custom = resource.get("custom")
+    return isinstance(custom, dict) and isinstance(custom.get(CUSTOM_KEY), dict)
+
+
+def order_event(event_type: str, resource: dict[str, Any]) -> dict[str, Any] | None:
+    """The ACP ``WebhookEvent`` a native event means, or None when it means none.
+
+    ``checkout.completed`` creates the order; any later event about a completed
+    session (opencheckout has none yet; refunds would be one) updates it.
+    """
+    if not is_acp_session(resource) or resource.get("status") != "completed":
+        return None
+    kind = "order_create" if event_type == "checkout.completed" else "order_update"
+    return {"type": kind, "data": order_of(resource)}
+
+
+def configured(settings: Settings) -> bool:
+    return bool(settings.acp_webhook_url and settings.acp_webhook_secret)
+
+
+def _endpoint_id(principal: Principal) -> str:
+    """One deterministic row per tenant, so concurrent first sessions cannot make two."""
+    raw = f"{principal.account_id}:{int(principal.livemode)}".encode()
+    return "we_acp_" + hashlib.sha256(raw).hexdigest()[:24]
+
+
+def is_acp_endpoint(endpoint: WebhookEndpoint) -> bool:
+    return endpoint.metadata_.get(ENDPOINT_MARKER) == ENDPOINT_MARKER_VALUE
+
+
+async def ensure_endpoint(ctx: Context, principal: Principal) -> None:
+    """Make sure this tenant's ACP orders have an endpoint row (when configured).
+
+    Called before an ACP session is created; never fails the checkout: a bad
+    URL is logged and the session is created without webhooks.
+    """
+    settings = ctx.settings
+    if not configured(settings):
+        return
+    assert settings.acp_webhook_url is not None
+    try:
+        url = validate_endpoint_url(
+            settings.acp_webhook_url, allow_private=settings.webhooks_allow_private
+        )
+    except InvalidValue as exc:
+        logger.error("OPENCHECKOUT_ACP_WEBHOOK_URL is not usable: %s", exc.message)
+        return
+    endpoint_id = _endpoint_id(principal)
+    now = ctx.clock()
+    try:
+        async with ctx.db.write() as session:
+            query = select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
+            row = (await session.execute(query)).scalar_one_or_none()
+            if row is None:
+                session.add(
+                    WebhookEndpoint(
+                        id=endpoint_id,
+                        account_id=principal.account_id,
+                        livemode=principal.livemode,
+                        url=url,
+                        description="ACP order webhooks (OPENCHECKOUT_ACP_WEBHOOK_URL)",
+                        enabled_events=list(SUBSCRIBED_EVENTS),
+                        status="enabled",
+                        secret=new_secret(),
+                        metadata_={ENDPOINT_MARKER: ENDPOINT_MARKER_VALUE},
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            elif row.url != url:
+                row.url = url
+                row.updated_at = now
+    except IntegrityError:
+        pass  # a concurrent request made the row first
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """What to send for one delivery to an ACP endpoint; no payload: nothing (``note``)."""
+
+    payload: bytes | None
+    headers: dict[str, str]
+    note: str = ""
+
+
+def render(
+    settings: Settings, endpoint: WebhookEndpoint, event: Event, now: datetime
+) -> Rendered | None:
+    """The ACP request for ``event``, or None if ``endpoint`` is not an ACP endpoint.
+
+    An ACP endpoint never falls back to Standard Webhooks: when ACP webhooks are no
+    longer configured for its URL (the setting was removed or changed), nothing is
+    sent, so native payloads cannot reach the agent platform, and a merchant cannot
+    mark an endpoint of their own to receive payloads signed with the platform secret.
+    """
+    if not is_acp_endpoint(endpoint):
+        return None
+    if not configured(settings) or endpoint.url != settings.acp_webhook_url:
+        return Rendered(None, {}, "ACP order webhooks are not configured for this URL")
+    resource = event.data.get("object") or {}
+    body = order_event(event.type, resource)
+    if body is None:
+        return Rendered(None, {}, "not an ACP order event; nothing sent")
+    payload = orjson.dumps(body)
+    assert settings.acp_webhook_secret is not None
+    return Rendered(
+        payload=payload,
+        headers={
+            acp_signature.HEADER: acp_signature.sign(settings.acp_webhook_secret, now, payload),
+            # The same id on every retry: receivers deduplicate by it.
+            "Request-Id": event.id,
+            "Timestamp": now.isoformat().replace("+00:00", "Z"),
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+        },
+    )
+
+
+async def send(
+    client: httpx.AsyncClient, endpoint: WebhookEndpoint, rendered: Rendered
+) -> AttemptResult:
+    """POST the rendered event; one with nothing to send is logged as succeeded with
+    the reason as its body, so it is neither sent nor retried."""
+    if rendered.payload is None:
+        return AttemptResult(
+            succeeded=True,
+            status_code=None,
+            latency_ms=0,
+            error=None,
+            response_body=rendered.note,
+        )
+    return await deliver(
+        client,
+        url=endpoint.url,
+        secrets=(),
+        msg_id="",
+        timestamp=datetime.min,
+        payload=rendered.payload,
+        headers=rendered.headers,
+    )
