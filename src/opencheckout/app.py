@@ -19,7 +19,7 @@ from opencheckout.api import (
     tax_rates,
     webhook_endpoints,
 )
-from opencheckout.api.compat import quaderno
+from opencheckout.api.compat import acp, quaderno
 from opencheckout.api.errors import install_error_handlers
 from opencheckout.api.middleware import BodyGuardMiddleware, RequestIdMiddleware
 from opencheckout.api.ratelimit import RateLimitMiddleware
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(webhook_endpoints.router)
     app.include_router(quaderno.router)
+    app.include_router(acp.router)
     app.include_router(processors.router)
     pages.install(app, context)
     app.add_middleware(
