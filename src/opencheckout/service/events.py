@@ -7,6 +7,8 @@ commits, its webhooks are owed; if it rolls back, nothing is sent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +66,47 @@ async def record(
         if subscribes(endpoint, type):
             session.add(new_delivery(endpoint, event, now))
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    account_id: str
+    livemode: bool
+    type: str
+    obj: dict[str, Any]
+
+
+async def record_many(
+    session: AsyncSession, new_events: Sequence[NewEvent], *, now: datetime
+) -> list[Event]:
+    """:func:`record` for a batch: one flush, and one endpoint lookup per tenant.
+
+    The sweeper abandons hundreds of sessions per transaction; recording their
+    events one by one cost a flush and an endpoint query each, which made the
+    sweep several times slower than the updates it records.
+    """
+    events = [
+        Event(
+            id=new_id("evt"),
+            account_id=item.account_id,
+            livemode=item.livemode,
+            type=item.type,
+            created_at=now,
+            data={"object": item.obj},
+        )
+        for item in new_events
+    ]
+    session.add_all(events)
+    await session.flush()
+    endpoints: dict[tuple[str, bool], Sequence[WebhookEndpoint]] = {}
+    for event in events:
+        tenant = (event.account_id, event.livemode)
+        if tenant not in endpoints:
+            endpoints[tenant] = await store.enabled_endpoints(session, *tenant)
+        for endpoint in endpoints[tenant]:
+            if subscribes(endpoint, event.type):
+                session.add(new_delivery(endpoint, event, now))
+    return events
 
 
 def new_delivery(endpoint: WebhookEndpoint, event: Event, now: datetime) -> WebhookDelivery:

@@ -45,14 +45,19 @@ async def abandon_expired(ctx: Context, *, batch_size: int = DEFAULT_BATCH_SIZE)
         for row in rows:
             row.status = Status.ABANDONED.value
             row.updated_at = now
-            await events.record(
-                session,
-                account_id=row.account_id,
-                livemode=row.livemode,
-                type="checkout.abandoned",
-                obj=checkout_resource(row, public_url=ctx.settings.public_url, now=now),
-                now=now,
-            )
+        await events.record_many(
+            session,
+            [
+                events.NewEvent(
+                    account_id=row.account_id,
+                    livemode=row.livemode,
+                    type="checkout.abandoned",
+                    obj=checkout_resource(row, public_url=ctx.settings.public_url, now=now),
+                )
+                for row in rows
+            ],
+            now=now,
+        )
         return len(rows)
 
 

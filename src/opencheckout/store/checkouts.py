@@ -124,12 +124,18 @@ async def pk_of(session: AsyncSession, tenant: Tenant, checkout_id: str) -> int 
 async def insert(session: AsyncSession, checkout: Checkout) -> None:
     session.add(checkout)
     await session.flush()
-    await replace_products(session, checkout)
+    # A new session has no SKU rows yet: no DELETE round trip before adding them.
+    await replace_products(session, checkout, existing=False)
 
 
-async def replace_products(session: AsyncSession, checkout: Checkout) -> None:
+async def replace_products(
+    session: AsyncSession, checkout: Checkout, *, existing: bool = True
+) -> None:
     """Keep the SKU lookup rows in step with the session's line items."""
-    await session.execute(delete(CheckoutProduct).where(CheckoutProduct.checkout_pk == checkout.pk))
+    if existing:
+        await session.execute(
+            delete(CheckoutProduct).where(CheckoutProduct.checkout_pk == checkout.pk)
+        )
     products = sorted({item["product"] for item in checkout.data["line_items"]})
     session.add_all(
         CheckoutProduct(
