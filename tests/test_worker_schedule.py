@@ -12,6 +12,7 @@ import pytest
 from opencheckout.service import auth, checkouts, events, webhooks
 from opencheckout.service.auth import Principal, Scope
 from opencheckout.service.context import Context
+from opencheckout.service.paging import Cursor
 from opencheckout.service.worker import Worker
 from opencheckout.store.db import Database
 from tests.conftest import fresh_database, server_settings
@@ -68,9 +69,7 @@ def test_endpoint_failing_for_three_days_is_disabled_with_an_event(engine: str, 
                 ending_before=None,
             )
             assert [r.data["object"]["id"] for r in rows] == [endpoint.id]
-            attempts = await webhooks.list_attempts(
-                ctx, principal, endpoint.id, limit=10, starting_after=None, ending_before=None
-            )
+            attempts = await webhooks.list_attempts(ctx, principal, endpoint.id, Cursor(limit=10))
             assert [a.attempt for a in attempts.rows] == [3, 2, 1]
             assert watcher.status == "enabled"
             await worker.close()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from opencheckout.api.auth import context, require_read, require_write
 from opencheckout.api.checkouts import ERRORS
 from opencheckout.api.idempotency import IdempotentRoute
-from opencheckout.api.listing import refuse_nul
+from opencheckout.api.listing import cursor_params, list_response, refuse_nul
 from opencheckout.api.params import json_response
 from opencheckout.api.schemas.webhooks import (
     RotateSecret,
@@ -22,6 +22,7 @@ from opencheckout.api.schemas.webhooks import (
 from opencheckout.service import webhooks as service
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
+from opencheckout.service.paging import Cursor
 
 router = APIRouter(
     prefix="/v1/webhook_endpoints",
@@ -45,23 +46,12 @@ async def create_endpoint(
 @router.get("", response_model=WebhookEndpointList, responses=ERRORS)
 async def list_endpoints(
     request: Request,
-    limit: int = Query(20, ge=1, le=100),
-    starting_after: str | None = Query(None),
-    ending_before: str | None = Query(None),
+    cursor: Cursor = Depends(cursor_params),
     principal: Principal = Depends(require_read),
     ctx: Context = Depends(context),
 ) -> Response:
-    page = await service.list_endpoints(
-        ctx, principal, limit=limit, starting_after=starting_after, ending_before=ending_before
-    )
-    return json_response(
-        {
-            "object": "list",
-            "url": request.url.path,
-            "data": [service.endpoint_resource(e) for e in page.rows],
-            "has_more": page.has_more,
-        }
-    )
+    page = await service.list_endpoints(ctx, principal, cursor)
+    return list_response(request, [service.endpoint_resource(e) for e in page.rows], page.has_more)
 
 
 @router.get("/{endpoint_id}", response_model=WebhookEndpoint, responses=ERRORS)
@@ -116,26 +106,10 @@ async def rotate_secret(
 async def list_deliveries(
     request: Request,
     endpoint_id: str,
-    limit: int = Query(20, ge=1, le=100),
-    starting_after: str | None = Query(None),
-    ending_before: str | None = Query(None),
+    cursor: Cursor = Depends(cursor_params),
     principal: Principal = Depends(require_read),
     ctx: Context = Depends(context),
 ) -> Response:
     """Every delivery attempt to this endpoint, newest first: status code, latency, error."""
-    page = await service.list_attempts(
-        ctx,
-        principal,
-        endpoint_id,
-        limit=limit,
-        starting_after=starting_after,
-        ending_before=ending_before,
-    )
-    return json_response(
-        {
-            "object": "list",
-            "url": request.url.path,
-            "data": [service.attempt_resource(a) for a in page.rows],
-            "has_more": page.has_more,
-        }
-    )
+    page = await service.list_attempts(ctx, principal, endpoint_id, cursor)
+    return list_response(request, [service.attempt_resource(a) for a in page.rows], page.has_more)

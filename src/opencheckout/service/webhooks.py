@@ -11,6 +11,7 @@ from opencheckout.ids import new_id
 from opencheckout.service import events
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
+from opencheckout.service.paging import Cursor, cursor_pks
 from opencheckout.service.views import isoformat
 from opencheckout.store import events as event_store
 from opencheckout.store import webhooks as store
@@ -184,60 +185,35 @@ class Page:
     has_more: bool
 
 
-async def list_endpoints(
-    ctx: Context,
-    principal: Principal,
-    *,
-    limit: int,
-    starting_after: str | None,
-    ending_before: str | None,
-) -> Page:
+async def list_endpoints(ctx: Context, principal: Principal, cursor: Cursor) -> Page:
     tenant = _tenant(principal)
     async with ctx.db.read() as session:
-        after_pk = await _cursor(session, tenant, starting_after, "starting_after")
-        before_pk = await _cursor(session, tenant, ending_before, "ending_before")
+        after_pk, before_pk = await cursor_pks(
+            cursor,
+            lambda endpoint_id: store.endpoint_pk(session, tenant, endpoint_id),
+            "webhook endpoint",
+        )
         rows, has_more = await store.list_endpoints(
-            session, tenant, limit=limit, after_pk=after_pk, before_pk=before_pk
+            session, tenant, limit=cursor.limit, after_pk=after_pk, before_pk=before_pk
         )
     return Page(rows, has_more)
 
 
-async def _cursor(session: Any, tenant: Tenant, endpoint_id: str | None, param: str) -> int | None:
-    if endpoint_id is None:
-        return None
-    pk = await store.endpoint_pk(session, tenant, endpoint_id)
-    if pk is None:
-        raise NotFound(f"No such webhook endpoint: '{endpoint_id}'.", param=param)
-    return pk
-
-
 async def list_attempts(
-    ctx: Context,
-    principal: Principal,
-    endpoint_id: str,
-    *,
-    limit: int,
-    starting_after: str | None,
-    ending_before: str | None,
+    ctx: Context, principal: Principal, endpoint_id: str, cursor: Cursor
 ) -> Page:
     tenant = _tenant(principal)
     async with ctx.db.read() as session:
         endpoint = await store.get_endpoint(session, tenant, endpoint_id)
         if endpoint is None:
             raise _not_found(endpoint_id)
-        cursors: dict[str, int | None] = {}
-        for param, value in (("starting_after", starting_after), ("ending_before", ending_before)):
-            cursors[param] = None
-            if value is not None:
-                cursors[param] = await store.attempt_pk(session, endpoint_id, value)
-                if cursors[param] is None:
-                    raise NotFound(f"No such delivery: '{value}'.", param=param)
+        after_pk, before_pk = await cursor_pks(
+            cursor,
+            lambda attempt_id: store.attempt_pk(session, endpoint_id, attempt_id),
+            "delivery",
+        )
         rows, has_more = await store.list_attempts(
-            session,
-            endpoint_id,
-            limit=limit,
-            after_pk=cursors["starting_after"],
-            before_pk=cursors["ending_before"],
+            session, endpoint_id, limit=cursor.limit, after_pk=after_pk, before_pk=before_pk
         )
     return Page(rows, has_more)
 
