@@ -439,8 +439,10 @@ async def complete(
                 param="payment.method",
             )
         if processor is None:
+            mode = "live" if principal.livemode else "test"
             raise Conflict(
-                "No payment processor is configured for live mode.",
+                f"No payment processor is configured for {mode} mode "
+                "(live mode never uses the test processor; set OPENCHECKOUT_STRIPE_SECRET_KEY).",
                 code="processor_not_configured",
             )
         claimed = await store.compare_and_set_status(
