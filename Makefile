@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean chromium locales
+.PHONY: run test lint clean chromium locales bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/opencheckout serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 # The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
@@ -36,6 +36,12 @@ locales: $(STAMP)
 	../../../$(BIN)/pybabel update -i locales/messages.pot -d locales --no-location \
 		--no-fuzzy-matching && \
 	../../../$(BIN)/pybabel compile -d locales --statistics
+
+# Benchmarks against a bare-stack baseline on SQLite and PostgreSQL (about 8 minutes on
+# 2 cores); writes bench/results/. Not part of `make test`.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build

@@ -62,7 +62,7 @@ def test_sigkill_under_create_load_loses_no_acknowledged_session(engine: str, tm
         account = asyncio.run(_make_account(url, "crash"))
         serve = start_serve(url, tmp_path)
         try:
-            acknowledged, _cut_off = asyncio.run(_load_until_killed(serve, account.secret_key))
+            acknowledged, cut_off = asyncio.run(_load_until_killed(serve, account.secret_key))
         finally:
             serve.kill()
         assert serve.popen.returncode == -9, "the server must die by SIGKILL, mid-load"
@@ -83,6 +83,11 @@ def test_sigkill_under_create_load_loses_no_acknowledged_session(engine: str, tm
                         lost.append(checkout_id)
                     elif response.json() != body:
                         changed.append(checkout_id)
+                # Shown with -s: the figures docs/operations.md quotes.
+                print(
+                    f"\n{engine}: {len(acknowledged)} acknowledged, {cut_off} cut off by the "
+                    f"kill, {len(lost)} lost, {len(changed)} changed"
+                )
                 assert lost == [], f"{len(lost)} acknowledged sessions lost"
                 assert changed == [], f"{len(changed)} acknowledged sessions changed"
                 # The restarted server takes writes again.
