@@ -60,10 +60,11 @@ def test_token_bucket_allows_a_burst_then_the_rate():
 
 @pytest.fixture(scope="module")
 def throttled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Account]]:
-    """A dedicated server whose keys get 3 requests at once, then 2 per second."""
+    """A dedicated server whose keys get 3 requests at once, then one every 2 seconds
+    (slow enough that a loaded CI machine cannot refill a token mid-test)."""
     with fresh_database("sqlite", tmp_path_factory.mktemp("ratelimit")) as url:
         account = asyncio.run(_make_account(url, "throttled"))
-        settings = server_settings(url, rate_limit_per_second=2, rate_limit_burst=3)
+        settings = server_settings(url, rate_limit_per_second=0.5, rate_limit_burst=3)
         server, thread, base_url = start_server(settings)
         yield base_url, account
         server.should_exit = True

@@ -8,9 +8,9 @@ socket forever; and the httptools parser buffers a header of any size. This
 protocol:
 
 * gives every request ``request_read_timeout_seconds`` to deliver its head
-  (counted from connection open or the end of the previous response) and as
-  long again for its body; past that the connection is closed, with ``408``
-  when no response has begun;
+  (counted from connection open or the end of the previous response), else
+  ``408`` and the connection is closed; and as long again for its body, else
+  the connection is closed (the application sees the client disconnect);
 * answers ``431`` and closes when a request line plus headers exceed
   ``max_header_bytes``.
 
