@@ -28,12 +28,7 @@ from schemathesis.specs.openapi.checks import (
 EXAMPLES_PER_OPERATION = 25
 #: Findings in code outside this change, reported to its owners rather than
 #: hidden: these operations are not fuzzed until they are fixed.
-KNOWN_ISSUES = {
-    # src/opencheckout/api/processors.py documents only 200, but answers 404
-    # (processor_not_configured), 400 (signature_invalid) and 409.
-    # Reproduce: curl -X POST http://HOST/v1/processors/stripe/webhook
-    "POST /v1/processors/stripe/webhook": "undocumented 404/400/409",
-}
+KNOWN_ISSUES: dict[str, str] = {}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
