@@ -48,7 +48,8 @@ async def refuse_nul(request: Request, _principal: Principal = Depends(require_r
             )
 
 
-def cursor_params(
+# async so FastAPI calls it inline rather than in a worker thread on every list.
+async def cursor_params(
     limit: int = Query(20, ge=1, le=100),
     starting_after: str | None = Query(None, description="Cursor: an object id."),
     ending_before: str | None = Query(None, description="Cursor: an object id."),
