@@ -64,9 +64,7 @@ def test_endpoint_failing_for_three_days_is_disabled_with_an_event(engine: str, 
                 principal,
                 types=["webhook_endpoint.disabled"],
                 created=(None, None, None, None),
-                limit=10,
-                starting_after=None,
-                ending_before=None,
+                cursor=Cursor(limit=10),
             )
             assert [r.data["object"]["id"] for r in rows] == [endpoint.id]
             attempts = await webhooks.list_attempts(ctx, principal, endpoint.id, Cursor(limit=10))
@@ -102,9 +100,7 @@ def test_events_are_kept_thirty_days(engine: str, tmp_path: Path):
                 principal,
                 types=["checkout.created"],
                 created=(None, None, None, None),
-                limit=10,
-                starting_after=None,
-                ending_before=None,
+                cursor=Cursor(limit=10),
             )
             assert [r.data["object"]["id"] for r in rows] == [recent.id]
             assert old.id != recent.id

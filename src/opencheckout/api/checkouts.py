@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from opencheckout.api.auth import context, require_read, require_write
 from opencheckout.api.errors import ErrorResponse
 from opencheckout.api.idempotency import IdempotentRoute
-from opencheckout.api.listing import refuse_nul
+from opencheckout.api.listing import error_responses, refuse_nul
 from opencheckout.api.params import CreatedRange, created_range, json_response
 from opencheckout.api.schemas.checkouts import (
     ApplyCode,
@@ -31,19 +31,7 @@ from opencheckout.service.views import checkout_resource
 from opencheckout.store.checkouts import CheckoutFilters
 from opencheckout.store.models import Checkout as CheckoutRow
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse, "description": description}
-    for status, description in {
-        400: "Malformed request (bad JSON, missing Idempotency-Key where required).",
-        401: "Missing or invalid API key.",
-        403: "The key's scope does not allow this operation.",
-        404: "No such checkout for this account and mode.",
-        409: "The session's state forbids this, or an idempotent request is in flight.",
-        413: "Request body over 1 MiB.",
-        415: "Request body is not JSON.",
-        422: "A parameter is invalid.",
-    }.items()
-}
+ERRORS = error_responses("checkout")
 
 router = APIRouter(
     prefix="/v1/checkouts",

@@ -5,15 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from opencheckout.api.auth import context, require_read, require_write
-from opencheckout.api.checkouts import ERRORS
 from opencheckout.api.idempotency import IdempotentRoute
-from opencheckout.api.listing import refuse_nul
+from opencheckout.api.listing import cursor_params, error_responses, list_response, refuse_nul
 from opencheckout.api.params import CreatedRange, created_range, json_response
 from opencheckout.api.schemas.webhooks import Event, EventList, Redeliver, RedeliveryResult
 from opencheckout.service import events as service
 from opencheckout.service import webhooks
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
+from opencheckout.service.paging import Cursor
+
+ERRORS = error_responses("event")
 
 router = APIRouter(
     prefix="/v1/events",
@@ -29,9 +31,7 @@ async def list_events(
     type: list[str] | None = Query(None, description="Repeatable; `checkout.*` matches a family."),
     types: list[str] | None = Query(None, alias="types[]"),
     created: CreatedRange = Depends(created_range),
-    limit: int = Query(20, ge=1, le=100),
-    starting_after: str | None = Query(None),
-    ending_before: str | None = Query(None),
+    cursor: Cursor = Depends(cursor_params),
     principal: Principal = Depends(require_read),
     ctx: Context = Depends(context),
 ) -> Response:
@@ -40,18 +40,9 @@ async def list_events(
         principal,
         types=(type or []) + (types or []),
         created=(created.gte, created.gt, created.lte, created.lt),
-        limit=limit,
-        starting_after=starting_after,
-        ending_before=ending_before,
+        cursor=cursor,
     )
-    return json_response(
-        {
-            "object": "list",
-            "url": request.url.path,
-            "data": [service.event_resource(row) for row in rows],
-            "has_more": has_more,
-        }
-    )
+    return list_response(request, [service.event_resource(row) for row in rows], has_more)
 
 
 @router.get("/{event_id}", response_model=Event, responses=ERRORS)

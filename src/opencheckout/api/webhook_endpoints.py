@@ -7,9 +7,8 @@ from datetime import timedelta
 from fastapi import APIRouter, Depends, Request, Response
 
 from opencheckout.api.auth import context, require_read, require_write
-from opencheckout.api.checkouts import ERRORS
 from opencheckout.api.idempotency import IdempotentRoute
-from opencheckout.api.listing import cursor_params, list_response, refuse_nul
+from opencheckout.api.listing import cursor_params, error_responses, list_response, refuse_nul
 from opencheckout.api.params import json_response
 from opencheckout.api.schemas.webhooks import (
     RotateSecret,
@@ -23,6 +22,8 @@ from opencheckout.service import webhooks as service
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.paging import Cursor
+
+ERRORS = error_responses("webhook endpoint")
 
 router = APIRouter(
     prefix="/v1/webhook_endpoints",

@@ -18,6 +18,7 @@ from opencheckout.domain.errors import NotFound
 from opencheckout.ids import new_id
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
+from opencheckout.service.paging import Cursor, cursor_pks
 from opencheckout.service.views import isoformat
 from opencheckout.store import events as store
 from opencheckout.store.checkouts import Tenant
@@ -151,21 +152,15 @@ async def list_events(
     *,
     types: list[str],
     created: tuple[datetime | None, datetime | None, datetime | None, datetime | None],
-    limit: int,
-    starting_after: str | None,
-    ending_before: str | None,
+    cursor: Cursor,
 ) -> tuple[list[Event], bool]:
     """Newest first; ``created`` is (gte, gt, lte, lt)."""
     tenant = _tenant(principal)
     gte, gt, lte, lt = created
     async with ctx.db.read() as session:
-        cursors: dict[str, int | None] = {}
-        for param, value in (("starting_after", starting_after), ("ending_before", ending_before)):
-            cursors[param] = None
-            if value is not None:
-                cursors[param] = await store.event_pk(session, tenant, value)
-                if cursors[param] is None:
-                    raise NotFound(f"No such event: '{value}'.", param=param)
+        after_pk, before_pk = await cursor_pks(
+            cursor, lambda event_id: store.event_pk(session, tenant, event_id), "event"
+        )
         return await store.list_events(
             session,
             tenant,
@@ -174,7 +169,7 @@ async def list_events(
             created_gt=gt,
             created_lte=lte,
             created_lt=lt,
-            limit=limit,
-            after_pk=cursors["starting_after"],
-            before_pk=cursors["ending_before"],
+            limit=cursor.limit,
+            after_pk=after_pk,
+            before_pk=before_pk,
         )

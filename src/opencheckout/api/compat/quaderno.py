@@ -21,11 +21,11 @@ from pydantic import BaseModel, ValidationError
 from opencheckout.api.auth import context, require_read, require_write
 from opencheckout.api.errors import (
     APIError,
-    ErrorResponse,
     domain_error_response,
     validation_error_response,
 )
 from opencheckout.api.idempotency import IdempotentRoute
+from opencheckout.api.listing import error_responses
 from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate
 from opencheckout.domain.currency import EXPONENTS, to_major, to_minor
 from opencheckout.domain.errors import DomainError, InvalidValue
@@ -38,19 +38,7 @@ from opencheckout.store.models import Checkout
 
 #: Every route can refuse a request with the standard error body; documented so
 #: that clients (and the schema fuzzer) know these statuses are part of the API.
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse, "description": description}
-    for status, description in {
-        400: "Malformed request (bad JSON, a body that is not an object).",
-        401: "Missing or invalid API key.",
-        403: "The key's scope does not allow this operation.",
-        404: "No such session for this account and mode.",
-        409: "The session's state forbids this, or an idempotent request is in flight.",
-        413: "Request body over 1 MiB.",
-        415: "Request body is not JSON.",
-        422: "A parameter is invalid.",
-    }.items()
-}
+ERRORS = error_responses("session")
 
 router = APIRouter(
     prefix="/api",
