@@ -36,7 +36,15 @@ from opencheckout.service.context import Context
 from opencheckout.store.db import Database
 from opencheckout.store.models import Event, WebhookEndpoint
 from opencheckout.webhooks import acp_signature
-from tests.conftest import SHARED, Account, Server, _make_account, server_settings, start_server
+from tests.conftest import (
+    SHARED,
+    Account,
+    Server,
+    _make_account,
+    fresh_database,
+    server_settings,
+    start_server,
+)
 from tests.receiver import Receiver, run_receiver
 
 SPEC = SHARED / "specs" / "acp" / "spec" / "2026-04-17" / "json-schema"
@@ -133,8 +141,21 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def acp_server(database_url: str, receiver: Receiver) -> Iterator[Server]:
-    """A server with ACP shipping options and an ACP order-webhook receiver."""
+def acp_server(
+    database_url: str, receiver: Receiver, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """A server with ACP shipping options and an ACP order-webhook receiver.
+
+    It gets a database of its own: every server embeds a worker, and the shared
+    test server's worker, which has no ACP settings, must not claim (and retry)
+    this server's order deliveries.
+    """
+    kind = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    with fresh_database(kind, tmp_path_factory.mktemp("acp")) as own_url:
+        yield from _serve_acp(own_url, receiver)
+
+
+def _serve_acp(database_url: str, receiver: Receiver) -> Iterator[Server]:
     settings = server_settings(
         database_url,
         acp_shipping_options=json.dumps(SHIPPING),

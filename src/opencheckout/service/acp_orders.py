@@ -182,6 +182,10 @@ class Rendered:
     payload: bytes | None
     headers: dict[str, str]
     note: str = ""
+    #: Nothing can be sent *by this process* (it lacks the ACP settings): fail the
+    #: attempt so it is retried, by a worker that has them, instead of dropping an
+    #: order. A process with the settings that has nothing to send succeeds.
+    retry: bool = False
 
 
 def render(
@@ -197,7 +201,9 @@ def render(
     if not is_acp_endpoint(endpoint):
         return None
     if not configured(settings) or endpoint.url != settings.acp_webhook_url:
-        return Rendered(None, {}, "ACP order webhooks are not configured for this URL")
+        return Rendered(
+            None, {}, "ACP order webhooks are not configured for this URL here", retry=True
+        )
     resource = event.data.get("object") or {}
     body = order_event(event.type, resource)
     if body is None:
@@ -220,15 +226,16 @@ def render(
 async def send(
     client: httpx.AsyncClient, endpoint: WebhookEndpoint, rendered: Rendered
 ) -> AttemptResult:
-    """POST the rendered event; one with nothing to send is logged as succeeded with
-    the reason as its body, so it is neither sent nor retried."""
+    """POST the rendered event. One with nothing to send is logged with the reason:
+    as succeeded (never sent, never retried), or as failed when this process merely
+    lacks the configuration, so that the delivery is retried."""
     if rendered.payload is None:
         return AttemptResult(
-            succeeded=True,
+            succeeded=not rendered.retry,
             status_code=None,
             latency_ms=0,
-            error=None,
-            response_body=rendered.note,
+            error=rendered.note if rendered.retry else None,
+            response_body=None if rendered.retry else rendered.note,
         )
     return await deliver(
         client,
