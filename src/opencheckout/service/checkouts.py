@@ -91,10 +91,6 @@ async def _emit(
     )
 
 
-def _tenant(principal: Principal) -> Tenant:
-    return tenant_of(principal)
-
-
 def _apply_totals(row: Checkout, result: PricingResult) -> None:
     totals = result.to_session_totals()
     row.amount_subtotal = totals.amount_subtotal
@@ -155,7 +151,7 @@ async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> 
     async with ctx.db.write() as session:
         await checkout_pricing.apply_changes(
             session,
-            _tenant(principal),
+            tenant_of(principal),
             document,
             params,
             currency=params["currency"],
@@ -170,7 +166,7 @@ async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> 
 
 async def retrieve(ctx: Context, principal: Principal, checkout_id: str) -> Checkout:
     async with ctx.db.read() as session:
-        row = await store.get(session, _tenant(principal), checkout_id)
+        row = await store.get(session, tenant_of(principal), checkout_id)
     if row is None:
         raise _not_found(checkout_id)
     return row
@@ -229,14 +225,14 @@ async def update(
         if key in params and params[key] is None:
             raise InvalidValue(f"'{key}' cannot be null.", param=key)
     async with ctx.db.write() as session:
-        row = await _load_editable(session, _tenant(principal), checkout_id, now)
+        row = await _load_editable(session, tenant_of(principal), checkout_id, now)
         # Deep: pricing rewrites nested line items, and the loaded row must not
         # change unless the whole edit succeeds.
         document = copy.deepcopy(row.data)
         currency = params.get("currency") or row.currency
         await checkout_pricing.apply_changes(
             session,
-            _tenant(principal),
+            tenant_of(principal),
             document,
             params,
             currency=currency,
@@ -323,7 +319,7 @@ def _require_coupon_collection(row: Checkout) -> None:
 async def delete(ctx: Context, principal: Principal, checkout_id: str) -> None:
     now = ctx.clock()
     async with ctx.db.write() as session:
-        row = await store.get(session, _tenant(principal), checkout_id, for_update=True)
+        row = await store.get(session, tenant_of(principal), checkout_id, for_update=True)
         if row is None:
             raise _not_found(checkout_id)
         status = _current_status(row, now)
@@ -339,7 +335,7 @@ async def delete(ctx: Context, principal: Principal, checkout_id: str) -> None:
 async def cancel(ctx: Context, principal: Principal, checkout_id: str) -> Checkout:
     now = ctx.clock()
     async with ctx.db.write() as session:
-        row = await store.get(session, _tenant(principal), checkout_id, for_update=True)
+        row = await store.get(session, tenant_of(principal), checkout_id, for_update=True)
         if row is None:
             raise _not_found(checkout_id)
         moved = await store.compare_and_set_status(
@@ -364,7 +360,7 @@ async def recover(ctx: Context, principal: Principal, checkout_id: str) -> Check
     """Open a new pending session with the contents of an abandoned one."""
     now = ctx.clock()
     async with ctx.db.write() as session:
-        original = await store.get(session, _tenant(principal), checkout_id)
+        original = await store.get(session, tenant_of(principal), checkout_id)
         if original is None:
             raise _not_found(checkout_id)
         status = _current_status(original, now)
@@ -413,7 +409,7 @@ async def complete(
     """
     now = ctx.clock()
     processor = ctx.processor_for(principal.livemode)
-    tenant = _tenant(principal)
+    tenant = tenant_of(principal)
     async with ctx.db.write() as session:
         row = await store.get(session, tenant, checkout_id, for_update=True)
         if row is None:
@@ -548,7 +544,7 @@ async def list_checkouts(
     page: int | None = None,
 ) -> Page:
     now = ctx.clock()
-    tenant = _tenant(principal)
+    tenant = tenant_of(principal)
     async with ctx.db.read() as session:
         if page is not None:
             rows, total = await store.list_offset(

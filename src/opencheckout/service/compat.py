@@ -12,13 +12,10 @@ from opencheckout.domain.errors import NotFound
 from opencheckout.domain.lifecycle import Status
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
+from opencheckout.service.tenancy import tenant_of
 from opencheckout.store import checkouts as store
-from opencheckout.store.checkouts import CheckoutFilters, Tenant
+from opencheckout.store.checkouts import CheckoutFilters
 from opencheckout.store.models import Checkout
-
-
-def _tenant(principal: Principal) -> Tenant:
-    return Tenant(principal.account_id, principal.livemode)
 
 
 async def checkout_id_for_number(ctx: Context, principal: Principal, number: int) -> str:
@@ -48,7 +45,7 @@ async def list_by_number(
     async with ctx.db.read() as session:
         return await store.list_keyset(
             session,
-            _tenant(principal),
+            tenant_of(principal),
             CheckoutFilters(statuses=statuses),
             ctx.clock(),
             limit=limit,

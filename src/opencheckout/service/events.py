@@ -19,9 +19,9 @@ from opencheckout.ids import new_id
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.paging import Cursor, cursor_pks
+from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import isoformat
 from opencheckout.store import events as store
-from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import Event, WebhookDelivery, WebhookEndpoint
 
 CHECKOUT_EVENT_TYPES = (
@@ -134,13 +134,9 @@ def event_resource(event: Event) -> dict[str, Any]:
     }
 
 
-def _tenant(principal: Principal) -> Tenant:
-    return Tenant(principal.account_id, principal.livemode)
-
-
 async def retrieve_event(ctx: Context, principal: Principal, event_id: str) -> Event:
     async with ctx.db.read() as session:
-        event = await store.get_event(session, _tenant(principal), event_id)
+        event = await store.get_event(session, tenant_of(principal), event_id)
     if event is None:
         raise NotFound(f"No such event: '{event_id}'.", param="id")
     return event
@@ -155,7 +151,7 @@ async def list_events(
     cursor: Cursor,
 ) -> tuple[list[Event], bool]:
     """Newest first; ``created`` is (gte, gt, lte, lt)."""
-    tenant = _tenant(principal)
+    tenant = tenant_of(principal)
     gte, gt, lte, lt = created
     async with ctx.db.read() as session:
         after_pk, before_pk = await cursor_pks(

@@ -12,6 +12,7 @@ from opencheckout.service import events
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.paging import Cursor, cursor_pks
+from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import isoformat
 from opencheckout.store import events as event_store
 from opencheckout.store import webhooks as store
@@ -22,10 +23,6 @@ from opencheckout.webhooks.signing import new_secret
 
 #: How long a rotated-out secret keeps signing beside the new one.
 ROTATION_OVERLAP = timedelta(hours=24)
-
-
-def _tenant(principal: Principal) -> Tenant:
-    return Tenant(principal.account_id, principal.livemode)
 
 
 def _not_found(endpoint_id: str) -> NotFound:
@@ -118,7 +115,7 @@ async def retrieve_endpoint(
     ctx: Context, principal: Principal, endpoint_id: str
 ) -> WebhookEndpoint:
     async with ctx.db.read() as session:
-        endpoint = await store.get_endpoint(session, _tenant(principal), endpoint_id)
+        endpoint = await store.get_endpoint(session, tenant_of(principal), endpoint_id)
     if endpoint is None:
         raise _not_found(endpoint_id)
     return endpoint
@@ -130,7 +127,7 @@ async def update_endpoint(
     now = ctx.clock()
     async with ctx.db.write() as session:
         endpoint = await store.get_endpoint(
-            session, _tenant(principal), endpoint_id, for_update=True
+            session, tenant_of(principal), endpoint_id, for_update=True
         )
         if endpoint is None:
             raise _not_found(endpoint_id)
@@ -154,7 +151,7 @@ async def update_endpoint(
 async def delete_endpoint(ctx: Context, principal: Principal, endpoint_id: str) -> None:
     async with ctx.db.write() as session:
         endpoint = await store.get_endpoint(
-            session, _tenant(principal), endpoint_id, for_update=True
+            session, tenant_of(principal), endpoint_id, for_update=True
         )
         if endpoint is None:
             raise _not_found(endpoint_id)
@@ -168,7 +165,7 @@ async def rotate_secret(
     now = ctx.clock()
     async with ctx.db.write() as session:
         endpoint = await store.get_endpoint(
-            session, _tenant(principal), endpoint_id, for_update=True
+            session, tenant_of(principal), endpoint_id, for_update=True
         )
         if endpoint is None:
             raise _not_found(endpoint_id)
@@ -186,7 +183,7 @@ class Page:
 
 
 async def list_endpoints(ctx: Context, principal: Principal, cursor: Cursor) -> Page:
-    tenant = _tenant(principal)
+    tenant = tenant_of(principal)
     async with ctx.db.read() as session:
         after_pk, before_pk = await cursor_pks(
             cursor,
@@ -202,7 +199,7 @@ async def list_endpoints(ctx: Context, principal: Principal, cursor: Cursor) -> 
 async def list_attempts(
     ctx: Context, principal: Principal, endpoint_id: str, cursor: Cursor
 ) -> Page:
-    tenant = _tenant(principal)
+    tenant = tenant_of(principal)
     async with ctx.db.read() as session:
         endpoint = await store.get_endpoint(session, tenant, endpoint_id)
         if endpoint is None:
@@ -231,7 +228,7 @@ async def redeliver(
         if principal is None:
             event = await event_store.get_event_by_id(session, event_id)
         else:
-            event = await event_store.get_event(session, _tenant(principal), event_id)
+            event = await event_store.get_event(session, tenant_of(principal), event_id)
         if event is None:
             raise NotFound(f"No such event: '{event_id}'.", param="id")
         owner = Tenant(event.account_id, event.livemode)
