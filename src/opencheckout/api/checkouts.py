@@ -28,8 +28,8 @@ from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import checkout_resource
+from opencheckout.store.checkout_records import CheckoutRow
 from opencheckout.store.checkouts import CheckoutFilters
-from opencheckout.store.models import Checkout as CheckoutRow
 
 ERRORS = error_responses("checkout")
 

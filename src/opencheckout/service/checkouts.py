@@ -34,7 +34,9 @@ from opencheckout.service.context import Context
 from opencheckout.service.metadata import merge_metadata
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import checkout_resource, missing_of
+from opencheckout.store import checkout_records
 from opencheckout.store import checkouts as store
+from opencheckout.store.checkout_records import CheckoutRecord
 from opencheckout.store.checkouts import CheckoutFilters, Tenant
 from opencheckout.store.models import Checkout
 
@@ -164,9 +166,8 @@ async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> 
     return row
 
 
-async def retrieve(ctx: Context, principal: Principal, checkout_id: str) -> Checkout:
-    async with ctx.db.read() as session:
-        row = await store.get(session, tenant_of(principal), checkout_id)
+async def retrieve(ctx: Context, principal: Principal, checkout_id: str) -> CheckoutRecord:
+    row = await checkout_records.get(ctx.db, tenant_of(principal), checkout_id)
     if row is None:
         raise _not_found(checkout_id)
     return row

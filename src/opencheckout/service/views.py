@@ -14,7 +14,7 @@ from opencheckout.domain.lifecycle import Status, effective_status
 from opencheckout.domain.percent import COUPON_PLACES, TAX_PLACES, from_units
 from opencheckout.domain.readiness import missing_fields
 from opencheckout.domain.totals import SessionTotals
-from opencheckout.store.models import Checkout
+from opencheckout.store.checkout_records import CheckoutRow
 
 
 def isoformat(value: datetime | None) -> str | None:
@@ -24,7 +24,7 @@ def isoformat(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def totals_of(row: Checkout) -> SessionTotals:
+def totals_of(row: CheckoutRow) -> SessionTotals:
     return SessionTotals(
         amount_subtotal=row.amount_subtotal,
         amount_discount=row.amount_discount,
@@ -85,7 +85,7 @@ def tax_breakdown_of(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def checkout_resource(row: Checkout, *, public_url: str, now: datetime) -> dict[str, Any]:
+def checkout_resource(row: CheckoutRow, *, public_url: str, now: datetime) -> dict[str, Any]:
     data = row.data
     status = effective_status(Status(row.status), row.expires_at, now)
     missing = missing_of(data)

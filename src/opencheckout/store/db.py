@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from opencheckout.store.driver import PostgresDriver, SQLiteDriver
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
@@ -86,6 +88,19 @@ class Database:
         #: instead of in SQLite's busy handler (which sleeps in growing steps)
         #: removed the write latency spikes of hundreds of milliseconds.
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        #: Driver-level pools for the few hot statements (see store.driver).
+        self.postgres: PostgresDriver | None = None
+        self.sqlite: SQLiteDriver | None = None
+        if self._write_lock is not None:
+            self.sqlite = SQLiteDriver(
+                make_url(url).database or "",
+                busy_timeout_seconds=SQLITE_BUSY_TIMEOUT_SECONDS,
+                write_lock=self._write_lock,
+            )
+        else:
+            self.postgres = PostgresDriver(
+                make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+            )
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -114,6 +129,10 @@ class Database:
             await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self.postgres is not None:
+            await self.postgres.close()
+        if self.sqlite is not None:
+            self.sqlite.close()
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()

@@ -62,7 +62,7 @@ from opencheckout.service.acp_orders import CUSTOM_KEY
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
-from opencheckout.store.models import Checkout as CheckoutRow
+from opencheckout.store.checkout_records import CheckoutRow
 
 logger = logging.getLogger("opencheckout.acp")
 
@@ -472,6 +472,7 @@ async def complete_checkout_session(
     await _complete_inputs(ctx, principal, body, resource)
 
     outcome = (body.authentication_result or {}).get("outcome")
+    row: CheckoutRow
     if outcome in FAILED_AUTHENTICATION:
         row = await checkouts.retrieve(ctx, principal, checkout_session_id)
         declined = mapping.message(

@@ -34,7 +34,7 @@ from opencheckout.service import checkouts, compat
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
-from opencheckout.store.models import Checkout
+from opencheckout.store.checkout_records import CheckoutRow
 
 #: Every route can refuse a request with the standard error body; documented so
 #: that clients (and the schema fuzzer) know these statuses are part of the API.
@@ -210,7 +210,7 @@ def _validate(model: type[CheckoutCreate] | type[CheckoutUpdate], data: dict[str
         ) from exc
 
 
-def from_native(row: Checkout, ctx: Context) -> dict[str, Any]:
+def from_native(row: CheckoutRow, ctx: Context) -> dict[str, Any]:
     resource = checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
     currency = resource["currency"]
     customer = resource["customer"]
