@@ -21,11 +21,13 @@ from opencheckout.api import (
 )
 from opencheckout.api.compat import acp, quaderno
 from opencheckout.api.errors import install_error_handlers
+from opencheckout.api.hot import HotPathMiddleware
 from opencheckout.api.middleware import BodyGuardMiddleware, RequestIdMiddleware
 from opencheckout.api.ratelimit import RateLimitMiddleware
 from opencheckout.config import Settings
 from opencheckout.pages import routes as pages
 from opencheckout.processors import build_processors
+from opencheckout.service.auth import PrincipalCache
 from opencheckout.service.context import Context
 from opencheckout.service.worker import Worker
 from opencheckout.store.db import Database
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.context = context
+    app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(checkouts.router)
@@ -81,6 +84,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(acp.router)
     app.include_router(processors.router)
     pages.install(app, context)
+    if settings.hot_path:
+        # Innermost: behind the request id, rate limit and body guard like any route.
+        app.add_middleware(HotPathMiddleware, context=context, principals=app.state.principals)
     app.add_middleware(
         BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes, form_paths=("/c/",)
     )

@@ -40,7 +40,11 @@ async def context(request: Request) -> Context:
 
 
 def presented_key(request: Request) -> str | None:
-    header = request.headers.get("authorization")
+    return key_from_authorization(request.headers.get("authorization"))
+
+
+def key_from_authorization(header: str | None) -> str | None:
+    """The API key in an ``Authorization`` header value (Bearer or Basic), if any."""
     if not header:
         return None
     scheme, _, credentials = header.partition(" ")
@@ -59,12 +63,8 @@ def presented_key(request: Request) -> str | None:
 
 
 def _principal_cache(request: Request) -> auth.PrincipalCache:
-    """The app's cache of recently authenticated keys, made on first use."""
-    state = request.app.state
-    cache: auth.PrincipalCache | None = getattr(state, "principals", None)
-    if cache is None:
-        cache = auth.PrincipalCache(app_context(request).settings.auth_cache_seconds)
-        state.principals = cache
+    """The app's cache of recently authenticated keys (shared with :mod:`api.hot`)."""
+    cache: auth.PrincipalCache = request.app.state.principals
     return cache
 
 

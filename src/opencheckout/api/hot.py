@@ -1,0 +1,149 @@
+"""The two requests that dominate traffic, answered without FastAPI's machinery.
+
+``GET /v1/checkouts/{id}`` and ``POST /v1/checkouts`` are most of what
+merchants and agents send. Through FastAPI each spent more CPU on routing and
+dependency solving than on its own work, so this innermost middleware answers
+them directly, calling the same service functions and views as the routes in
+:mod:`opencheckout.api.checkouts`.
+
+It takes only the plain, well-formed case and hands everything else to those
+routes unchanged (the body it read is replayed): a missing, unknown or
+read-only key, a query string, a body that does not validate, an
+``Idempotency-Key``. So every error keeps the one shape the routes give it,
+and the routes stay the documented API (OpenAPI is generated from them).
+``OPENCHECKOUT_HOT_PATH=0`` turns this off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from opencheckout.api.auth import key_from_authorization
+from opencheckout.api.errors import domain_error_response
+from opencheckout.api.schemas.checkouts import CheckoutCreate
+from opencheckout.domain.errors import DomainError
+from opencheckout.service import auth
+from opencheckout.service import checkouts as service
+from opencheckout.service.auth import Principal
+from opencheckout.service.context import Context
+from opencheckout.service.views import checkout_resource
+
+PREFIX = "/v1/checkouts"
+_ITEM_PREFIX = PREFIX + "/"
+
+
+class HotPathMiddleware:
+    def __init__(self, app: ASGIApp, *, context: Context, principals: auth.PrincipalCache) -> None:
+        self.app = app
+        self.context = context
+        self.principals = principals
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["query_string"]:
+            method, path = scope["method"], scope["path"]
+            if method == "GET" and path.startswith(_ITEM_PREFIX):
+                checkout_id = path[len(_ITEM_PREFIX) :]
+                plain = checkout_id and "/" not in checkout_id and "\x00" not in checkout_id
+                if plain and await self._retrieve(scope, receive, send, checkout_id):
+                    return
+            elif method == "POST" and path == PREFIX:
+                onward = await self._create(scope, receive, send)
+                if onward is None:
+                    return
+                receive = onward
+        await self.app(scope, receive, send)
+
+    async def _principal(self, scope: Scope) -> Principal | None:
+        header = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                header = value.decode("latin-1")
+                break
+        key = key_from_authorization(header)
+        if key is None:
+            return None
+        return await auth.authenticate(self.context.db, key, cache=self.principals)
+
+    async def _retrieve(self, scope: Scope, receive: Receive, send: Send, checkout_id: str) -> bool:
+        principal = await self._principal(scope)
+        if principal is None:
+            return False
+        ctx = self.context
+        try:
+            row = await service.retrieve(ctx, principal, checkout_id)
+        except DomainError as exc:
+            await domain_error_response(exc)(scope, receive, send)
+            return True
+        resource = checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
+        await _send_json(send, 200, resource)
+        return True
+
+    async def _create(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """None once answered; otherwise the ``receive`` to hand on (body replayed)."""
+        if any(name == b"idempotency-key" for name, _ in scope["headers"]):
+            return receive
+        messages, body = await _read_body(receive)
+        replay = _replaying(messages, receive)
+        if body is None:
+            return replay
+        principal = await self._principal(scope)
+        if principal is None or not principal.can_write:
+            return replay
+        try:
+            params = CheckoutCreate.model_validate(orjson.loads(body))
+        except (orjson.JSONDecodeError, ValidationError):
+            return replay
+        ctx = self.context
+        try:
+            row = await service.create(ctx, principal, params.model_dump(exclude_unset=False))
+        except DomainError as exc:
+            await domain_error_response(exc)(scope, receive, send)
+            return None
+        resource = checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
+        await _send_json(send, 201, resource)
+        return None
+
+
+async def _read_body(receive: Receive) -> tuple[list[Message], bytes | None]:
+    """Every message read, and the whole body (None if the client went away)."""
+    messages: list[Message] = []
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages, None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return messages, b"".join(chunks)
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Receive:
+    """A ``receive`` that gives ``messages`` again, then reads on."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
+async def _send_json(send: Send, status: int, content: Any) -> None:
+    body = orjson.dumps(content)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-length", str(len(body)).encode()),
+                (b"content-type", b"application/json"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
