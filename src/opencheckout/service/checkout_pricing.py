@@ -26,8 +26,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from opencheckout.domain.errors import InvalidValue
 from opencheckout.domain.percent import COUPON_PLACES, TAX_PLACES, from_units
 from opencheckout.domain.pricing import (
@@ -39,11 +37,11 @@ from opencheckout.domain.pricing import (
 )
 from opencheckout.domain.totals import MAX_AMOUNT
 from opencheckout.ids import new_id
-from opencheckout.service import coupons, tax_rates
-from opencheckout.store import products
+from opencheckout.service import coupons
+from opencheckout.service.catalog import Catalog
 from opencheckout.store.checkouts import Tenant
-from opencheckout.store.models import Product
 from opencheckout.store.models import TaxRate as TaxRateRow
+from opencheckout.store.product_records import ProductLike
 
 #: At most this many coupons on one session (merchant's and buyer's together).
 MAX_DISCOUNTS = 5
@@ -78,8 +76,8 @@ def _tax_rate_snapshot(row: TaxRateRow) -> dict[str, Any]:
 
 
 def _catalog_entry(
-    raw: dict[str, Any], product: Product | None, currency: str, index: int
-) -> Product | None:
+    raw: dict[str, Any], product: ProductLike | None, currency: str, index: int
+) -> ProductLike | None:
     """The active catalog entry a line takes defaults from, or None for an ad-hoc line.
 
     A line that omits ``unit_amount`` needs the catalog: the SKU must exist, be
@@ -115,16 +113,16 @@ def _catalog_entry(
 
 
 async def _resolve_lines(
-    session: AsyncSession, tenant: Tenant, raw_items: list[dict[str, Any]], currency: str
+    catalog: Catalog, tenant: Tenant, raw_items: list[dict[str, Any]], currency: str
 ) -> tuple[list[dict[str, Any]], list[int], list[tuple[str, str]]]:
     """Line item documents, the catalog-priced indexes and the ``(tax rate, param)`` refs."""
-    catalog = await products.get_many(session, tenant, (raw["product"] for raw in raw_items))
+    entries = await catalog.products(tenant, (raw["product"] for raw in raw_items))
     items: list[dict[str, Any]] = []
     catalog_priced: list[int] = []
     refs: list[tuple[str, str]] = []
     for index, raw in enumerate(raw_items):
         sku = raw["product"]
-        entry = _catalog_entry(raw, catalog.get(sku), currency, index)
+        entry = _catalog_entry(raw, entries.get(sku), currency, index)
         unit_amount = raw.get("unit_amount")
         if unit_amount is None:
             assert entry is not None  # _catalog_entry refuses the line otherwise
@@ -167,7 +165,7 @@ async def _resolve_lines(
 
 
 async def _snapshot_tax_rates(
-    session: AsyncSession,
+    catalog: Catalog,
     tenant: Tenant,
     document: dict[str, Any],
     new_refs: Sequence[tuple[str, str]],
@@ -180,7 +178,7 @@ async def _snapshot_tax_rates(
     """
     known: dict[str, Any] = document.get("tax_rates") or {}
     fresh = [(rate_id, param) for rate_id, param in new_refs if rate_id not in known]
-    loaded = await tax_rates.require_usable(session, tenant, fresh) if fresh else {}
+    loaded = await catalog.usable_tax_rates(tenant, fresh) if fresh else {}
     used = [
         *(rate_id for line in document["line_items"] for rate_id in line.get("tax_rates", [])),
         *document.get("default_tax_rates", []),
@@ -192,7 +190,7 @@ async def _snapshot_tax_rates(
 
 
 async def _resolve_discounts(
-    session: AsyncSession,
+    catalog: Catalog,
     tenant: Tenant,
     references: list[dict[str, Any]],
     *,
@@ -202,8 +200,7 @@ async def _resolve_discounts(
     applied: list[dict[str, Any]] = []
     for index, reference in enumerate(references):
         member = "code" if reference.get("code") is not None else "coupon"
-        row = await coupons.resolve(
-            session,
+        row = await catalog.coupon(
             tenant,
             coupon_id=reference.get("coupon"),
             code=reference.get("code"),
@@ -288,7 +285,7 @@ def _apply_shipping(document: dict[str, Any], params: dict[str, Any]) -> None:
 
 
 async def apply_changes(
-    session: AsyncSession,
+    catalog: Catalog,
     tenant: Tenant,
     document: dict[str, Any],
     params: dict[str, Any],
@@ -305,7 +302,7 @@ async def apply_changes(
         if params["line_items"] is None:
             raise InvalidValue("'line_items' cannot be null.", param="line_items")
         items, catalog_priced, refs = await _resolve_lines(
-            session, tenant, params["line_items"], currency
+            catalog, tenant, params["line_items"], currency
         )
         document["line_items"] = items
         document["catalog_priced_lines"] = catalog_priced
@@ -314,10 +311,10 @@ async def apply_changes(
         defaults = params["default_tax_rates"] or []
         document["default_tax_rates"] = defaults
         new_refs.extend((rate_id, f"default_tax_rates[{n}]") for n, rate_id in enumerate(defaults))
-    await _snapshot_tax_rates(session, tenant, document, new_refs)
+    await _snapshot_tax_rates(catalog, tenant, document, new_refs)
     if "discounts" in params:
         document["discounts"] = await _resolve_discounts(
-            session, tenant, params["discounts"] or [], currency=currency, now=now
+            catalog, tenant, params["discounts"] or [], currency=currency, now=now
         )
     _apply_shipping(document, params)
 

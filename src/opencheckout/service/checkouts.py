@@ -30,13 +30,14 @@ from opencheckout.ids import new_id, new_token
 from opencheckout.processors.base import Outcome, PaymentRequest
 from opencheckout.service import checkout_pricing, coupons, events
 from opencheckout.service.auth import Principal
+from opencheckout.service.catalog import AutocommitCatalog, SessionCatalog
 from opencheckout.service.context import Context
 from opencheckout.service.metadata import merge_metadata
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import checkout_resource, missing_of
 from opencheckout.store import checkout_records
 from opencheckout.store import checkouts as store
-from opencheckout.store.checkout_records import CheckoutRecord
+from opencheckout.store.checkout_records import CheckoutRecord, CheckoutRow, NewEvent
 from opencheckout.store.checkouts import CheckoutFilters, Tenant
 from opencheckout.store.models import Checkout
 
@@ -93,7 +94,7 @@ async def _emit(
     )
 
 
-def _apply_totals(row: Checkout, result: PricingResult) -> None:
+def _apply_totals(row: CheckoutRow, result: PricingResult) -> None:
     totals = result.to_session_totals()
     row.amount_subtotal = totals.amount_subtotal
     row.amount_discount = totals.amount_discount
@@ -102,12 +103,54 @@ def _apply_totals(row: Checkout, result: PricingResult) -> None:
     row.amount_total = totals.amount_total
 
 
-def _sync_columns(row: Checkout) -> None:
+def _sync_columns(row: CheckoutRow) -> None:
     """Copy the filterable parts of the document into their indexed columns."""
     customer = row.data["customer"]
     row.customer_ref = customer.get("id")
     # Lowercased so that ``?email=`` matches however the buyer typed it.
     row.email = customer["email"].lower() if customer.get("email") else None
+
+
+def _new_record(
+    principal: Principal,
+    params: dict[str, Any],
+    document: dict[str, Any],
+    now: datetime,
+    *,
+    recovered_from: str | None,
+) -> CheckoutRecord:
+    """A pending session around ``document``, priced (``pk`` 0 until inserted)."""
+    abandon_after = params.get("abandon_after_seconds") or DEFAULT_ABANDON_AFTER_SECONDS
+    row = CheckoutRecord(
+        pk=0,
+        id=new_id("cs"),
+        account_id=principal.account_id,
+        livemode=principal.livemode,
+        status=Status.PENDING.value,
+        payment_status=PaymentStatus.UNPAID.value,
+        currency=params["currency"],
+        customer_ref=None,
+        email=None,
+        client_reference_id=params.get("client_reference_id"),
+        processor=None,
+        processor_id=None,
+        token=new_token(),
+        amount_subtotal=0,
+        amount_discount=0,
+        amount_tax=0,
+        amount_shipping=0,
+        amount_total=0,
+        abandon_after_seconds=abandon_after,
+        expires_at=now + timedelta(seconds=abandon_after),
+        created_at=now,
+        updated_at=now,
+        completed_at=None,
+        recovered_from=recovered_from,
+        data=document,
+    )
+    _apply_totals(row, checkout_pricing.reprice(document, row.currency))
+    _sync_columns(row)
+    return row
 
 
 def _new_row(
@@ -118,27 +161,9 @@ def _new_row(
     *,
     recovered_from: str | None,
 ) -> Checkout:
-    """A pending session around ``document``, priced."""
-    abandon_after = params.get("abandon_after_seconds") or DEFAULT_ABANDON_AFTER_SECONDS
-    row = Checkout(
-        id=new_id("cs"),
-        account_id=principal.account_id,
-        livemode=principal.livemode,
-        status=Status.PENDING.value,
-        payment_status=PaymentStatus.UNPAID.value,
-        currency=params["currency"],
-        client_reference_id=params.get("client_reference_id"),
-        token=new_token(),
-        abandon_after_seconds=abandon_after,
-        expires_at=now + timedelta(seconds=abandon_after),
-        created_at=now,
-        updated_at=now,
-        recovered_from=recovered_from,
-        data=document,
-    )
-    _apply_totals(row, checkout_pricing.reprice(document, row.currency))
-    _sync_columns(row)
-    return row
+    """:func:`_new_record` as an ORM row, for writes that go through a session."""
+    record = _new_record(principal, params, document, now, recovered_from=recovered_from)
+    return Checkout(**{name: getattr(record, name) for name in checkout_records.INSERT_COLUMNS})
 
 
 def _base_document(params: dict[str, Any]) -> dict[str, Any]:
@@ -147,22 +172,30 @@ def _base_document(params: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> Checkout:
+async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> CheckoutRecord:
+    """Price and insert a new session with its ``checkout.created`` event.
+
+    The hottest write: the catalog is read first (nothing needs locking) and
+    the session, its SKU rows, event and deliveries go in one driver-level
+    transaction (see :mod:`opencheckout.store.checkout_records`).
+    """
     now = ctx.clock()
     document = _base_document(params)
-    async with ctx.db.write() as session:
-        await checkout_pricing.apply_changes(
-            session,
-            tenant_of(principal),
-            document,
-            params,
-            currency=params["currency"],
-            currency_changed=False,
-            now=now,
-        )
-        row = _new_row(principal, params, document, now, recovered_from=None)
-        await store.insert(session, row)
-        await _emit(ctx, session, row, "checkout.created", now)
+    await checkout_pricing.apply_changes(
+        AutocommitCatalog(ctx.db),
+        tenant_of(principal),
+        document,
+        params,
+        currency=params["currency"],
+        currency_changed=False,
+        now=now,
+    )
+    row = _new_record(principal, params, document, now, recovered_from=None)
+    snapshot = checkout_resource(row, public_url=ctx.settings.public_url, now=now)
+    event = NewEvent(
+        id=new_id("evt"), type="checkout.created", created_at=now, data={"object": snapshot}
+    )
+    row.pk = await checkout_records.insert_created(ctx.db, row, event)
     return row
 
 
@@ -232,7 +265,7 @@ async def update(
         document = copy.deepcopy(row.data)
         currency = params.get("currency") or row.currency
         await checkout_pricing.apply_changes(
-            session,
+            SessionCatalog(session),
             tenant_of(principal),
             document,
             params,

@@ -102,3 +102,138 @@ async def get(db: Database, tenant: Tenant, checkout_id: str) -> CheckoutRecord 
         _GET_POSTGRES, tenant.account_id, tenant.livemode, checkout_id
     )
     return None if record is None else _from_postgres(record)
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """The event a new session announces, written in the session's own statement."""
+
+    id: str
+    type: str
+    created_at: datetime
+    data: dict[str, Any]
+
+
+#: Every column but ``pk``, which the database assigns.
+INSERT_COLUMNS = COLUMNS[1:]
+_INSERT_NAMES = ", ".join(INSERT_COLUMNS)
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    """The text SQLAlchemy writes for a UTC datetime on SQLite (compared as text)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_values(row: CheckoutRecord) -> tuple[Any, ...]:
+    values: list[Any] = []
+    for name in INSERT_COLUMNS:
+        value = getattr(row, name)
+        if name in _DATETIMES:
+            value = _sqlite_time(value)
+        elif name == "livemode":
+            value = int(value)
+        elif name == "data":
+            value = orjson.dumps(value).decode()
+        values.append(value)
+    return tuple(values)
+
+
+_SQLITE_INSERT_CHECKOUT = (
+    f"INSERT INTO checkouts ({_INSERT_NAMES}) "  # noqa: S608 (the model's column names)
+    f"VALUES ({', '.join('?' * len(INSERT_COLUMNS))})"
+)
+_SQLITE_INSERT_PRODUCT = (
+    "INSERT INTO checkout_products (checkout_pk, product, account_id, livemode) VALUES (?, ?, ?, ?)"
+)
+_SQLITE_INSERT_EVENT = (
+    "INSERT INTO events (id, account_id, livemode, type, created_at, data) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+#: One delivery per enabled endpoint of the tenant subscribed to the type (or to '*').
+_SQLITE_INSERT_DELIVERIES = (
+    "INSERT INTO webhook_deliveries (endpoint_id, event_pk, account_id, livemode, status, "
+    "attempts, next_attempt_at, created_at) "
+    "SELECT w.id, ?, w.account_id, w.livemode, 'pending', 0, ?, ? FROM webhook_endpoints w "
+    "WHERE w.account_id = ? AND w.livemode = ? AND w.status = 'enabled' AND EXISTS "
+    "(SELECT 1 FROM json_each(w.enabled_events) WHERE json_each.value IN ('*', ?))"
+)
+
+_POSTGRES_INSERT = f"""
+WITH c AS (
+    INSERT INTO checkouts ({_INSERT_NAMES})
+    VALUES ({", ".join(f"${n}" for n in range(1, len(INSERT_COLUMNS) + 1))})
+    RETURNING pk
+), p AS (
+    INSERT INTO checkout_products (checkout_pk, product, account_id, livemode)
+    SELECT c.pk, sku, c_account, c_livemode
+    FROM c, unnest(${len(INSERT_COLUMNS) + 1}::varchar[]) AS sku,
+         (SELECT $2::varchar AS c_account, $3::boolean AS c_livemode) AS tenant
+), e AS (
+    INSERT INTO events (id, account_id, livemode, type, created_at, data)
+    VALUES (${len(INSERT_COLUMNS) + 2}, $2, $3, ${len(INSERT_COLUMNS) + 3},
+            ${len(INSERT_COLUMNS) + 4}, ${len(INSERT_COLUMNS) + 5})
+    RETURNING pk
+), d AS (
+    INSERT INTO webhook_deliveries (endpoint_id, event_pk, account_id, livemode, status,
+                                    attempts, next_attempt_at, created_at)
+    SELECT w.id, e.pk, w.account_id, w.livemode, 'pending', 0,
+           ${len(INSERT_COLUMNS) + 4}, ${len(INSERT_COLUMNS) + 4}
+    FROM e, webhook_endpoints w
+    WHERE w.account_id = $2 AND w.livemode = $3 AND w.status = 'enabled'
+      AND (w.enabled_events @> '["*"]'::jsonb
+           OR w.enabled_events @> jsonb_build_array(${len(INSERT_COLUMNS) + 3}::varchar))
+)
+SELECT pk FROM c
+"""  # noqa: S608 (the model's column names and numbered placeholders only)
+
+
+def _skus(row: CheckoutRecord) -> list[str]:
+    return sorted({item["product"] for item in row.data["line_items"]})
+
+
+async def insert_created(db: Database, row: CheckoutRecord, event: NewEvent) -> int:
+    """Insert a new session, its SKU rows, its event and the deliveries that event owes,
+    in one transaction (one statement on PostgreSQL); returns the session's ``pk``."""
+    skus = _skus(row)
+    if db.sqlite is not None:
+        values = _sqlite_values(row)
+        created = _sqlite_time(event.created_at)
+        event_values = (
+            event.id,
+            row.account_id,
+            int(row.livemode),
+            event.type,
+            created,
+            orjson.dumps(event.data).decode(),
+        )
+
+        def write(connection: sqlite3.Connection) -> int:
+            pk = connection.execute(_SQLITE_INSERT_CHECKOUT, values).lastrowid
+            assert pk is not None
+            connection.executemany(
+                _SQLITE_INSERT_PRODUCT,
+                [(pk, sku, row.account_id, int(row.livemode)) for sku in skus],
+            )
+            event_pk = connection.execute(_SQLITE_INSERT_EVENT, event_values).lastrowid
+            connection.execute(
+                _SQLITE_INSERT_DELIVERIES,
+                (event_pk, created, created, row.account_id, int(row.livemode), event.type),
+            )
+            return pk
+
+        return await db.sqlite.write(write)
+    assert db.postgres is not None
+    args = [getattr(row, name) for name in INSERT_COLUMNS]
+    args[INSERT_COLUMNS.index("data")] = orjson.dumps(row.data).decode()
+    record = await db.postgres.fetchrow(
+        _POSTGRES_INSERT,
+        *args,
+        skus,
+        event.id,
+        event.type,
+        event.created_at,
+        orjson.dumps(event.data).decode(),
+    )
+    return int(record["pk"])

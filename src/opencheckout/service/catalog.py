@@ -1,0 +1,115 @@
+"""Where pricing reads the catalog (products, tax rates, coupons) from.
+
+An edit reads inside its write transaction, next to the locked session
+(:class:`SessionCatalog`). A create has nothing to lock, so it reads before
+its write, each read on its own (:class:`AutocommitCatalog`): the SKU lookup
+every create makes goes through the driver, the rarer tax-rate and coupon
+lookups through short ORM reads. Either way a read sees what was committed
+when it ran, as under PostgreSQL's READ COMMITTED.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opencheckout.service import coupons, tax_rates
+from opencheckout.store import product_records, products
+from opencheckout.store.checkouts import Tenant
+from opencheckout.store.db import Database
+from opencheckout.store.models import Coupon, TaxRate
+from opencheckout.store.product_records import ProductLike
+
+
+class Catalog(Protocol):
+    async def products(self, tenant: Tenant, skus: Iterable[str]) -> Mapping[str, ProductLike]:
+        """Existing entries for ``skus`` (archived included), by SKU."""
+        ...
+
+    async def usable_tax_rates(
+        self, tenant: Tenant, wanted: Sequence[tuple[str, str]]
+    ) -> dict[str, TaxRate]:
+        """:func:`opencheckout.service.tax_rates.require_usable`."""
+        ...
+
+    async def coupon(
+        self,
+        tenant: Tenant,
+        *,
+        coupon_id: str | None,
+        code: str | None,
+        currency: str,
+        now: datetime,
+        param: str,
+    ) -> Coupon:
+        """:func:`opencheckout.service.coupons.resolve`."""
+        ...
+
+
+class SessionCatalog:
+    """Reads in the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def products(self, tenant: Tenant, skus: Iterable[str]) -> Mapping[str, ProductLike]:
+        return await products.get_many(self.session, tenant, skus)
+
+    async def usable_tax_rates(
+        self, tenant: Tenant, wanted: Sequence[tuple[str, str]]
+    ) -> dict[str, TaxRate]:
+        return await tax_rates.require_usable(self.session, tenant, wanted)
+
+    async def coupon(
+        self,
+        tenant: Tenant,
+        *,
+        coupon_id: str | None,
+        code: str | None,
+        currency: str,
+        now: datetime,
+        param: str,
+    ) -> Coupon:
+        return await coupons.resolve(
+            self.session,
+            tenant,
+            coupon_id=coupon_id,
+            code=code,
+            currency=currency,
+            now=now,
+            param=param,
+        )
+
+
+class AutocommitCatalog:
+    """Each read on its own, outside any write transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def products(self, tenant: Tenant, skus: Iterable[str]) -> Mapping[str, ProductLike]:
+        return await product_records.get_many(self.db, tenant, skus)
+
+    async def usable_tax_rates(
+        self, tenant: Tenant, wanted: Sequence[tuple[str, str]]
+    ) -> dict[str, TaxRate]:
+        async with self.db.read() as session:
+            return await SessionCatalog(session).usable_tax_rates(tenant, wanted)
+
+    async def coupon(
+        self,
+        tenant: Tenant,
+        *,
+        coupon_id: str | None,
+        code: str | None,
+        currency: str,
+        now: datetime,
+        param: str,
+    ) -> Coupon:
+        async with self.db.read() as session:
+            return await SessionCatalog(session).coupon(
+                tenant, coupon_id=coupon_id, code=code, currency=currency, now=now, param=param
+            )
