@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import string
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -13,6 +15,7 @@ from opencheckout.domain.errors import InvalidValue
 from opencheckout.domain.lifecycle import TRANSITIONS, Status, can_transition, effective_status
 from opencheckout.domain.readiness import missing_fields
 from opencheckout.domain.totals import LineInput, compute_totals
+from opencheckout.ids import new_id, random_base62
 from opencheckout.processors.test import luhn_valid, normalize_card_number
 
 
@@ -74,3 +77,15 @@ def test_param_paths():
     assert param_path(("body", "line_items", 0, "quantity")) == "line_items[0].quantity"
     assert param_path(("query", "status", 1)) == "status"
     assert param_path(("body",)) is None
+
+
+def test_random_base62_is_uniform_over_the_alphabet():
+    samples = [random_base62(32) for _ in range(20_000)]
+    assert {len(s) for s in samples} == {32}
+    counts = collections.Counter("".join(samples))
+    assert set(counts) == set(string.ascii_letters + string.digits)
+    expected = 32 * 20_000 / 62
+    # About 6 standard deviations either side; a biased mapping (b % 62 over all
+    # 256 byte values) would put its first 8 characters about 20 % (2,000) high.
+    assert all(abs(n - expected) < 600 for n in counts.values()), counts.most_common(3)
+    assert new_id("cs").startswith("cs_") and len(new_id("cs")) == 27

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -70,12 +71,16 @@ def _email(value: str) -> str:
         raise invalid("email_invalid", f"'{value}' is not a valid email address: {exc}") from exc
 
 
+#: ``\s`` is ``str.isspace``; with C0 controls, what no URL may contain.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
+
+
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if (
         parts.scheme not in ("http", "https")
         or not parts.hostname
-        or any(ch.isspace() or ord(ch) < 32 for ch in value)
+        or _SPACE_OR_CONTROL.search(value)
     ):
         raise invalid("url_invalid", f"'{value}' is not an absolute http or https URL.")
     return value
