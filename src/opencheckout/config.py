@@ -57,6 +57,10 @@ class Settings:
     #: Answer plain retrieves and creates of checkouts without FastAPI's routing and
     #: dependency solving (:mod:`opencheckout.api.hot`); off only to compare or debug.
     hot_path: bool = True
+    #: FastAPI's native OpenTelemetry spans and metrics, for deployments that configure
+    #: an OpenTelemetry SDK; off by default (with nothing configured it only costs a
+    #: check per request).
+    otel: bool = False
     #: Largest request line plus headers accepted by ``serve`` (431 above it).
     max_header_bytes: int = 16 * 1024
     #: Time ``serve`` allows a client to send a request's head, and again its body,
@@ -95,6 +99,7 @@ class Settings:
             rate_limit_burst=int(env.get("OPENCHECKOUT_RATE_LIMIT_BURST", "200")),
             auth_cache_seconds=float(env.get("OPENCHECKOUT_AUTH_CACHE_SECONDS", "2")),
             hot_path=_flag(env.get("OPENCHECKOUT_HOT_PATH", "1")),
+            otel=_flag(env.get("OPENCHECKOUT_OTEL")),
             max_header_bytes=int(env.get("OPENCHECKOUT_MAX_HEADER_BYTES", str(16 * 1024))),
             request_read_timeout_seconds=float(
                 env.get("OPENCHECKOUT_REQUEST_READ_TIMEOUT_SECONDS", "10")

@@ -8,6 +8,7 @@ import binascii
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
+from starlette.types import Scope
 
 from opencheckout.api.errors import APIError
 from opencheckout.service import auth
@@ -41,6 +42,15 @@ async def context(request: Request) -> Context:
 
 def presented_key(request: Request) -> str | None:
     return key_from_authorization(request.headers.get("authorization"))
+
+
+def authorization_of(scope: Scope) -> str | None:
+    """The raw ``Authorization`` header of an ASGI request (no ``Request`` object:
+    the rate limiter and the hot path read it on every request)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return bytes(value).decode("latin-1")
+    return None
 
 
 def key_from_authorization(header: str | None) -> str | None:

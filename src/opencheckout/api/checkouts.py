@@ -52,8 +52,10 @@ async def create_checkout(
     ctx: Context = Depends(context),
 ) -> Response:
     """Create a checkout session. Send an `Idempotency-Key` header to retry safely."""
-    row = await service.create(ctx, principal, body.model_dump(exclude_unset=False))
-    return json_response(_resource(ctx, row), 201)
+    _row, resource = await service.create_with_resource(
+        ctx, principal, body.model_dump(exclude_unset=False)
+    )
+    return json_response(resource, 201)
 
 
 @router.get("/{checkout_id}", response_model=Checkout, responses=ERRORS)

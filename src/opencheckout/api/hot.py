@@ -22,7 +22,7 @@ import orjson
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from opencheckout.api.auth import key_from_authorization
+from opencheckout.api.auth import authorization_of, key_from_authorization
 from opencheckout.api.errors import domain_error_response
 from opencheckout.api.schemas.checkouts import CheckoutCreate
 from opencheckout.domain.errors import DomainError
@@ -58,12 +58,7 @@ class HotPathMiddleware:
         await self.app(scope, receive, send)
 
     async def _principal(self, scope: Scope) -> Principal | None:
-        header = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                header = value.decode("latin-1")
-                break
-        key = key_from_authorization(header)
+        key = key_from_authorization(authorization_of(scope))
         if key is None:
             return None
         return await auth.authenticate(self.context.db, key, cache=self.principals)
@@ -99,13 +94,13 @@ class HotPathMiddleware:
             params = CheckoutCreate.model_validate_json(body)
         except ValidationError:
             return replay
-        ctx = self.context
         try:
-            row = await service.create(ctx, principal, params.model_dump(exclude_unset=False))
+            _row, resource = await service.create_with_resource(
+                self.context, principal, params.model_dump(exclude_unset=False)
+            )
         except DomainError as exc:
             await domain_error_response(exc)(scope, receive, send)
             return None
-        resource = checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
         await _send_json(send, 201, resource)
         return None
 

@@ -24,10 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from opencheckout.api.auth import presented_key
+from opencheckout.api.auth import authorization_of, key_from_authorization
 from opencheckout.service.auth import key_prefix
 
 #: Buckets kept before idle (full) ones are dropped; bounds memory under key churn.
@@ -118,7 +117,7 @@ class RateLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        key = presented_key(Request(scope))
+        key = key_from_authorization(authorization_of(scope))
         prefix = key_prefix(key) if key else None
         if prefix is None:
             await self.app(scope, receive, send)

@@ -173,7 +173,15 @@ def _base_document(params: dict[str, Any]) -> dict[str, Any]:
 
 
 async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> CheckoutRecord:
-    """Price and insert a new session with its ``checkout.created`` event.
+    row, _resource = await create_with_resource(ctx, principal, params)
+    return row
+
+
+async def create_with_resource(
+    ctx: Context, principal: Principal, params: dict[str, Any]
+) -> tuple[CheckoutRecord, dict[str, Any]]:
+    """Price and insert a new session with its ``checkout.created`` event; returns the
+    row and its resource (the event's snapshot, which is also the API's answer).
 
     The hottest write: the catalog is read first (nothing needs locking) and
     the session, its SKU rows, event and deliveries go in one driver-level
@@ -191,12 +199,12 @@ async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> 
         now=now,
     )
     row = _new_record(principal, params, document, now, recovered_from=None)
-    snapshot = checkout_resource(row, public_url=ctx.settings.public_url, now=now)
+    resource = checkout_resource(row, public_url=ctx.settings.public_url, now=now)
     event = NewEvent(
-        id=new_id("evt"), type="checkout.created", created_at=now, data={"object": snapshot}
+        id=new_id("evt"), type="checkout.created", created_at=now, data={"object": resource}
     )
     row.pk = await checkout_records.insert_created(ctx.db, row, event)
-    return row
+    return row, resource
 
 
 async def retrieve(ctx: Context, principal: Principal, checkout_id: str) -> CheckoutRecord:
