@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opencheckout.store.models.base import Base
 from opencheckout.store.types import BigIntPK, JSONDocument, UTCDateTime
+
+
+def _set_only(name: str, column: str, *, tenant: bool) -> Index:
+    """An index on ``column`` (after the tenant) over the rows where it is set."""
+    where = text(f"{column} IS NOT NULL")
+    columns = ("account_id", "livemode", column) if tenant else (column,)
+    return Index(name, *columns, postgresql_where=where, sqlite_where=where)
 
 
 class Checkout(Base):
@@ -53,10 +60,12 @@ class Checkout(Base):
         Index("ix_checkouts_tenant_pk", "account_id", "livemode", "pk"),
         Index("ix_checkouts_tenant_status_pk", "account_id", "livemode", "status", "pk"),
         Index("ix_checkouts_tenant_created", "account_id", "livemode", "created_at"),
-        Index("ix_checkouts_tenant_email", "account_id", "livemode", "email"),
-        Index("ix_checkouts_tenant_customer", "account_id", "livemode", "customer_ref"),
-        Index("ix_checkouts_tenant_client_ref", "account_id", "livemode", "client_reference_id"),
-        Index("ix_checkouts_tenant_processor_id", "account_id", "livemode", "processor_id"),
+        # Optional fields: only sessions that have one are indexed (cheaper creates).
+        _set_only("ix_checkouts_tenant_email", "email", tenant=True),
+        _set_only("ix_checkouts_tenant_customer", "customer_ref", tenant=True),
+        _set_only("ix_checkouts_tenant_client_ref", "client_reference_id", tenant=True),
+        # Tenant-free: the Stripe webhook finds a session by its PaymentIntent id.
+        _set_only("ix_checkouts_processor_id", "processor_id", tenant=False),
         # The abandonment sweep scans open sessions by expiry.
         Index("ix_checkouts_status_expires", "status", "expires_at"),
     )
