@@ -8,7 +8,7 @@ list is read off the model, so a new column cannot be forgotten here.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,19 +64,28 @@ def _sqlite_datetime(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
+# Rows are built positionally (cheaper than by keyword on every retrieve), so the
+# record's fields must be the table's columns in the table's order.
+if tuple(field.name for field in fields(CheckoutRecord)) != COLUMNS:
+    raise RuntimeError("CheckoutRecord's fields must match the checkouts columns, in order")
+_DATETIME_POSITIONS = tuple(COLUMNS.index(name) for name in sorted(_DATETIMES))
+_LIVEMODE = COLUMNS.index("livemode")
+_DATA = COLUMNS.index("data")
+
+
 def _from_sqlite(values: tuple[Any, ...]) -> CheckoutRecord:
-    row = dict(zip(COLUMNS, values, strict=True))
-    for name in _DATETIMES:
-        row[name] = _sqlite_datetime(row[name])
-    row["livemode"] = bool(row["livemode"])
-    row["data"] = orjson.loads(row["data"])
-    return CheckoutRecord(**row)
+    row = list(values)
+    for position in _DATETIME_POSITIONS:
+        row[position] = _sqlite_datetime(row[position])
+    row[_LIVEMODE] = bool(row[_LIVEMODE])
+    row[_DATA] = orjson.loads(row[_DATA])
+    return CheckoutRecord(*row)
 
 
 def _from_postgres(record: Any) -> CheckoutRecord:
-    row = dict(record)
-    row["data"] = orjson.loads(row["data"])
-    return CheckoutRecord(**row)
+    row = list(record)
+    row[_DATA] = orjson.loads(row[_DATA])
+    return CheckoutRecord(*row)
 
 
 # Built from the model's own column names, never from input (hence the noqa).
