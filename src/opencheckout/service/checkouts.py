@@ -570,7 +570,7 @@ async def complete(
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    rows: list[Checkout]
+    rows: list[CheckoutRecord]
     has_more: bool
     total_count: int | None = None
 

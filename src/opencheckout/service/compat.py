@@ -14,6 +14,7 @@ from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.store import checkouts as store
+from opencheckout.store.checkout_records import CheckoutRecord
 from opencheckout.store.checkouts import CheckoutFilters
 from opencheckout.store.models import Checkout
 
@@ -40,7 +41,7 @@ async def list_by_number(
     statuses: list[Status],
     created_before: int | None,
     limit: int,
-) -> tuple[list[Checkout], bool]:
+) -> tuple[list[CheckoutRecord], bool]:
     """Newest first, strictly older than session number ``created_before``."""
     async with ctx.db.read() as session:
         return await store.list_keyset(

@@ -8,16 +8,17 @@ list is read off the model, so a new column cannot be forgotten here.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from opencheckout.store.checkouts import Tenant
 from opencheckout.store.db import Database
 from opencheckout.store.driver import fetch_one
 from opencheckout.store.models import Checkout
+from opencheckout.store.tenant import Tenant
 
 COLUMNS: tuple[str, ...] = tuple(column.name for column in Checkout.__table__.columns)
 _SELECT = ", ".join(COLUMNS)
@@ -71,6 +72,11 @@ if tuple(field.name for field in fields(CheckoutRecord)) != COLUMNS:
 _DATETIME_POSITIONS = tuple(COLUMNS.index(name) for name in sorted(_DATETIMES))
 _LIVEMODE = COLUMNS.index("livemode")
 _DATA = COLUMNS.index("data")
+
+
+def from_row(values: Sequence[Any]) -> CheckoutRecord:
+    """A record from a SQLAlchemy Core row of the table's columns (types already converted)."""
+    return CheckoutRecord(*values)
 
 
 def _from_sqlite(values: tuple[Any, ...]) -> CheckoutRecord:

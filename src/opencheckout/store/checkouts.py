@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,14 +11,14 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.lifecycle import EXPIRING_STATUSES, Status
+from opencheckout.store.checkout_records import CheckoutRecord, from_row
 from opencheckout.store.models import Checkout, CheckoutProduct
-from opencheckout.store.pagination import keyset_page
+from opencheckout.store.pagination import keyset_rows
+from opencheckout.store.tenant import Tenant
 
+__all__ = ["CheckoutFilters", "Tenant"]
 
-@dataclass(frozen=True, slots=True)
-class Tenant:
-    account_id: str
-    livemode: bool
+_COLUMNS = tuple(Checkout.__table__.c)
 
 
 @dataclass(slots=True)
@@ -195,16 +195,18 @@ async def list_keyset(
     limit: int,
     after_pk: int | None = None,
     before_pk: int | None = None,
-) -> tuple[list[Checkout], bool]:
+) -> tuple[list[CheckoutRecord], bool]:
     """One newest-first page and whether more rows lie in the paging direction."""
-    return await keyset_page(
+    rows, has_more = await keyset_rows(
         session,
-        Checkout,
+        _COLUMNS,
+        Checkout.pk,
         _conditions(tenant, filters, now),
         limit=limit,
         after_pk=after_pk,
         before_pk=before_pk,
     )
+    return [from_row(row) for row in rows], has_more
 
 
 async def list_offset(
@@ -215,7 +217,7 @@ async def list_offset(
     *,
     limit: int,
     offset: int,
-) -> tuple[Sequence[Checkout], int]:
+) -> tuple[list[CheckoutRecord], int]:
     """One numbered page and the total count, for clients that want page numbers."""
     conditions = _conditions(tenant, filters, now)
     total = (
@@ -223,11 +225,11 @@ async def list_offset(
     ).scalar_one()
     rows = (
         await session.execute(
-            select(Checkout)
+            select(*_COLUMNS)
             .where(*conditions)
             .order_by(Checkout.pk.desc())
             .limit(limit)
             .offset(offset)
         )
-    ).scalars()
-    return list(rows), total
+    ).all()
+    return [from_row(row) for row in rows], total

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -29,6 +30,14 @@ from sqlalchemy.ext.asyncio import (
 from opencheckout.store.driver import PostgresDriver, SQLiteDriver
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+#: JSON columns through orjson: the stdlib decoder was a fifth of a 20-session list.
+JSON_OPTIONS: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
@@ -46,6 +55,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
         pool_size=5,
         max_overflow=10,
+        **JSON_OPTIONS,
         **options,
     )
 
@@ -79,7 +89,9 @@ class Database:
             self.write_engine = _sqlite_engine(url, immediate=True)
             self.read_engine = _sqlite_engine(url, immediate=False)
         else:
-            self.write_engine = create_async_engine(url, pool_size=10, max_overflow=10)
+            self.write_engine = create_async_engine(
+                url, pool_size=10, max_overflow=10, **JSON_OPTIONS
+            )
             # Same pool, no BEGIN/COMMIT round trips around reads: under READ
             # COMMITTED every statement takes its own snapshot anyway, so a read
             # transaction bought nothing but two extra round trips per request.

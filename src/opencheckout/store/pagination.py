@@ -6,9 +6,10 @@ however many rows the tenant has.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -18,6 +19,32 @@ class HasPk(Protocol):
 
 
 RowT = TypeVar("RowT", bound=HasPk)
+
+
+def _keyset(
+    query: Select[Any],
+    pk: ColumnElement[int] | InstrumentedAttribute[int],
+    conditions: list[Any],
+    *,
+    limit: int,
+    after_pk: int | None,
+    before_pk: int | None,
+) -> Select[Any]:
+    if before_pk is not None:
+        query = query.where(*conditions, pk > before_pk).order_by(pk.asc())
+    elif after_pk is not None:
+        query = query.where(*conditions, pk < after_pk).order_by(pk.desc())
+    else:
+        query = query.where(*conditions).order_by(pk.desc())
+    return query.limit(limit + 1)
+
+
+def _page(rows: list[Any], limit: int, *, backwards: bool) -> tuple[list[Any], bool]:
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+    return rows, has_more
 
 
 async def keyset_page(
@@ -35,15 +62,27 @@ async def keyset_page(
     towards newer ones (``ending_before``). Either way rows come back newest first.
     """
     pk: InstrumentedAttribute[int] = model.pk
-    if before_pk is not None:
-        query = select(model).where(*conditions, pk > before_pk).order_by(pk.asc())
-    elif after_pk is not None:
-        query = select(model).where(*conditions, pk < after_pk).order_by(pk.desc())
-    else:
-        query = select(model).where(*conditions).order_by(pk.desc())
-    rows = list((await session.execute(query.limit(limit + 1))).scalars())
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    if before_pk is not None:
-        rows.reverse()
-    return rows, has_more
+    query = _keyset(
+        select(model), pk, conditions, limit=limit, after_pk=after_pk, before_pk=before_pk
+    )
+    rows = list((await session.execute(query)).scalars())
+    return _page(rows, limit, backwards=before_pk is not None)
+
+
+async def keyset_rows(
+    session: AsyncSession,
+    columns: Sequence[ColumnElement[Any]],
+    pk: ColumnElement[int] | InstrumentedAttribute[int],
+    conditions: list[Any],
+    *,
+    limit: int,
+    after_pk: int | None = None,
+    before_pk: int | None = None,
+) -> tuple[list[Row[Any]], bool]:
+    """:func:`keyset_page` as plain rows of ``columns``: no ORM identity map or
+    instance state, which cost more than the query on a 20-session page."""
+    query = _keyset(
+        select(*columns), pk, conditions, limit=limit, after_pk=after_pk, before_pk=before_pk
+    )
+    rows = list((await session.execute(query)).all())
+    return _page(rows, limit, backwards=before_pk is not None)
