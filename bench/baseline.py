@@ -2,7 +2,9 @@
 
 Run by the same uvicorn as ``opencheckout serve`` (``uvicorn bench.baseline:app``,
 same loop and HTTP parser) against the same database through the same driver
-(asyncpg or aiosqlite), it answers the five benchmarked operations with the
+layer as opencheckout's hot statements (:mod:`opencheckout.store.driver`:
+asyncpg with the same pool, or sqlite3 on the same reader and writer threads),
+it answers the five benchmarked operations with the
 single equivalent statement on a table shaped like ``checkouts``:
 
 * ``POST /create``                 INSERT one session (the request body as its document)
@@ -21,12 +23,15 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
+
+from opencheckout.store.driver import PostgresDriver, SQLiteDriver
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -81,20 +86,20 @@ class Store:
 
 
 class PostgresStore(Store):
+    """asyncpg through opencheckout's own pool wrapper (same pool settings and reset)."""
+
     def __init__(self, url: str) -> None:
-        self.url = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        self.driver = PostgresDriver(url.replace("postgresql+asyncpg://", "postgresql://", 1))
         self.pool: Any = None
 
     async def open(self) -> None:
-        import asyncpg
-
-        self.pool = await asyncpg.create_pool(self.url, min_size=10, max_size=20)
+        self.pool = await self.driver.pool()
         async with self.pool.acquire() as conn:
             for statement in POSTGRES_DDL:
                 await conn.execute(statement)
 
     async def close(self) -> None:
-        await self.pool.close()
+        await self.driver.close()
 
     @staticmethod
     def _row(record: Any) -> dict[str, Any]:
@@ -170,48 +175,39 @@ def _sqlite_time(value: datetime) -> str:
 
 
 class SQLiteStore(Store):
-    """A small pool of aiosqlite connections in autocommit mode, WAL, like opencheckout's."""
-
-    POOL_SIZE = 8
+    """sqlite3 through opencheckout's own thread wrapper: reads on reader threads,
+    writes on the one writer thread, one hop per statement, WAL, like opencheckout's."""
 
     def __init__(self, url: str) -> None:
-        self.path = url.split("///", 1)[1]
-        self.pool: asyncio.Queue[Any] = asyncio.Queue()
-        self.connections: list[Any] = []
+        self.driver = SQLiteDriver(
+            url.split("///", 1)[1], busy_timeout_seconds=30, write_lock=asyncio.Lock()
+        )
 
     async def open(self) -> None:
-        import aiosqlite
+        def create(connection: sqlite3.Connection) -> None:
+            for statement in SQLITE_DDL:
+                connection.execute(statement)
 
-        for _ in range(self.POOL_SIZE):
-            conn = await aiosqlite.connect(self.path, timeout=30, isolation_level=None)
-            conn.row_factory = aiosqlite.Row
-            for pragma in (
-                "PRAGMA journal_mode=WAL",
-                "PRAGMA synchronous=NORMAL",
-                "PRAGMA busy_timeout=30000",
-            ):
-                await conn.execute(pragma)
-            self.connections.append(conn)
-            self.pool.put_nowait(conn)
-        for statement in SQLITE_DDL:
-            await self.connections[0].execute(statement)
+        await self.driver.write(create)
 
     async def close(self) -> None:
-        for conn in self.connections:
-            await conn.close()
+        self.driver.close()
 
-    async def _one(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
-        conn = await self.pool.get()
-        try:
-            async with conn.execute(sql, params) as cursor:
-                record = await cursor.fetchone()
-        finally:
-            self.pool.put_nowait(conn)
-        return self._row(record) if record is not None else None
+    async def _one(
+        self, sql: str, params: tuple[Any, ...], *, write: bool
+    ) -> dict[str, Any] | None:
+        def run(connection: sqlite3.Connection) -> dict[str, Any] | None:
+            cursor = connection.execute(sql, params)
+            record = cursor.fetchone()
+            if record is None:
+                return None
+            return dict(zip([d[0] for d in cursor.description], record, strict=True))
+
+        found = await (self.driver.write(run) if write else self.driver.read(run))
+        return self._row(found) if found is not None else None
 
     @staticmethod
-    def _row(record: Any) -> dict[str, Any]:
-        row = dict(record)
+    def _row(row: dict[str, Any]) -> dict[str, Any]:
         row["data"] = orjson.loads(row["data"])
         row["livemode"] = bool(row["livemode"])
         return row
@@ -233,6 +229,7 @@ class SQLiteStore(Store):
                 created,
                 orjson.dumps(row["data"]).decode(),
             ),
+            write=True,
         )
         assert result is not None
         return result
@@ -242,6 +239,7 @@ class SQLiteStore(Store):
             f"SELECT {COLUMNS} FROM bench_baseline WHERE account_id = ? AND livemode = 0 "
             "AND id = ?",
             (ACCOUNT, checkout_id),
+            write=False,
         )
 
     async def set_data(self, checkout_id: str, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -249,20 +247,22 @@ class SQLiteStore(Store):
             "UPDATE bench_baseline SET data = json_patch(data, ?), updated_at = ? "
             f"WHERE account_id = ? AND id = ? RETURNING {COLUMNS}",
             (orjson.dumps(data).decode(), _sqlite_time(_now()), ACCOUNT, checkout_id),
+            write=True,
         )
 
     async def page(self, status: str) -> list[dict[str, Any]]:
-        conn = await self.pool.get()
-        try:
-            async with conn.execute(
-                f"SELECT {COLUMNS} FROM bench_baseline WHERE account_id = ? AND livemode = 0 "
-                "AND status = ? AND expires_at > ? ORDER BY pk DESC LIMIT 21",
-                (ACCOUNT, status, _sqlite_time(_now())),
-            ) as cursor:
-                records = await cursor.fetchall()
-        finally:
-            self.pool.put_nowait(conn)
-        return [self._row(r) for r in records]
+        sql = (
+            f"SELECT {COLUMNS} FROM bench_baseline WHERE account_id = ? AND livemode = 0 "
+            "AND status = ? AND expires_at > ? ORDER BY pk DESC LIMIT 21"
+        )
+        params = (ACCOUNT, status, _sqlite_time(_now()))
+
+        def run(connection: sqlite3.Connection) -> list[dict[str, Any]]:
+            cursor = connection.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+        return [self._row(r) for r in await self.driver.read(run)]
 
     async def complete(self, checkout_id: str) -> dict[str, Any] | None:
         now = _sqlite_time(_now())
@@ -271,6 +271,7 @@ class SQLiteStore(Store):
             "completed_at = ?, updated_at = ? WHERE account_id = ? AND id = ? "
             f"AND status IN ('pending', 'failed') AND expires_at > ? RETURNING {COLUMNS}",
             (now, now, ACCOUNT, checkout_id, now),
+            write=True,
         )
 
 
