@@ -209,3 +209,16 @@ def test_a_created_session_is_owed_to_subscribed_enabled_endpoints_only(
         assert [r.json["data"]["object"]["id"] for r in receiver.on(path)] == [session["id"]]
     for path in ("/updated", "/disabled", "/other"):
         assert receiver.on(path) == []
+
+
+def test_a_body_without_content_type_is_treated_alike(server, routes_server, account):
+    import orjson
+
+    statuses = []
+    for target in (server, routes_server):
+        with client_for(target, account.secret_key) as client:
+            response = client.post("/v1/checkouts", content=orjson.dumps(session_body()))
+        statuses.append(response.status_code)
+        if response.status_code == 201:
+            assert response.json()["object"] == "checkout"
+    assert statuses[0] == statuses[1]

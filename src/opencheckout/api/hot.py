@@ -79,7 +79,8 @@ class HotPathMiddleware:
 
     async def _create(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
         """None once answered; otherwise the ``receive`` to hand on (body replayed)."""
-        if any(name == b"idempotency-key" for name, _ in scope["headers"]):
+        headers = dict(scope["headers"])
+        if b"idempotency-key" in headers or not _is_json(headers.get(b"content-type", b"")):
             return receive
         messages, body = await _read_body(receive)
         replay = _replaying(messages, receive)
@@ -103,6 +104,14 @@ class HotPathMiddleware:
             return None
         await _send_json(send, 201, resource)
         return None
+
+
+def _is_json(content_type: bytes) -> bool:
+    """What FastAPI parses as a JSON body (it leaves any other body unread: a 422)."""
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or (
+        media.startswith(b"application/") and media.endswith(b"+json")
+    )
 
 
 async def _read_body(receive: Receive) -> tuple[list[Message], bytes | None]:
