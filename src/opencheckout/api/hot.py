@@ -9,8 +9,9 @@ them directly, calling the same service functions and views as the routes in
 It takes only the plain, well-formed case and hands everything else to those
 routes unchanged (the body it read is replayed): a missing, unknown or
 read-only key, a query string, a body that is not JSON or does not validate,
-an ``Idempotency-Key`` (the route's idempotency layer replays it). So every error keeps the one shape the routes give it,
-and the routes stay the documented API (OpenAPI is generated from them).
+an ``Idempotency-Key`` (the route's idempotency layer replays it). So every
+error keeps the one shape the routes give it, and the routes stay the
+documented API (OpenAPI is generated from them).
 ``OPENCHECKOUT_HOT_PATH=0`` turns this off.
 """
 
