@@ -37,7 +37,7 @@ from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import checkout_resource, missing_of
 from opencheckout.store import checkout_records
 from opencheckout.store import checkouts as store
-from opencheckout.store.checkout_records import CheckoutRecord, CheckoutRow, NewEvent
+from opencheckout.store.checkout_records import CheckoutRecord, CheckoutRow, EventRecord
 from opencheckout.store.checkouts import CheckoutFilters, Tenant
 from opencheckout.store.models import Checkout
 
@@ -200,7 +200,7 @@ async def create_with_resource(
     )
     row = _new_record(principal, params, document, now, recovered_from=None)
     resource = checkout_resource(row, public_url=ctx.settings.public_url, now=now)
-    event = NewEvent(
+    event = EventRecord(
         id=new_id("evt"), type="checkout.created", created_at=now, data={"object": resource}
     )
     row.pk = await checkout_records.insert_created(ctx.db, row, event)

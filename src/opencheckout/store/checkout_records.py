@@ -120,7 +120,7 @@ async def get(db: Database, tenant: Tenant, checkout_id: str) -> CheckoutRecord 
 
 
 @dataclass(frozen=True, slots=True)
-class NewEvent:
+class EventRecord:
     """The event a new session announces, written in the session's own statement."""
 
     id: str
@@ -208,7 +208,7 @@ def _skus(row: CheckoutRecord) -> list[str]:
     return sorted({item["product"] for item in row.data["line_items"]})
 
 
-async def insert_created(db: Database, row: CheckoutRecord, event: NewEvent) -> int:
+async def insert_created(db: Database, row: CheckoutRecord, event: EventRecord) -> int:
     """Insert a new session, its SKU rows, its event and the deliveries that event owes,
     in one transaction (one statement on PostgreSQL); returns the session's ``pk``."""
     skus = _skus(row)

@@ -14,9 +14,7 @@ from opencheckout.domain.lifecycle import EXPIRING_STATUSES, Status
 from opencheckout.store.checkout_records import CheckoutRecord, from_row
 from opencheckout.store.models import Checkout, CheckoutProduct
 from opencheckout.store.pagination import keyset_rows
-from opencheckout.store.tenant import Tenant
-
-__all__ = ["CheckoutFilters", "Tenant"]
+from opencheckout.store.tenant import Tenant as Tenant  # re-exported: callers import it here
 
 _COLUMNS = tuple(Checkout.__table__.c)
 
