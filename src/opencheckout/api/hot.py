@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opencheckout.api.auth import authorization_of, key_from_authorization
 from opencheckout.api.errors import domain_error_response
+from opencheckout.api.middleware import media_type
 from opencheckout.api.schemas.checkouts import CheckoutCreate
 from opencheckout.domain.errors import DomainError
 from opencheckout.service import auth
@@ -108,8 +109,11 @@ class HotPathMiddleware:
 
 
 def _is_json(content_type: bytes) -> bool:
-    """What FastAPI parses as a JSON body (it leaves any other body unread: a 422)."""
-    media = content_type.split(b";", 1)[0].strip().lower()
+    """What FastAPI parses as a JSON body (it leaves any other body unread: a 422).
+
+    Narrower than the body guard's check, which lets any ``+json`` type through
+    to the route; whatever fails here is simply handed to the route."""
+    media = media_type(content_type)
     return media == b"application/json" or (
         media.startswith(b"application/") and media.endswith(b"+json")
     )

@@ -86,7 +86,7 @@ class BodyGuardMiddleware:
             if declared > self.max_body_bytes:
                 await _send_error(send, 413, "body_too_large", self._too_large_message())
                 return
-        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        content_type = media_type(headers.get(b"content-type", b""))
         has_body = length_header not in (None, b"0") or b"transfer-encoding" in headers
         is_form = content_type == b"application/x-www-form-urlencoded" and str(
             scope.get("path", "")
@@ -134,6 +134,11 @@ class BodyGuardMiddleware:
 
     def _too_large_message(self) -> str:
         return f"Request bodies are limited to {self.max_body_bytes} bytes."
+
+
+def media_type(content_type: bytes) -> bytes:
+    """``application/json`` from ``Application/JSON; charset=utf-8``."""
+    return content_type.split(b";", 1)[0].strip().lower()
 
 
 def _is_json(content_type: bytes) -> bool:
