@@ -16,7 +16,6 @@ from typing import Any
 import orjson
 
 from opencheckout.store.db import Database
-from opencheckout.store.driver import fetch_one
 from opencheckout.store.models import Checkout
 from opencheckout.store.tenant import Tenant
 
@@ -107,7 +106,7 @@ async def get(db: Database, tenant: Tenant, checkout_id: str) -> CheckoutRecord 
         params = (tenant.account_id, int(tenant.livemode), checkout_id)
 
         def read(connection: sqlite3.Connection) -> tuple[Any, ...] | None:
-            found: tuple[Any, ...] | None = fetch_one(connection, _GET_SQLITE, params)
+            found: tuple[Any, ...] | None = connection.execute(_GET_SQLITE, params).fetchone()
             return found
 
         values = await db.sqlite.read(read)

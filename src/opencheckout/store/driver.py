@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -145,8 +145,3 @@ class SQLiteDriver:
             for connection in self._connections:
                 connection.close()
             self._connections.clear()
-
-
-def fetch_one(connection: sqlite3.Connection, sql: str, params: Sequence[Any]) -> Any:
-    """The first row of ``sql`` as a tuple, or None."""
-    return connection.execute(sql, params).fetchone()
