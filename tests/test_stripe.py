@@ -147,6 +147,8 @@ def test_success_records_the_payment_intent_and_passes_metadata(stripe_api, loca
     intent = _intent(localstripe, body["processor_id"])
     assert intent["status"] == "succeeded" and intent["amount"] == 5799
     assert intent["currency"] == "eur"
+    # The attempt's idempotency key: how reconciliation finds an unrecorded intent.
+    assert intent["metadata"].pop("opencheckout_attempt").startswith("opencheckout-pat_")
     assert intent["metadata"] == {
         "order_id": "1001",
         "channel": "7",

@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     db = Database(settings.database_url)
 
-    context = Context(db=db, settings=settings, processors=build_processors(settings))
+    context = Context(db=db, settings=settings, processors=build_processors(settings, db))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

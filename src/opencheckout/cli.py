@@ -13,6 +13,7 @@ import uvicorn
 from opencheckout.config import Settings
 from opencheckout.domain.errors import DomainError
 from opencheckout.httpserver import GuardedHttpToolsProtocol
+from opencheckout.processors import build_processors
 from opencheckout.service import auth, checkouts, webhooks
 from opencheckout.service.auth import Principal, Scope
 from opencheckout.service.context import Context
@@ -92,7 +93,8 @@ def worker() -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         try:
-            await Worker(Context(db=db, settings=settings)).run(stop)
+            processors = build_processors(settings, db)
+            await Worker(Context(db=db, settings=settings, processors=processors)).run(stop)
         finally:
             await db.dispose()
 

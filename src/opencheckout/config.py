@@ -45,8 +45,16 @@ class Settings:
     stripe_api_base: str | None = None
     #: Verifies ``POST /v1/processors/stripe/webhook`` (``whsec_...``).
     stripe_webhook_secret: str | None = None
+    #: Stripe publishable key (``pk_...``), given to Stripe.js on the hosted page.
+    stripe_publishable_key: str | None = None
+    #: Where the hosted page loads Stripe.js from; the page's CSP allows exactly
+    #: this origin (a localstripe server in tests).
+    stripe_js_url: str = "https://js.stripe.com/v3/"
     #: Seconds before the test processor settles a ``processing`` payment.
     test_settle_seconds: float = 3.0
+    #: A payment attempt without a recorded answer this old is reconciled by the
+    #: worker: it asks the processor and settles the session, or makes it payable again.
+    payment_reconcile_seconds: float = 60.0
     #: Requests per second allowed per API key, per process (token bucket); 0 disables.
     rate_limit_per_second: float = 100.0
     #: Requests a key may send at once before the per-second rate applies.
@@ -94,7 +102,12 @@ class Settings:
             stripe_secret_key=env.get("OPENCHECKOUT_STRIPE_SECRET_KEY") or None,
             stripe_api_base=env.get("OPENCHECKOUT_STRIPE_API_BASE") or None,
             stripe_webhook_secret=env.get("OPENCHECKOUT_STRIPE_WEBHOOK_SECRET") or None,
+            stripe_publishable_key=env.get("OPENCHECKOUT_STRIPE_PUBLISHABLE_KEY") or None,
+            stripe_js_url=env.get("OPENCHECKOUT_STRIPE_JS_URL") or "https://js.stripe.com/v3/",
             test_settle_seconds=float(env.get("OPENCHECKOUT_TEST_SETTLE_SECONDS", "3")),
+            payment_reconcile_seconds=float(
+                env.get("OPENCHECKOUT_PAYMENT_RECONCILE_SECONDS", "60")
+            ),
             rate_limit_per_second=float(env.get("OPENCHECKOUT_RATE_LIMIT_PER_SECOND", "100")),
             rate_limit_burst=int(env.get("OPENCHECKOUT_RATE_LIMIT_BURST", "200")),
             auth_cache_seconds=float(env.get("OPENCHECKOUT_AUTH_CACHE_SECONDS", "2")),

@@ -5,12 +5,22 @@ from __future__ import annotations
 from opencheckout.config import Settings
 from opencheckout.processors.base import Processor
 from opencheckout.processors.test import TestProcessor
+from opencheckout.store.db import Database
 
 
-def build_processors(settings: Settings) -> dict[str, Processor]:
-    """The processors the settings configure: always ``test``; ``stripe`` with a key."""
+def build_processors(settings: Settings, db: Database | None = None) -> dict[str, Processor]:
+    """The processors the settings configure: always ``test``; ``stripe`` with a key.
+
+    With ``db`` the test processor keeps its ledger in the database (shared by
+    every process, surviving restarts); without, in memory.
+    """
+    ledger = None
+    if db is not None:
+        from opencheckout.processors.ledger import DatabaseLedger
+
+        ledger = DatabaseLedger(db)
     processors: dict[str, Processor] = {
-        "test": TestProcessor(settle_seconds=settings.test_settle_seconds)
+        "test": TestProcessor(settle_seconds=settings.test_settle_seconds, ledger=ledger)
     }
     if settings.stripe_secret_key:
         from opencheckout.processors.stripe import StripeProcessor

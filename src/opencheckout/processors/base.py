@@ -6,6 +6,14 @@ declined) or with ``processing`` when the result arrives later (a bank or
 service records ``processor`` and ``processor_id``; a ``processing`` payment is
 settled later by :func:`opencheckout.service.payments.settle`, fed by the
 processor's webhook or by polling :meth:`Processor.retrieve`.
+
+Every call is one *attempt*, recorded with its idempotency key before the
+processor is called (``PaymentRequest.idempotency_key``; the processor must
+send it so a repeated call cannot charge twice). If the process dies before
+the answer is recorded, the worker asks :meth:`Processor.find` what became of
+the key and, once the attempt is older than the reconcile window, makes it
+final with :meth:`Processor.void`. A processor (Stripe, PayPal, ...) plugs into
+that mechanism by implementing these two methods.
 """
 
 from __future__ import annotations
@@ -29,6 +37,20 @@ class PaymentRequest:
     method: str
     details: dict[str, Any]
     custom: dict[str, Any]
+    #: The attempt's key: the processor sends it (Idempotency-Key, PayPal-Request-Id).
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRef:
+    """What reconciliation knows of an attempt whose answer may have been lost."""
+
+    idempotency_key: str
+    checkout_id: str
+    amount: int
+    currency: str
+    #: The processor's id for it, when it was recorded before the crash.
+    processor_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +72,9 @@ class Processor(Protocol):
     name: str
     #: Whether this processor may take live-mode payments.
     supports_livemode: bool
+    #: Whether a ``processing`` attempt should be polled (with backoff) before the
+    #: reconcile window: true where the final answer may never be pushed to us.
+    polls: bool
 
     async def authorize(self, request: PaymentRequest) -> PaymentResult:
         """Charge (authorize and capture) the payment, or start it."""
@@ -61,4 +86,17 @@ class Processor(Protocol):
 
     async def refund(self, processor_id: str, amount: int | None = None) -> RefundResult:
         """Give back ``amount`` (minor units; None for all) of a succeeded payment."""
+        ...
+
+    async def find(self, attempt: AttemptRef) -> PaymentResult | None:
+        """What the processor did with this attempt's key; None if it has no payment for it."""
+        ...
+
+    async def void(self, attempt: AttemptRef) -> PaymentResult | None:
+        """Make an unfinished attempt final: stop it so it can never be charged.
+
+        Returns its final state: None or DECLINED when nothing was (or will be)
+        charged, SUCCEEDED when it had gone through after all, PROCESSING when
+        the processor cannot stop it yet (asked again later).
+        """
         ...

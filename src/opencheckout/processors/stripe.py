@@ -23,16 +23,30 @@ from typing import Any
 import orjson
 import stripe
 
-from opencheckout.processors.base import Outcome, PaymentRequest, PaymentResult, RefundResult
+from opencheckout.processors.base import (
+    AttemptRef,
+    Outcome,
+    PaymentRequest,
+    PaymentResult,
+    RefundResult,
+)
 from opencheckout.processors.test import normalize_card_number
 
 #: Metadata key naming the checkout a PaymentIntent pays for.
 CHECKOUT_METADATA_KEY = "opencheckout_checkout_id"
-_METADATA_MAX_KEYS = 49  # Stripe allows 50; one is ours.
+#: Metadata key naming the attempt (its idempotency key): how reconciliation finds
+#: a PaymentIntent whose id was never recorded.
+ATTEMPT_METADATA_KEY = "opencheckout_attempt"
+_METADATA_MAX_KEYS = 48  # Stripe allows 50; two are ours.
 _METADATA_KEY_LENGTH = 40
 _METADATA_VALUE_LENGTH = 500
 
 _PROCESSING_STATUSES = frozenset({"processing", "requires_action", "requires_capture"})
+#: Statuses from which a PaymentIntent can still be charged if someone confirms it,
+#: and which cancel takes back.
+_CANCELABLE_STATUSES = frozenset(
+    {"requires_payment_method", "requires_confirmation", "requires_action"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +72,8 @@ def stripe_metadata(request: PaymentRequest) -> dict[str, str]:
             text = value if isinstance(value, str) else orjson.dumps(value).decode()
             metadata[str(key)[:_METADATA_KEY_LENGTH]] = text[:_METADATA_VALUE_LENGTH]
     metadata[CHECKOUT_METADATA_KEY] = request.checkout_id
+    if request.idempotency_key:
+        metadata[ATTEMPT_METADATA_KEY] = request.idempotency_key
     return metadata
 
 
@@ -93,6 +109,8 @@ def _result_of(intent: Any) -> PaymentResult:
 class StripeProcessor:
     name = "stripe"
     supports_livemode = True
+    #: Webhooks get lost: processing payments are also polled.
+    polls = True
 
     def __init__(
         self,
@@ -156,7 +174,8 @@ class StripeProcessor:
                     "payment_method_types": ["card"],  # type: ignore[typeddict-unknown-key]
                     "confirm": True,
                     "metadata": stripe_metadata(request),
-                }
+                },
+                options=self._options(request.idempotency_key),
             )
         except stripe.CardError as exc:
             error = exc.error
@@ -173,9 +192,48 @@ class StripeProcessor:
             )
         return _result_of(intent)
 
+    @staticmethod
+    def _options(idempotency_key: str) -> Any:
+        return {"idempotency_key": idempotency_key} if idempotency_key else {}
+
     async def retrieve(self, processor_id: str) -> PaymentResult:
         intent = await self.client.v1.payment_intents.retrieve_async(processor_id)
         return _result_of(intent)
+
+    async def _intent_of(self, attempt: AttemptRef) -> Any:
+        """The attempt's PaymentIntent: by its recorded id, else by our metadata."""
+        if attempt.processor_id:
+            return await self.client.v1.payment_intents.retrieve_async(attempt.processor_id)
+        query = f"metadata['{ATTEMPT_METADATA_KEY}']:'{attempt.idempotency_key}'"
+        found = await self.client.v1.payment_intents.search_async(params={"query": query})
+        return found.data[0] if found.data else None
+
+    async def find(self, attempt: AttemptRef) -> PaymentResult | None:
+        intent = await self._intent_of(attempt)
+        if intent is None:
+            return None
+        if str(intent.status) == "requires_payment_method":
+            # Declined (or 3-D Secure refused): cancel it, so nobody holding its client
+            # secret can still confirm it after the session moved on.
+            intent = await self._cancel(str(intent.id))
+        return _result_of(intent)
+
+    async def void(self, attempt: AttemptRef) -> PaymentResult | None:
+        intent = await self._intent_of(attempt)
+        if intent is None:
+            return None
+        if str(intent.status) in _CANCELABLE_STATUSES:
+            intent = await self._cancel(str(intent.id))
+        if str(intent.status) == "canceled":
+            return None
+        return _result_of(intent)
+
+    async def _cancel(self, intent_id: str) -> Any:
+        try:
+            return await self.client.v1.payment_intents.cancel_async(intent_id)
+        except stripe.InvalidRequestError:
+            # It moved on meanwhile (succeeded, or already canceled): its state now.
+            return await self.client.v1.payment_intents.retrieve_async(intent_id)
 
     async def refund(self, processor_id: str, amount: int | None = None) -> RefundResult:
         params: dict[str, Any] = {"payment_intent": processor_id}

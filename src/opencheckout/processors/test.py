@@ -10,16 +10,35 @@ bank transfer or a 3-D Secure step would: 4000 0000 0000 3220 succeeds and
 own, so the eventual outcome and the time it is due are written into the
 payment id (``pay_test_later_ok_<due ms>_<random>``): the worker settles such
 payments from the database alone, across restarts.
+
+Like a remote processor, it remembers each payment by its idempotency key in a
+ledger (a table when the app builds it, see :mod:`opencheckout.processors.ledger`):
+a repeated key answers the first outcome, and reconciliation can ask it.
+
+4000 0000 0000 0259 *blocks*: its authorization sleeps :data:`BLOCK_SECONDS`
+before answering (and recording) anything, standing in for a processor call
+cut off by a crash. Killing the server while it blocks leaves an attempt that
+the worker must reconcile: the ledger has nothing for it, so nothing was
+charged, and :meth:`TestProcessor.void` records it voided so the blocked call,
+should it ever wake, is refused too.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from opencheckout.ids import random_base62
-from opencheckout.processors.base import Outcome, PaymentRequest, PaymentResult, RefundResult
+from opencheckout.processors.base import (
+    AttemptRef,
+    Outcome,
+    PaymentRequest,
+    PaymentResult,
+    RefundResult,
+)
 
 SUCCEEDING_CARDS = frozenset(
     {
@@ -42,6 +61,13 @@ LATER_CARDS: dict[str, tuple[Outcome, str | None, str | None]] = {
     "4000008400001629": (Outcome.DECLINED, "card_declined", "Your card was declined."),
 }
 LATER_PREFIX = "pay_test_later_"
+
+#: Authorization blocks (see the module docstring); it succeeds if it ever wakes.
+BLOCKING_CARD = "4000000000000259"
+BLOCK_SECONDS = 3600.0
+#: The ledger's outcome for a key that reconciliation voided before any answer.
+VOIDED = "voided"
+VOIDED_RESULT = ("payment_voided", "The payment was interrupted; nothing was charged.")
 _LATER_TAGS = {Outcome.SUCCEEDED: "ok", Outcome.DECLINED: "no"}
 
 
@@ -64,7 +90,47 @@ def luhn_valid(number: str) -> bool:
 
 
 def is_test_card(number: str) -> bool:
-    return number in SUCCEEDING_CARDS or number in DECLINING_CARDS or number in LATER_CARDS
+    return (
+        number in SUCCEEDING_CARDS
+        or number in DECLINING_CARDS
+        or number in LATER_CARDS
+        or number == BLOCKING_CARD
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRecord:
+    """One payment the test processor made (or voided), by idempotency key."""
+
+    idempotency_key: str
+    #: An :class:`Outcome` value, or :data:`VOIDED`.
+    outcome: str
+    processor_id: str
+    amount: int
+    currency: str
+    decline_code: str | None = None
+    message: str | None = None
+
+
+class Ledger(Protocol):
+    async def add(self, record: LedgerRecord) -> LedgerRecord:
+        """Store ``record`` unless its key has one; return the stored one."""
+        ...
+
+    async def get(self, idempotency_key: str) -> LedgerRecord | None: ...
+
+
+class MemoryLedger:
+    """A process-local ledger (unit tests, and contexts built without a database)."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, LedgerRecord] = {}
+
+    async def add(self, record: LedgerRecord) -> LedgerRecord:
+        return self._records.setdefault(record.idempotency_key, record)
+
+    async def get(self, idempotency_key: str) -> LedgerRecord | None:
+        return self._records.get(idempotency_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +169,19 @@ class TestProcessor:
 
     name = "test"
     supports_livemode = False
+    #: Its answers are final when given (the delayed cards have their own pass).
+    polls = False
 
     def __init__(
-        self, *, settle_seconds: float = 3.0, clock: Callable[[], datetime] = _utc_now
+        self,
+        *,
+        settle_seconds: float = 3.0,
+        clock: Callable[[], datetime] = _utc_now,
+        ledger: Ledger | None = None,
     ) -> None:
         self.settle_seconds = settle_seconds
         self.clock = clock
+        self.ledger: Ledger = ledger if ledger is not None else MemoryLedger()
 
     async def retrieve(self, processor_id: str) -> PaymentResult:
         later = parse_later(processor_id)
@@ -128,6 +201,56 @@ class TestProcessor:
         return RefundResult(succeeded=True, refund_id="re_test_" + random_base62(20))
 
     async def authorize(self, request: PaymentRequest) -> PaymentResult:
+        key = request.idempotency_key
+        if key:
+            known = await self.ledger.get(key)
+            if known is not None:
+                return await self._result_of(known)
+        number = normalize_card_number(str(request.details.get("card_number", "")))
+        if request.method == "card" and number == BLOCKING_CARD:
+            await asyncio.sleep(BLOCK_SECONDS)
+        result = self._decide(request)
+        if not key:
+            return result
+        record = LedgerRecord(
+            idempotency_key=key,
+            outcome=result.outcome.value,
+            processor_id=result.processor_id,
+            amount=request.amount,
+            currency=request.currency,
+            decline_code=result.decline_code,
+            message=result.message,
+        )
+        return await self._result_of(await self.ledger.add(record))
+
+    async def find(self, attempt: AttemptRef) -> PaymentResult | None:
+        record = await self.ledger.get(attempt.idempotency_key)
+        if record is None or record.outcome == VOIDED:
+            return None
+        return await self._result_of(record)
+
+    async def void(self, attempt: AttemptRef) -> PaymentResult | None:
+        voided = LedgerRecord(
+            idempotency_key=attempt.idempotency_key,
+            outcome=VOIDED,
+            processor_id="",
+            amount=attempt.amount,
+            currency=attempt.currency,
+        )
+        record = await self.ledger.add(voided)
+        return None if record.outcome == VOIDED else await self._result_of(record)
+
+    async def _result_of(self, record: LedgerRecord) -> PaymentResult:
+        if record.outcome == VOIDED:
+            code, message = VOIDED_RESULT
+            return PaymentResult(Outcome.DECLINED, record.processor_id, code, message)
+        if record.outcome == Outcome.PROCESSING.value:
+            return await self.retrieve(record.processor_id)
+        return PaymentResult(
+            Outcome(record.outcome), record.processor_id, record.decline_code, record.message
+        )
+
+    def _decide(self, request: PaymentRequest) -> PaymentResult:
         payment_id = "pay_test_" + random_base62(20)
         if request.method == "paypal":
             # A simulated buyer approval: PayPal in test mode always approves.

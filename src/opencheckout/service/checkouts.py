@@ -27,14 +27,15 @@ from opencheckout.domain.errors import (
 from opencheckout.domain.lifecycle import OPEN_STATUSES, PaymentStatus, Status, effective_status
 from opencheckout.domain.pricing import PricingResult
 from opencheckout.ids import new_id, new_token
-from opencheckout.processors.base import Outcome, PaymentRequest
-from opencheckout.service import checkout_pricing, coupons, events
+from opencheckout.processors.base import Outcome, PaymentRequest, PaymentResult, Processor
+from opencheckout.service import checkout_pricing, coupons, events, reconcile
 from opencheckout.service.auth import Principal
 from opencheckout.service.catalog import AutocommitCatalog, SessionCatalog
 from opencheckout.service.context import Context
 from opencheckout.service.metadata import merge_metadata
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import checkout_resource, missing_of
+from opencheckout.store import attempts as attempt_store
 from opencheckout.store import checkout_records
 from opencheckout.store import checkouts as store
 from opencheckout.store.checkout_records import CheckoutRecord, CheckoutRow, EventRecord
@@ -499,6 +500,8 @@ async def complete(
         # Raises 409 if a coupon can no longer be redeemed, rolling back the claim.
         await coupons.redeem_applied(session, tenant, discounts, now)
         await _emit(ctx, session, claimed, "checkout.processing", now)
+        # In the claim's transaction: a crash from here on leaves an attempt to reconcile.
+        attempt = await reconcile.open_attempt(ctx, session, claimed, processor, now)
         request = PaymentRequest(
             checkout_id=row.id,
             amount=row.amount_total,
@@ -506,6 +509,7 @@ async def complete(
             method=payment.method,
             details=payment.details,
             custom=row.data["custom"],
+            idempotency_key=attempt.idempotency_key,
         )
 
     try:
@@ -521,6 +525,7 @@ async def complete(
                 values={"status": Status.FAILED.value, "updated_at": failed_at},
             )
             if released is not None:
+                await attempt_store.close_open(session, row.pk, "voided", failed_at)
                 await coupons.release_applied(session, tenant, discounts)
                 await _emit(ctx, session, released, "checkout.failed", failed_at)
         raise ProcessorUnavailable(
@@ -548,6 +553,7 @@ async def complete(
         settled = await store.compare_and_set_status(
             session, claimed.pk, expected=[Status.PROCESSING], values=values
         )
+        await _record_answer(ctx, session, attempt.pk, processor, result, settled_at)
         if settled is not None and result.outcome is Outcome.DECLINED:
             await coupons.release_applied(session, tenant, discounts)
         if settled is not None and result.outcome is not Outcome.PROCESSING:
@@ -566,6 +572,28 @@ async def complete(
             param="payment",
         )
     return settled
+
+
+async def _record_answer(
+    ctx: Context,
+    session: AsyncSession,
+    attempt_pk: int,
+    processor: Processor,
+    result: PaymentResult,
+    now: datetime,
+) -> None:
+    """The attempt is final with the session, or (processing) checked again later."""
+    attempt = await attempt_store.get(session, attempt_pk, for_update=True)
+    if attempt is None or attempt.status != attempt_store.OPEN:
+        return
+    attempt.processor_id = result.processor_id or None
+    attempt.updated_at = now
+    if result.outcome is Outcome.SUCCEEDED:
+        attempt.status = "succeeded"
+    elif result.outcome is Outcome.DECLINED:
+        attempt.status = "declined"
+    else:
+        attempt.next_check_at = reconcile.first_check(ctx, processor, now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from opencheckout.processors.test import LATER_PREFIX, parse_later
 from opencheckout.service import coupons, events
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
+from opencheckout.store import attempts as attempt_store
 from opencheckout.store import checkouts as checkout_store
 from opencheckout.store import payments as store
 from opencheckout.store.checkouts import Tenant
@@ -112,34 +113,105 @@ async def settle(
                 row.data = document
                 await session.flush()
             return Settlement(SettleResult.UNCHANGED, row)
-        values: dict[str, Any] = {"updated_at": now}
-        if outcome is Outcome.SUCCEEDED:
-            document.pop("last_payment_error", None)
-            values.update(
-                status=Status.COMPLETED.value,
-                payment_status=PaymentStatus.PAID.value,
-                completed_at=now,
-            )
-        else:
-            document["last_payment_error"] = {
-                "code": decline_code or "card_declined",
-                "message": message or "The payment was declined.",
-            }
-            values.update(
-                status=Status.FAILED.value,
-                expires_at=now + timedelta(seconds=row.abandon_after_seconds),
-            )
-        values["data"] = document
-        settled = await checkout_store.compare_and_set_status(
-            session, row.pk, expected=[Status.PROCESSING], values=values
-        )
-        if settled is None:  # pragma: no cover - the row is locked above
-            return Settlement(SettleResult.UNCHANGED, row)
-        if outcome is Outcome.DECLINED:
-            tenant = Tenant(settled.account_id, settled.livemode)
-            await coupons.release_applied(session, tenant, settled.data.get("discounts", []))
-        await _emit(ctx, session, settled, outcome, now)
+        outcome_of = _Answer(processor, processor_id, outcome, decline_code, message)
+        settled = await _finish(ctx, session, row, document, outcome_of, now)
+    if settled is None:  # pragma: no cover - the row is locked above
+        return Settlement(SettleResult.UNCHANGED, row)
     return Settlement(SettleResult.SETTLED, settled)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    processor: str
+    processor_id: str
+    outcome: Outcome
+    decline_code: str | None = None
+    message: str | None = None
+
+
+async def _finish(
+    ctx: Context,
+    session: AsyncSession,
+    row: Checkout,
+    document: dict[str, Any],
+    answer: _Answer,
+    now: datetime,
+) -> Checkout | None:
+    """Move the locked ``processing`` session to completed or failed, with its event,
+    its attempts closed and (on failure) its coupon redemptions given back."""
+    values: dict[str, Any] = {
+        "updated_at": now,
+        "processor": answer.processor,
+        "processor_id": answer.processor_id or row.processor_id,
+    }
+    if answer.outcome is Outcome.SUCCEEDED:
+        document.pop("last_payment_error", None)
+        values.update(
+            status=Status.COMPLETED.value,
+            payment_status=PaymentStatus.PAID.value,
+            completed_at=now,
+        )
+    else:
+        document["last_payment_error"] = {
+            "code": answer.decline_code or "card_declined",
+            "message": answer.message or "The payment was declined.",
+        }
+        values.update(
+            status=Status.FAILED.value,
+            expires_at=now + timedelta(seconds=row.abandon_after_seconds),
+        )
+    values["data"] = document
+    settled = await checkout_store.compare_and_set_status(
+        session, row.pk, expected=[Status.PROCESSING], values=values
+    )
+    if settled is None:  # pragma: no cover - callers lock the row
+        return None
+    closed = "succeeded" if answer.outcome is Outcome.SUCCEEDED else "declined"
+    await attempt_store.close_open(
+        session, row.pk, closed, now, processor_id=answer.processor_id or None
+    )
+    if answer.outcome is Outcome.DECLINED:
+        tenant = Tenant(settled.account_id, settled.livemode)
+        await coupons.release_applied(session, tenant, settled.data.get("discounts", []))
+    await _emit(ctx, session, settled, answer.outcome, now)
+    return settled
+
+
+async def settle_attempt(
+    ctx: Context,
+    attempt_pk: int,
+    outcome: Outcome,
+    *,
+    processor_id: str = "",
+    decline_code: str | None = None,
+    message: str | None = None,
+) -> SettleResult:
+    """Settle the session of a reconciled attempt (its processor id may be unrecorded).
+
+    Changes nothing unless the attempt is still open and its session still
+    processing on it; an attempt whose session moved on is just closed.
+    """
+    if outcome is Outcome.PROCESSING:
+        return SettleResult.UNCHANGED
+    now = ctx.clock()
+    async with ctx.db.write() as session:
+        attempt = await attempt_store.get(session, attempt_pk, for_update=True)
+        if attempt is None or attempt.status != attempt_store.OPEN:
+            return SettleResult.UNCHANGED
+        row = await store.get_by_id(session, attempt.checkout_id, for_update=True)
+        paid_by = processor_id or attempt.processor_id
+        if (
+            row is None
+            or row.status != Status.PROCESSING.value
+            or row.processor_id not in (None, paid_by)
+            or await attempt_store.newer_exists(session, row.pk, attempt.pk)
+        ):
+            attempt.status = "voided"
+            attempt.updated_at = now
+            return SettleResult.UNCHANGED
+        answer = _Answer(attempt.processor, paid_by or "", outcome, decline_code, message)
+        settled = await _finish(ctx, session, row, copy.deepcopy(row.data), answer, now)
+    return SettleResult.SETTLED if settled is not None else SettleResult.UNCHANGED
 
 
 async def _emit(

@@ -1,5 +1,6 @@
 """The background worker: webhook delivery, abandonment sweep, settling the test
-processor's delayed payments, retention.
+processor's delayed payments, reconciling payment attempts
+(:mod:`opencheckout.service.reconcile`), retention.
 
 Run it as ``opencheckout worker`` (any number of them, on PostgreSQL) or let
 ``serve`` embed one per process. Each step is safe to run concurrently from
@@ -26,7 +27,7 @@ import orjson
 
 from opencheckout.domain.retry import RETRY_WINDOW, next_attempt_delay, should_give_up
 from opencheckout.ids import new_id
-from opencheckout.service import acp_orders, events, payments, sweeper
+from opencheckout.service import acp_orders, events, payments, reconcile, sweeper
 from opencheckout.service.context import Context
 from opencheckout.service.webhooks import active_secrets, endpoint_resource
 from opencheckout.store import events as event_store
@@ -89,8 +90,9 @@ class Worker:
         delivered = await self.deliver_due()
         swept = await sweeper.abandon_expired(self.ctx)
         settled = await payments.settle_due_test_payments(self.ctx)
+        reconciled = await reconcile.reconcile_due(self.ctx)
         await self.housekeeping()
-        return bool(delivered or swept or settled)
+        return bool(delivered or swept or settled or reconciled)
 
     async def deliver_due(self, *, limit: int = CLAIM_BATCH) -> int:
         claimed = await self._claim(limit)

@@ -17,6 +17,7 @@ from opencheckout.store.models.event import (
     WebhookEndpoint,
 )
 from opencheckout.store.models.idempotency import IdempotencyKey
+from opencheckout.store.models.payment import PaymentAttempt, SimulatedPayment
 from opencheckout.store.models.product import Product
 from opencheckout.store.models.tax_rate import TaxRate
 
@@ -29,7 +30,9 @@ __all__ = [
     "Coupon",
     "Event",
     "IdempotencyKey",
+    "PaymentAttempt",
     "Product",
+    "SimulatedPayment",
     "TaxRate",
     "WebhookAttempt",
     "WebhookDelivery",
