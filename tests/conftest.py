@@ -8,15 +8,17 @@ in a database created for this run and dropped after it.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -190,4 +192,61 @@ def api(server: Server, account: Account) -> Iterator[httpx.Client]:
 
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = REPO_ROOT.parent / "shared"
+#: The protocol specs and seed documents some tests check against. They live beside
+#: the repository (``../shared``), never in it; a plain clone has none of them.
+SHARED = Path(os.environ.get("OPENCHECKOUT_TEST_SHARED", REPO_ROOT.parent / "shared"))
+#: Every skip for missing spec data starts with this, so the run can count them.
+MISSING_SHARED = "spec data missing:"
+
+
+def require_shared(path: Path) -> Path:
+    """``path`` (under :data:`SHARED`), or skip the calling test naming what is missing."""
+    if not path.exists():
+        pytest.skip(
+            f"{MISSING_SHARED} {path} (place the shared specs at {SHARED} or set "
+            "OPENCHECKOUT_TEST_SHARED)"
+        )
+    return path
+
+
+class SharedJSON(Mapping[str, Any]):
+    """A JSON object from :data:`SHARED`, read on first use.
+
+    Modules can name their spec files at import time without reading them, so a
+    clone without ``../shared`` still collects, and each test that needs the data
+    skips on its own.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._data: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = json.loads(require_shared(self.path).read_text())
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._load()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests did not run for lack of the spec data (a plain clone)."""
+    missing: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        if MISSING_SHARED in reason:
+            path = reason.split(MISSING_SHARED, 1)[1].split(" (", 1)[0].strip()
+            missing[path] = missing.get(path, 0) + 1
+    if missing:
+        total = sum(missing.values())
+        terminalreporter.write_sep("=", f"{total} skipped: spec data missing", yellow=True)
+        for path, count in sorted(missing.items()):
+            terminalreporter.write_line(f"{count:5d} need {path}")

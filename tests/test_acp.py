@@ -12,6 +12,7 @@ request examples are replayed as they stand.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import json
@@ -40,8 +41,10 @@ from tests.conftest import (
     SHARED,
     Account,
     Server,
+    SharedJSON,
     _make_account,
     fresh_database,
+    require_shared,
     server_settings,
     start_server,
 )
@@ -49,9 +52,8 @@ from tests.receiver import Receiver, run_receiver
 
 SPEC = SHARED / "specs" / "acp" / "spec" / "2026-04-17" / "json-schema"
 EXAMPLES = SHARED / "specs" / "acp" / "examples" / "2026-04-17"
-BUNDLE = json.loads((SPEC / "schema.agentic_checkout.json").read_text())
-REGISTRY = Registry().with_resource(BUNDLE["$id"], Resource.from_contents(BUNDLE))
-NAMED = json.loads((EXAMPLES / "examples.agentic_checkout.json").read_text())
+BUNDLE = SharedJSON(SPEC / "schema.agentic_checkout.json")
+NAMED = SharedJSON(EXAMPLES / "examples.agentic_checkout.json")
 VERSION = "2026-04-17"
 SECRET = "acp_platform_shared_secret"
 WEBHOOK_PATH = "/acp-orders"
@@ -67,10 +69,15 @@ SHIPPING = [
 AUTO = object()
 
 
+@functools.cache
+def registry() -> Registry:
+    return Registry().with_resource(BUNDLE["$id"], Resource.from_contents(dict(BUNDLE)))
+
+
 def validate(definition: str, instance: Any) -> None:
     schema = {"$ref": f"{BUNDLE['$id']}#/$defs/{definition}"}
     Draft202012Validator(
-        schema, registry=REGISTRY, format_checker=Draft202012Validator.FORMAT_CHECKER
+        schema, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
     ).validate(instance)
 
 
@@ -385,7 +392,7 @@ def test_named_request_examples_are_replayed(agent):
 
 
 def test_discount_extension_examples(agent):
-    for path in sorted((EXAMPLES / "discount-extension").glob("*.json")):
+    for path in sorted(require_shared(EXAMPLES / "discount-extension").glob("*.json")):
         request = json.loads(path.read_text())["request"]
         session = agent.create(request)
         codes = (request.get("discounts") or {}).get("codes", [])

@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, require_shared
 from tests.factories import create_session
 
 SEEDS = SHARED / "seeds"
@@ -17,7 +17,7 @@ SEEDS = SHARED / "seeds"
 def seed_examples() -> list[dict]:
     """Every JSON object example in Quaderno's seed docs (000 and 001)."""
     examples: list[dict] = []
-    for path in sorted(SEEDS.glob("00[01]_*.txt")):
+    for path in sorted(require_shared(SEEDS).glob("00[01]_*.txt")):
         for block in re.findall(r"```json\n(.*?)```", path.read_text(), flags=re.S):
             data = json.loads(block)
             examples.extend(data if isinstance(data, list) else [data])
