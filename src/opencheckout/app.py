@@ -20,6 +20,7 @@ from opencheckout.api import (
     webhook_endpoints,
 )
 from opencheckout.api.compat import acp, quaderno
+from opencheckout.api.compat.acp_errors import FlatErrorMiddleware
 from opencheckout.api.errors import install_error_handlers
 from opencheckout.api.hot import HotPathMiddleware
 from opencheckout.api.middleware import BodyGuardMiddleware, RequestIdMiddleware
@@ -98,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             rate=settings.rate_limit_per_second,
             burst=max(1, settings.rate_limit_burst),
         )
+    # Outside the body guard and the rate limit: their refusals under /acp are flat too.
+    app.add_middleware(FlatErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app
 

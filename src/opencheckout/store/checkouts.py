@@ -231,3 +231,12 @@ async def list_offset(
         )
     ).all()
     return [from_row(row) for row in rows], total
+
+
+async def count(
+    session: AsyncSession, tenant: Tenant, filters: CheckoutFilters, now: datetime
+) -> int:
+    """How many of the tenant's sessions match ``filters``."""
+    conditions = _conditions(tenant, filters, now)
+    statement = select(func.count()).select_from(Checkout).where(*conditions)
+    return int((await session.execute(statement)).scalar_one())

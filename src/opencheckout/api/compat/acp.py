@@ -34,17 +34,20 @@ import copy
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any, Literal, TypeVar
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from opencheckout.api.auth import context, require_read, require_write
-from opencheckout.api.compat import acp_mapping as mapping
-from opencheckout.api.compat.acp_mapping import AcpError
+from opencheckout.api.compat import acp_errors as errors
+from opencheckout.api.compat import acp_requests as requests
+from opencheckout.api.compat import acp_responses as mapping
+from opencheckout.api.compat import acp_versions as versions
+from opencheckout.api.compat.acp_errors import AcpError
 from opencheckout.api.compat.acp_schemas import (
-    API_VERSION,
     CancelSessionRequest,
     CheckoutSession,
     CheckoutSessionCompleteRequest,
@@ -53,11 +56,13 @@ from opencheckout.api.compat.acp_schemas import (
     Error,
     LineItemIn,
 )
+from opencheckout.api.compat.acp_versions import Adapter
+from opencheckout.api.errors import APIError
 from opencheckout.api.idempotency import IdempotentRoute
 from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate, ShippingOptionIn
 from opencheckout.config import Settings
-from opencheckout.domain.errors import Conflict, DomainError, PaymentDeclined
-from opencheckout.service import acp_orders, checkouts
+from opencheckout.domain.errors import Conflict, DomainError, NotFound, PaymentDeclined
+from opencheckout.service import acp_orders, acp_sessions, checkouts, products
 from opencheckout.service.acp_orders import CUSTOM_KEY
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
@@ -84,59 +89,132 @@ TEST_TOKENS = {
 FAILED_AUTHENTICATION = frozenset({"denied", "rejected", "abandoned", "canceled"})
 
 
-def _check_version(request: Request) -> None:
-    version = request.headers.get(VERSION_HEADER)
-    if version is None:
-        raise AcpError(
-            400,
-            "api_version_required",
-            f"The {VERSION_HEADER} header is required (supported: {API_VERSION}).",
-            supported_versions=mapping.SUPPORTED_VERSIONS,
-        )
-    if version.strip() not in mapping.SUPPORTED_VERSIONS:
+#: Which request-body shape each route reads, for the version adapters.
+OPERATIONS: dict[str, versions.Operation] = {
+    "create_checkout_session": "create",
+    "update_checkout_session": "update",
+    "complete_checkout_session": "complete",
+    "cancel_checkout_session": "cancel",
+}
+
+
+def negotiate(request: Request) -> Adapter:
+    """The adapter for the request's ``API-Version`` (absent: the first version)."""
+    raw = request.headers.get(VERSION_HEADER)
+    if raw is None:
+        return versions.DEFAULT
+    adapter = versions.VERSIONS.get(raw.strip())
+    if adapter is None:
         raise AcpError(
             400,
             "unsupported_api_version",
-            f"API version '{version}' is not supported; use {API_VERSION}.",
-            supported_versions=mapping.SUPPORTED_VERSIONS,
+            f"API version '{raw[:40]}' is not supported; use one of "
+            f"{', '.join(versions.SUPPORTED_VERSIONS)}.",
+            supported_versions=versions.SUPPORTED_VERSIONS,
         )
+    return adapter
+
+
+class _UpgradedRequest(Request):
+    """The request with its body replaced by the 2026-04-17 rendering of it."""
+
+    def __init__(self, original: Request, body: bytes) -> None:
+        super().__init__(original.scope, original.receive)
+        self._body = body
+
+
+async def _upgrade(request: Request, adapter: Adapter, operation: versions.Operation) -> Request:
+    raw = await request.body()
+    try:
+        parsed = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        return request  # the body model reports it as invalid JSON
+    if not isinstance(parsed, dict):
+        return request
+    upgraded = adapter.upgrade(operation, parsed)
+    return request if upgraded is parsed else _UpgradedRequest(request, orjson.dumps(upgraded))
+
+
+def reshape(response: Response, adapter: Adapter) -> Response:
+    """A 2026-04-17 answer (session, list or error) in the agent's version."""
+    if adapter is versions.LATEST or not response.headers.get("content-type", "").startswith(
+        "application/json"
+    ):
+        return response
+    body = orjson.loads(bytes(response.body))
+    if response.status_code >= 400:
+        body = adapter.error(body)
+    elif isinstance(body.get("data"), list):
+        body["data"] = [adapter.session(session) for session in body["data"]]
+    else:
+        body = adapter.session(body)
+    headers = {
+        name: value
+        for name, value in response.headers.items()
+        if name not in ("content-length", "content-type")
+    }
+    return Response(
+        orjson.dumps(body),
+        status_code=response.status_code,
+        headers=headers,
+        media_type="application/json",
+    )
 
 
 class AcpRoute(IdempotentRoute):
-    """The native idempotency layer with ACP's rules: a key on every POST, flat
-    errors (stored and replayed as such), ``Idempotent-Replayed`` only on replays."""
+    """The native idempotency layer with ACP's rules: a key on every POST where the
+    version requires one, flat errors (stored and replayed as such),
+    ``Idempotent-Replayed`` only on replays, and every version's shapes."""
 
-    key_required = True
-    render_error = staticmethod(mapping.render_error)
+    render_error = staticmethod(errors.render_error)
     mark_first_response = False
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
+        operation = OPERATIONS.get(getattr(self.endpoint, "__name__", ""))
 
         async def route(request: Request) -> Response:
             try:
-                _check_version(request)
+                adapter = negotiate(request)
+            except AcpError as exc:
+                refused = errors.error_response(exc)
+                refused.headers[VERSION_HEADER] = versions.LATEST.name
+                return refused
+            try:
+                request.state.acp_version = adapter.name
+                key = request.headers.get("idempotency-key")
+                if request.method == "POST" and key is None and adapter.key_required:
+                    raise APIError(
+                        400, "idempotency_key_required", "Idempotency-Key header is required."
+                    )
+                if operation is not None and request.method in ("POST", "PUT"):
+                    request = await _upgrade(request, adapter, operation)
                 response = await inner(request)
             except Exception as exc:
-                rendered = mapping.render_error(exc)
-                if rendered is None:
-                    logger.exception("unhandled error on %s", request.url.path, exc_info=exc)
-                    rendered = mapping.error_response(
-                        AcpError(
-                            500,
-                            "internal_error",
-                            "Something went wrong on our side; the request may be retried.",
-                            type="processing_error",
-                        )
-                    )
-                response = rendered
-            response.headers[VERSION_HEADER] = API_VERSION
+                response = _render_unexpected(request, exc)
+            response = reshape(response, adapter)
+            response.headers[VERSION_HEADER] = adapter.name
             key = request.headers.get("idempotency-key")
             if key is not None and request.method == "POST":
                 response.headers["Idempotency-Key"] = key
             return response
 
         return route
+
+
+def _render_unexpected(request: Request, exc: Exception) -> Response:
+    rendered = errors.render_error(exc)
+    if rendered is None:
+        logger.exception("unhandled error on %s", request.url.path, exc_info=exc)
+        rendered = errors.error_response(
+            AcpError(
+                500,
+                "internal_error",
+                "Something went wrong on our side; the request may be retried.",
+                type="processing_error",
+            )
+        )
+    return rendered
 
 
 def _error_doc(description: str) -> dict[str, Any]:
@@ -156,19 +234,25 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 async def _api_version_header(
-    api_version: Literal["2026-04-17"] = Header(
-        alias=VERSION_HEADER, description="The ACP version the agent speaks."
+    api_version: str | None = Header(
+        None,
+        alias=VERSION_HEADER,
+        description="The ACP version the agent speaks: "
+        + ", ".join(versions.SUPPORTED_VERSIONS)
+        + " (absent: 2025-09-29).",
     ),
 ) -> None:
     """Documents the header in /openapi.json; :class:`AcpRoute` enforces it first."""
 
 
 async def _idempotency_key_header(
-    idempotency_key: str = Header(
+    idempotency_key: str | None = Header(
+        None,
         alias="Idempotency-Key",
         min_length=1,
         max_length=255,
-        description="Required on every POST; a retry with the same key replays the answer.",
+        description="Required on every POST from 2026-04-17 on; a retry with the same key "
+        "replays the answer.",
     ),
 ) -> None:
     """Documents the header in /openapi.json; :class:`AcpRoute` enforces it first."""
@@ -218,9 +302,22 @@ def _session(
     status_code: int = 200,
     messages: Sequence[dict[str, Any]] = (),
 ) -> Response:
+    return _json(_session_body(ctx, principal, row, messages), status_code)
+
+
+def _session_body(
+    ctx: Context,
+    principal: Principal,
+    row: CheckoutRow,
+    messages: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
     resource = checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
-    body = mapping.checkout_session(resource, psp=_psp(ctx, principal), extra_messages=messages)
-    return _json(body, status_code)
+    return mapping.checkout_session(
+        resource,
+        psp=_psp(ctx, principal),
+        merchant_id=principal.account_id,
+        extra_messages=messages,
+    )
 
 
 def _line_paths(entries: Sequence[LineItemIn] | None) -> list[str]:
@@ -248,7 +345,7 @@ def _validate(
         location = exc.errors()[0].get("loc", ())
         if len(location) >= 2 and location[0] == "discounts" and isinstance(location[1], int):
             raise _RejectedCode(location[1], "coupon_invalid", "This code is not valid.") from exc
-        raise mapping.native_validation_error(
+        raise errors.native_validation_error(
             exc, line_paths=line_paths, address_root=address_root
         ) from exc
 
@@ -264,7 +361,7 @@ async def _with_codes(
         return await run(None)
     accepted = codes[:5]
     rejected = [
-        mapping.rejection(code, "discounts_limit_reached", "At most 5 codes apply at once.")
+        requests.rejection(code, "discounts_limit_reached", "At most 5 codes apply at once.")
         for code in codes[5:]
     ]
     while True:
@@ -273,19 +370,19 @@ async def _with_codes(
             return await run(accepted)
         except _RejectedCode as exc:
             code = accepted.pop(exc.index)
-            rejected.append(mapping.rejection(code, exc.native_code, exc.message))
+            rejected.append(requests.rejection(code, exc.native_code, exc.message))
         except DomainError as exc:
-            match = mapping.DISCOUNT_PARAM.match(exc.param or "")
+            match = errors.DISCOUNT_PARAM.match(exc.param or "")
             if match is None:
                 raise
             code = accepted.pop(int(match.group(1)))
-            rejected.append(mapping.rejection(code, exc.code, exc.message))
+            rejected.append(requests.rejection(code, exc.code, exc.message))
 
 
 def _native_errors(
     exc: DomainError, line_paths: Sequence[str], address_root: str | None = None
 ) -> AcpError:
-    return mapping.domain_error(exc, line_paths=line_paths, address_root=address_root)
+    return errors.domain_error(exc, line_paths=line_paths, address_root=address_root)
 
 
 @router.post(
@@ -305,22 +402,22 @@ async def create_checkout_session(
     line_paths = _line_paths(body.line_items)
     state: dict[str, Any] = {"created_via": "acp"}
     if body.fulfillment_details is not None:
-        state["fulfillment"] = mapping.fulfillment_extras(body.fulfillment_details)
+        state["fulfillment"] = requests.fulfillment_extras(body.fulfillment_details)
     if body.order_notes is not None:
         state["order_notes"] = body.order_notes
     native: dict[str, Any] = {
-        "currency": body.currency,
-        "line_items": mapping.native_lines(body.line_items),
+        "currency": body.currency or await _catalog_currency(ctx, principal, body.line_items),
+        "line_items": requests.native_lines(body.line_items),
         "billing_details_collection": "required",
         "payment_methods": ["card"],
-        "locale": mapping.native_locale(body.locale),
-        "metadata": mapping.native_metadata(body.metadata),
+        "locale": requests.native_locale(body.locale),
+        "metadata": requests.native_metadata(body.metadata),
         "shipping_options": shipping_options(ctx.settings),
     }
-    customer = mapping.native_customer(body.buyer, body.fulfillment_details, None)
+    customer = requests.native_customer(body.buyer, body.fulfillment_details, None)
     if customer is not None:
         native["customer"] = customer
-    codes = mapping.discount_codes(body.discounts.codes if body.discounts else None, body.coupons)
+    codes = requests.discount_codes(body.discounts.codes if body.discounts else None, body.coupons)
 
     async def run(accepted: list[str] | None) -> CheckoutRow:
         data = {**native, "custom": {CUSTOM_KEY: state}}
@@ -335,6 +432,98 @@ async def create_checkout_session(
     except DomainError as exc:
         raise _native_errors(exc, line_paths) from exc
     return _session(ctx, principal, row, status_code=201)
+
+
+def _query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise AcpError(
+            400, "invalid", f"'{name}' must be a whole number from {low} to {high}.", param=name
+        )
+    return int(raw)
+
+
+def _query_time(request: Request, name: str) -> datetime | None:
+    """An ISO 8601 instant or a Unix timestamp, e.g. ``created_after=2026-01-01T00:00:00Z``."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        if raw.isdigit() and len(raw) <= 12:
+            return datetime.fromtimestamp(int(raw), UTC)
+        parsed = datetime.fromisoformat(raw[:40].replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise AcpError(
+            400, "invalid", f"'{name}' must be an ISO 8601 time or a Unix timestamp.", param=name
+        ) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _listing_query(request: Request) -> acp_sessions.Query:
+    params = request.query_params
+    for name, value in params.multi_items():
+        if "\x00" in value or "\x00" in name or len(value) > 320:
+            raise AcpError(
+                400, "invalid", f"Invalid query parameter '{name[:40]}'.", param=name[:40]
+            )
+    return acp_sessions.Query(
+        status=params.get("status"),
+        email=params.get("email") or params.get("buyer_email"),
+        created_gte=_query_time(request, "created_after"),
+        created_lte=_query_time(request, "created_before"),
+        limit=_query_int(request, "limit", 20, 1, 100),
+        starting_after=params.get("starting_after") or params.get("cursor"),
+        ending_before=params.get("ending_before"),
+    )
+
+
+@router.get(
+    "/checkout_sessions",
+    summary="List checkout sessions, newest first",
+    responses={200: {"description": "`{data, has_more, total_count, next_cursor}`."}},
+)
+async def list_checkout_sessions(
+    request: Request,
+    principal: Principal = Depends(require_read),
+    ctx: Context = Depends(context),
+) -> Response:
+    """Filters: `status` (an ACP status), `email`, `created_after`, `created_before`;
+    paging: `limit` (1-100, default 20) and `starting_after` (or `cursor`, the
+    `next_cursor` of the previous page) / `ending_before`. Sessions are in the
+    shape of the request's `API-Version`."""
+    query = _listing_query(request)
+    try:
+        page = await acp_sessions.list_sessions(ctx, principal, query)
+    except DomainError as exc:
+        raise AcpError(
+            404 if isinstance(exc, NotFound) else 400, exc.code, exc.message, param=exc.param
+        ) from exc
+    data = [_session_body(ctx, principal, row) for row in page.rows]
+    body: dict[str, Any] = {
+        "data": data,
+        "has_more": page.has_more,
+        "total_count": page.total_count,
+    }
+    body["next_cursor"] = data[-1]["id"] if page.has_more and data else None
+    return _json(body)
+
+
+async def _catalog_currency(
+    ctx: Context, principal: Principal, entries: Sequence[LineItemIn]
+) -> str:
+    """Versions before 2026-01-30 send no currency: the first item's catalog price sets it."""
+    try:
+        product = await products.retrieve(ctx, principal, entries[0].item_id)
+    except NotFound as exc:
+        raise AcpError(
+            400,
+            "invalid_item_id",
+            f"No such item: '{entries[0].item_id}'.",
+            param=f"$.line_items[0].{entries[0].id_path}",
+        ) from exc
+    return product.currency
 
 
 @router.get(
@@ -356,6 +545,11 @@ async def _current(ctx: Context, principal: Principal, checkout_id: str) -> dict
     return checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
 
 
+@router.put(
+    "/checkout_sessions/{checkout_session_id}",
+    response_model=CheckoutSession,
+    summary="Update a checkout session (the StateSet client's verb)",
+)
 @router.post(
     "/checkout_sessions/{checkout_session_id}",
     response_model=CheckoutSession,
@@ -375,12 +569,12 @@ async def update_checkout_session(
     state = copy.deepcopy(mapping.acp_state(resource))
     native: dict[str, Any] = {}
     if body.line_items is not None:
-        native["line_items"] = mapping.native_lines(body.line_items)
-    customer = mapping.native_customer(body.buyer, body.fulfillment_details, resource["customer"])
+        native["line_items"] = requests.native_lines(body.line_items)
+    customer = requests.native_customer(body.buyer, body.fulfillment_details, resource["customer"])
     if customer is not None:
         native["customer"] = customer
     if body.fulfillment_details is not None:
-        extras = mapping.fulfillment_extras(body.fulfillment_details)
+        extras = requests.fulfillment_extras(body.fulfillment_details)
         state["fulfillment"] = {**(state.get("fulfillment") or {}), **extras}
     if body.order_notes is not None:
         state["order_notes"] = body.order_notes
@@ -394,7 +588,7 @@ async def update_checkout_session(
                 param="$.selected_fulfillment_options[1].option_id",
             )
         native["selected_shipping_option"] = chosen[0] if chosen else None
-    codes = mapping.discount_codes(body.discounts.codes if body.discounts else None, body.coupons)
+    codes = requests.discount_codes(body.discounts.codes if body.discounts else None, body.coupons)
 
     async def run(accepted: list[str] | None) -> CheckoutRow:
         data = {**native, "custom": {**resource["custom"], CUSTOM_KEY: state}}
@@ -524,10 +718,10 @@ async def _complete_inputs(
         return  # the native complete refuses it with the session's state
     native: dict[str, Any] = {}
     address_root: str | None = None
-    customer = mapping.native_customer(body.buyer, None, resource["customer"]) or {}
+    customer = requests.native_customer(body.buyer, None, resource["customer"]) or {}
     billing = body.payment_data.billing_address
     if billing is not None and not resource["customer"].get("billing_address"):
-        customer["billing_address"] = mapping.native_address(billing)
+        customer["billing_address"] = requests.native_address(billing)
         address_root = "$.payment_data.billing_address"
     if customer:
         native["customer"] = customer

@@ -40,6 +40,8 @@ class ItemRef(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: Annotated[str, Field(min_length=1, max_length=200)]
+    #: Where 2025 shapes (and the StateSet client) put the quantity.
+    quantity: Annotated[StrictInt, Field(ge=1, le=999_999)] | None = None
 
 
 class LineItemIn(BaseModel):
@@ -59,6 +61,8 @@ class LineItemIn(BaseModel):
     def _one_reference(self) -> LineItemIn:
         if (self.id is None) == (self.item is None):
             raise ValueError("give the item's 'id' (or 'item': {'id': ...}), exactly once")
+        if "quantity" not in self.model_fields_set and self.item and self.item.quantity:
+            self.quantity = self.item.quantity
         return self
 
     @property
@@ -129,7 +133,8 @@ class DiscountsIn(AcpModel):
 
 class CheckoutSessionCreateRequest(AcpModel):
     line_items: list[LineItemIn] = Field(min_length=1, max_length=100)
-    currency: Annotated[str, Field(min_length=3, max_length=3)]
+    #: Required from 2026-01-30 on (the adapters check); before, the catalog's.
+    currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
     capabilities: Json | None = None
     buyer: Buyer | None = None
     fulfillment_details: FulfillmentDetails | None = None
