@@ -551,9 +551,8 @@ def test_idempotency_key_rules(agent, acp_server, merchant):
             scope = {"type": "http", "method": "POST", "path": "/acp/checkout_sessions"}
             request = Request({**scope, "headers": [], "query_string": b""})
             raw = json.dumps(body).encode()
-            await idempotency.claim(
-                ctx, principal.account_id, "order-3", fingerprint(request, False, raw)
-            )
+            owner = idempotency.Owner(principal.account_id, principal.key_id)
+            await idempotency.claim(ctx, owner, "order-3", fingerprint(request, False, raw))
         finally:
             await db.dispose()
 

@@ -114,7 +114,9 @@ async def require_read(
     return await authenticate(request)
 
 
-async def require_write(principal: Principal = Depends(require_read)) -> Principal:
+def check_write(principal: Principal) -> Principal:
+    """Refuse a read-only key (403); shared by the dependency and the idempotency
+    layer, which must check the scope before it may replay anything."""
     if not principal.can_write:
         raise APIError(
             403,
@@ -123,3 +125,7 @@ async def require_write(principal: Principal = Depends(require_read)) -> Princip
             type="permission_error",
         )
     return principal
+
+
+async def require_write(principal: Principal = Depends(require_read)) -> Principal:
+    return check_write(principal)

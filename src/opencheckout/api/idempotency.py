@@ -13,10 +13,11 @@ from typing import Any
 
 import orjson
 from fastapi import Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
-from opencheckout.api.auth import app_context, authenticate
+from opencheckout.api.auth import app_context, authenticate, check_write, require_write
 from opencheckout.api.errors import (
     APIError,
     domain_error_response,
@@ -62,6 +63,11 @@ def as_response(exc: Exception) -> Response | None:
     return None
 
 
+def needs_write(dependant: Dependant) -> bool:
+    """Whether a route (or any dependency below it) requires a write key."""
+    return any(dep.call is require_write or needs_write(dep) for dep in dependant.dependencies)
+
+
 class IdempotentRoute(APIRoute):
     #: Whether a POST without the header is refused (the ACP surface requires it).
     key_required = False
@@ -78,6 +84,7 @@ class IdempotentRoute(APIRoute):
         key_required = self.key_required
         render_error = self.render_error
         mark_first_response = self.mark_first_response
+        write_only = needs_write(self.dependant)
 
         async def route(request: Request) -> Response:
             key = request.headers.get("idempotency-key")
@@ -93,10 +100,15 @@ class IdempotentRoute(APIRoute):
                     )
                 return await handler(request)
             principal = await authenticate(request)
+            if write_only:
+                # Before the replay: a read-only key must never see a write's
+                # stored response (a one-time webhook secret, say).
+                check_write(principal)
             ctx = app_context(request)
             body = await request.body()
+            owner = idempotency.Owner(principal.account_id, principal.key_id)
             replay = await idempotency.claim(
-                ctx, principal.account_id, key, fingerprint(request, principal.livemode, body)
+                ctx, owner, key, fingerprint(request, principal.livemode, body)
             )
             if replay is not None:
                 headers = {**replay.headers, REPLAYED_HEADER: "true"}
@@ -106,7 +118,7 @@ class IdempotentRoute(APIRoute):
             except Exception as exc:
                 converted = render_error(exc)
                 if converted is None:
-                    await idempotency.record(ctx, principal.account_id, key, 500, b"", {})
+                    await idempotency.record(ctx, owner, key, 500, b"", {})
                     raise
                 response = converted
             kept = {
@@ -115,7 +127,7 @@ class IdempotentRoute(APIRoute):
                 if (value := response.headers.get(name)) is not None
             }
             await idempotency.record(
-                ctx, principal.account_id, key, response.status_code, bytes(response.body), kept
+                ctx, owner, key, response.status_code, bytes(response.body), kept
             )
             if mark_first_response:
                 response.headers[REPLAYED_HEADER] = "false"

@@ -3,6 +3,11 @@
 A key is claimed in its own short transaction before the request runs, so a
 second request with the same key sees it in flight (409) instead of running
 twice. Responses with a 5xx status are not kept: the client may retry them.
+
+Keys are scoped to the API key that sent them (as Stripe scopes them to the
+key's account and mode, and narrower): another key of the same account using
+the same ``Idempotency-Key`` starts its own request and never sees the first
+key's stored response.
 """
 
 from __future__ import annotations
@@ -21,6 +26,14 @@ MAX_KEY_LENGTH = 255
 
 
 @dataclass(frozen=True, slots=True)
+class Owner:
+    """Whose key space an ``Idempotency-Key`` lives in: one API key of one account."""
+
+    account_id: str
+    api_key_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Replay:
     status_code: int
     body: bytes
@@ -31,7 +44,7 @@ class IdempotencyConflict(InvalidValue):
     code = "idempotency_conflict"
 
 
-async def claim(ctx: Context, account_id: str, key: str, fingerprint: str) -> Replay | None:
+async def claim(ctx: Context, owner: Owner, key: str, fingerprint: str) -> Replay | None:
     """Claim ``key`` for a new request, or return the response to replay.
 
     Raises 409 while another request with the key is running and 422 when the
@@ -45,7 +58,7 @@ async def claim(ctx: Context, account_id: str, key: str, fingerprint: str) -> Re
         )
     for _attempt in range(2):
         try:
-            return await _claim_once(ctx, account_id, key, fingerprint)
+            return await _claim_once(ctx, owner, key, fingerprint)
         except IntegrityError:
             # A concurrent request inserted the key first; look again.
             continue
@@ -60,19 +73,20 @@ def _in_flight() -> Conflict:
     )
 
 
-async def _claim_once(ctx: Context, account_id: str, key: str, fingerprint: str) -> Replay | None:
+async def _claim_once(ctx: Context, owner: Owner, key: str, fingerprint: str) -> Replay | None:
     now = ctx.clock()
     ttl = timedelta(seconds=ctx.settings.idempotency_ttl_seconds)
     lock_timeout = timedelta(seconds=ctx.settings.idempotency_lock_timeout_seconds)
     async with ctx.db.write() as session:
-        row = await store.get(session, account_id, key)
+        row = await store.get(session, owner.account_id, owner.api_key_id, key)
         if row is None or row.created_at <= now - ttl:
             if row is not None:
-                await store.remove(session, account_id, key)
+                await store.remove(session, owner.account_id, owner.api_key_id, key)
                 await session.flush()
             session.add(
                 IdempotencyKey(
-                    account_id=account_id,
+                    account_id=owner.account_id,
+                    api_key_id=owner.api_key_id,
                     key=key,
                     request_fingerprint=fingerprint,
                     created_at=now,
@@ -100,14 +114,14 @@ async def _claim_once(ctx: Context, account_id: str, key: str, fingerprint: str)
 
 
 async def record(
-    ctx: Context, account_id: str, key: str, status_code: int, body: bytes, headers: dict[str, str]
+    ctx: Context, owner: Owner, key: str, status_code: int, body: bytes, headers: dict[str, str]
 ) -> None:
     """Store the response for replay, or forget the key if the request failed on our side."""
     async with ctx.db.write() as session:
         if status_code >= 500:
-            await store.remove(session, account_id, key)
+            await store.remove(session, owner.account_id, owner.api_key_id, key)
             return
-        row = await store.get(session, account_id, key)
+        row = await store.get(session, owner.account_id, owner.api_key_id, key)
         if row is None:
             return
         row.status_code = status_code

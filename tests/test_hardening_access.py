@@ -1,0 +1,129 @@
+"""Issue 11, "Reaching past a key": no request reaches past the key that sent it.
+
+Idempotent replays stay with the key that made the request and never skip the
+scope check; rate limits count verified keys, not strings that look like them;
+one account cannot crowd out another's webhooks; no special-purpose address
+is a webhook target.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+import pytest
+
+from opencheckout.service import auth
+from opencheckout.service.auth import Scope
+from opencheckout.store.db import Database
+from tests.conftest import Account, Server, client_for
+from tests.factories import assert_error, session_body
+
+ACP_HEADERS = {"API-Version": "2026-04-17"}
+
+
+# -- idempotent replays: scope first, and only to the key that made the request -----
+
+
+def _replayed(response: httpx.Response) -> bool:
+    return response.headers.get("idempotent-replayed") == "true"
+
+
+def test_read_key_never_receives_a_writes_replay_of_a_webhook_secret(server, account):
+    key = {"Idempotency-Key": f"we-{uuid.uuid4()}"}
+    body = {"url": "https://hooks.example.com/in", "enabled_events": ["*"]}
+    with client_for(server, account.secret_key) as writer:
+        first = writer.post("/v1/webhook_endpoints", json=body, headers=key)
+        assert first.status_code == 201 and first.json()["secret"].startswith("whsec_")
+    with client_for(server, account.read_key) as reader:
+        refused = reader.post("/v1/webhook_endpoints", json=body, headers=key)
+    error = assert_error(refused, 403, code="insufficient_scope")
+    assert error["type"] == "permission_error"
+    assert "whsec_" not in refused.text and not _replayed(refused)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/checkouts", session_body()),
+        ("/v1/products", {"id": "sku-x", "name": "X", "unit_amount": 100, "currency": "eur"}),
+    ],
+)
+def test_read_key_is_refused_before_any_native_replay(server, account, path, body):
+    key = {"Idempotency-Key": f"k-{uuid.uuid4()}"}
+    with client_for(server, account.secret_key) as writer:
+        assert writer.post(path, json=body, headers=key).status_code == 201
+    with client_for(server, account.read_key) as reader:
+        refused = reader.post(path, json=body, headers=key)
+    assert_error(refused, 403, code="insufficient_scope")
+    assert not _replayed(refused)
+
+
+def test_another_key_of_the_account_has_its_own_idempotency_key_space(server, account):
+    """Same account, same Idempotency-Key, a second write key: its own request, no leak."""
+    second = _second_write_key(server, account)
+    key = {"Idempotency-Key": f"we-{uuid.uuid4()}"}
+    body = {"url": "https://hooks.example.com/in", "enabled_events": ["*"]}
+    with client_for(server, account.secret_key) as writer:
+        first = writer.post("/v1/webhook_endpoints", json=body, headers=key)
+        again = writer.post("/v1/webhook_endpoints", json=body, headers=key)
+    assert first.status_code == 201 and _replayed(again)
+    assert again.json()["secret"] == first.json()["secret"]
+    with client_for(server, second) as other:
+        own = other.post("/v1/webhook_endpoints", json=body, headers=key)
+        own_again = other.post("/v1/webhook_endpoints", json=body, headers=key)
+    assert own.status_code == 201 and not _replayed(own)
+    assert own.json()["id"] != first.json()["id"]
+    assert own.json()["secret"] != first.json()["secret"]
+    assert _replayed(own_again) and own_again.json()["id"] == own.json()["id"]
+
+
+def test_quaderno_replay_is_scoped_and_per_key(server, account):
+    key = {"Idempotency-Key": f"q-{uuid.uuid4()}"}
+    body = {"items": [{"product": "ebook", "amount": "9.99", "currency": "EUR"}]}
+    path = "/api/checkout/sessions.json"
+    with httpx.Client(base_url=server.url, auth=(account.secret_key, "x")) as writer:
+        first = writer.post(path, json=body, headers=key)
+        assert first.status_code == 201, first.text
+    with httpx.Client(base_url=server.url, auth=(account.read_key, "x")) as reader:
+        refused = reader.post(path, json=body, headers=key)
+    assert refused.status_code == 403 and not _replayed(refused)
+    assert str(first.json()["id"]) not in refused.text
+    with httpx.Client(base_url=server.url, auth=(account.live_key, "x")) as live:
+        own = live.post(path, json=body, headers=key)
+    assert own.status_code == 201 and not _replayed(own)
+    assert own.json()["id"] != first.json()["id"]
+
+
+def test_acp_replay_is_scoped_and_per_key(server, account):
+    with client_for(server, account.secret_key) as native:
+        product = {"id": "item_acp", "name": "Tote", "unit_amount": 300, "currency": "usd"}
+        assert native.post("/v1/products", json=product).status_code == 201
+    second = _second_write_key(server, account)
+    headers = {**ACP_HEADERS, "Idempotency-Key": f"acp-{uuid.uuid4()}"}
+    body = {"currency": "usd", "line_items": [{"id": "item_acp"}]}
+    path = "/acp/checkout_sessions"
+    with client_for(server, account.secret_key) as agent:
+        first = agent.post(path, json=body, headers=headers)
+        assert first.status_code == 201, first.text
+    with client_for(server, account.read_key) as reader:
+        refused = reader.post(path, json=body, headers=headers)
+    assert refused.status_code == 403 and not _replayed(refused)
+    assert first.json()["id"] not in refused.text
+    with client_for(server, second) as other:
+        own = other.post(path, json=body, headers=headers)
+    assert own.status_code == 201 and not _replayed(own)
+    assert own.json()["id"] != first.json()["id"]
+
+
+def _second_write_key(server: Server, account: Account) -> str:
+    async def create() -> str:
+        db = Database(server.database_url)
+        try:
+            created = await auth.create_key(db, account.name, livemode=False, scope=Scope.WRITE)
+        finally:
+            await db.dispose()
+        return created.secret
+
+    return asyncio.run(create())
