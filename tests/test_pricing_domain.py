@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from opencheckout.domain import pricing as pricing_module
 from opencheckout.domain.currency import EXPONENTS
 from opencheckout.domain.errors import InvalidValue
 from opencheckout.domain.pricing import (
@@ -25,6 +26,8 @@ from opencheckout.domain.pricing import (
     price_session,
     round_half_up,
 )
+from opencheckout.domain.totals import MAX_AMOUNT
+from tests.conftest import REPO_ROOT
 
 VAT_21_INCL = TaxRate("txr_vat21", "VAT", Decimal("21"), inclusive=True)
 TAX_10_EXCL = TaxRate("txr_tax10", "Sales tax", Decimal("10"), inclusive=False)
@@ -73,6 +76,40 @@ def test_inclusive_vat_on_10_eur_extracts_1_74() -> None:
     (tax,) = result.lines[0].taxes
     assert (tax.taxable_amount, tax.amount) == (8264, 1736)
     assert result.amount_total == 10000
+
+
+def test_inclusive_4_percent_on_299_extracts_11() -> None:
+    """The README's and the module docstring's worked example of the inclusive rule."""
+    rate = TaxRate("txr_4", "IGIC", Decimal("4"), inclusive=True)
+    result = price_session([PricedLine("sku", 299, 1, (rate,))], currency="eur")
+    (tax,) = result.lines[0].taxes
+    # gross - half_up(299 * 100 / 104) = 299 - half_up(287.5) = 299 - 288 = 11; a
+    # per-rate half_up(299 * 4 / 104) = half_up(11.5) would have been 12.
+    assert (tax.taxable_amount, tax.amount) == (288, 11)
+    assert result.amount_tax == 11 and result.amount_total == 299
+    # Two inclusive rates cost what their sum would, split by largest remainder.
+    halves = (
+        TaxRate("txr_2a", "A", Decimal("2"), inclusive=True),
+        TaxRate("txr_2b", "B", Decimal("2"), inclusive=True),
+    )
+    split = price_session([PricedLine("sku", 299, 1, halves)], currency="eur")
+    assert [t.amount for t in split.lines[0].taxes] == [6, 5]
+    assert split.amount_tax == 11
+
+
+def test_the_docs_state_the_rule_the_code_applies() -> None:
+    """README's Pricing section and pricing.py say the same rule, example and cap."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    pricing = readme.split("## Pricing", 1)[1].split("\n## ", 1)[0]
+    docstring = pricing_module.__doc__ or ""
+    rule = "gross − half_up(gross·100/(100+Σ inclusive rates))"
+    for text in (pricing, " ".join(docstring.split())):
+        assert rule in text
+        assert "largest-remainder" in text
+        assert "299" in text and "11" in text
+        assert "per rate, half-up" not in text and "per rate, rounded half-up" not in text
+    assert f"{MAX_AMOUNT:,}" == "99,999,999,999,999"
+    assert f"**{MAX_AMOUNT:,}** minor units" in pricing
 
 
 def test_three_for_ten_split_over_three_lines() -> None:

@@ -157,6 +157,33 @@ def test_coupons_stack_in_order_and_product_restrictions_hold(api):
     assert_invariants(session)
 
 
+def test_inclusive_4_percent_on_299_is_11(api):
+    rate = tax_rate(api, 4, True, display_name="IGIC")
+    session = session_with(api, [{"product": "pen", "unit_amount": 299, "tax_rates": [rate["id"]]}])
+    assert session["amount_tax"] == 11
+    assert session["amount_total"] == 299
+    assert session["tax_breakdown"][0]["taxable_amount"] == 288
+    assert_invariants(session)
+
+
+def test_the_session_cap_is_99_999_999_999_999_minor_units(api):
+    """Line subtotals plus shipping up to the cap are accepted; one unit more is not."""
+    line = {"product": "gold", "unit_amount": 999_999_999_999, "quantity": 100}
+
+    def shipping(amount: int) -> dict[str, object]:
+        return {
+            "shipping_options": [{"id": "ship", "display_name": "Ship", "amount": amount}],
+            "selected_shipping_option": "ship",
+        }
+
+    at_cap = session_with(api, [line], **shipping(99))
+    assert at_cap["amount_total"] == 99_999_999_999_999
+    response = api.post(
+        "/v1/checkouts", json={"currency": "eur", "line_items": [line], **shipping(100)}
+    )
+    assert_error(response, 422, code="amount_too_large", param="line_items")
+
+
 def test_total_too_large_after_tax_is_refused(api):
     rate = tax_rate(api, 100, False)
     response = api.post(
