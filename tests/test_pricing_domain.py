@@ -102,8 +102,8 @@ def test_the_docs_state_the_rule_the_code_applies() -> None:
     readme = (REPO_ROOT / "README.md").read_text()
     pricing = readme.split("## Pricing", 1)[1].split("\n## ", 1)[0]
     docstring = pricing_module.__doc__ or ""
-    rule = "gross − half_up(gross·100/(100+Σ inclusive rates))"
-    for text in (pricing, " ".join(docstring.split())):
+    rule = "gross - half_up(gross·100/(100+Σ inclusive rates))"
+    for text in (pricing.replace("\N{MINUS SIGN}", "-"), " ".join(docstring.split())):
         assert rule in text
         assert "largest-remainder" in text
         assert "299" in text and "11" in text

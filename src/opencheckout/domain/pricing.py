@@ -15,13 +15,13 @@ Order of operations, which is what the numbers mean to a buyer:
    then summed over lines:
 
    - Inclusive rates are extracted together, from the gross:
-     ``inclusive tax = gross − half_up(gross·100/(100+Σ inclusive rates))``,
+     ``inclusive tax = gross - half_up(gross·100/(100+Σ inclusive rates))``,
      and that amount is split over the line's inclusive rates in proportion to
      their percentages by the largest-remainder method. Two inclusive rates thus
      cost exactly what one rate of their sum would. Worked example:
      ``unit_amount`` 299 with a 4 % inclusive rate: 299·100/104 = 287.5, half-up
-     288, so the tax is 299 − 288 = 11 (not half_up(299·4/104) = half_up(11.5) = 12).
-   - Exclusive rates apply one by one to the net (``gross − inclusive tax``):
+     288, so the tax is 299 - 288 = 11 (not half_up(299·4/104) = half_up(11.5) = 12).
+   - Exclusive rates apply one by one to the net (``gross - inclusive tax``):
      ``half_up(net·rate/100)`` each, added on top of the price.
 4. Shipping is added to the total last and is **not taxed**: jurisdictions
    disagree on whether shipping is taxable, so a merchant that needs taxed
