@@ -8,8 +8,8 @@ Stored responses cannot be attributed to a key after the fact, so they are
 dropped: they are a 24-hour replay cache, and a client retrying across the
 upgrade simply has its request run as new.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
