@@ -9,7 +9,10 @@ is a webhook target.
 from __future__ import annotations
 
 import asyncio
+import secrets
+import string
 import uuid
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -17,7 +20,15 @@ import pytest
 from opencheckout.service import auth
 from opencheckout.service.auth import Scope
 from opencheckout.store.db import Database
-from tests.conftest import Account, Server, client_for
+from tests.conftest import (
+    Account,
+    Server,
+    _make_account,
+    client_for,
+    fresh_database,
+    server_settings,
+    start_server,
+)
 from tests.factories import assert_error, session_body
 
 ACP_HEADERS = {"API-Version": "2026-04-17"}
@@ -127,3 +138,65 @@ def _second_write_key(server: Server, account: Account) -> str:
         return created.secret
 
     return asyncio.run(create())
+
+
+# -- rate limits: verified key ids, and client addresses for everything else ----------
+
+BURST = 3
+
+
+@pytest.fixture(scope="module")
+def throttled(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Account]]:
+    """A server allowing 3 requests at once and one every 100 s (no refill mid-test)."""
+    kind = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    with fresh_database(kind, tmp_path_factory.mktemp("limits")) as url:
+        account = asyncio.run(_make_account(url, "limited"))
+        settings = server_settings(url, rate_limit_per_second=0.01, rate_limit_burst=BURST)
+        uv_server, thread, base_url = start_server(settings)
+        yield base_url, account
+        uv_server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _forged(real: str) -> str:
+    """A key with ``real``'s 16-character public prefix and a random rest."""
+    alphabet = string.ascii_letters + string.digits
+    return real[:16] + "".join(secrets.choice(alphabet) for _ in range(len(real) - 16))
+
+
+def test_forged_keys_with_a_real_prefix_cannot_throttle_the_real_key(throttled):
+    base_url, account = throttled
+    with httpx.Client(base_url=base_url, timeout=30) as anyone:
+        forged = [
+            anyone.get(
+                "/v1/checkouts", headers={"Authorization": f"Bearer {_forged(account.secret_key)}"}
+            ).status_code
+            for _ in range(400)
+        ]
+        # Failed authentication is limited per client address...
+        assert forged[:BURST] == [401] * BURST
+        assert set(forged[BURST:]) == {429}
+        # ...and so is every request without a key, from that address.
+        anonymous = anyone.get("/v1/checkouts")
+        assert_error(anonymous, 429, code="rate_limited")
+        assert "address" in anonymous.json()["error"]["message"]
+        # Health probes are never throttled.
+        assert anyone.get("/healthz").status_code == 200
+
+    # The real key has its own bucket, by its verified key id: untouched.
+    with client_for_url(base_url, account.secret_key) as real:
+        allowed = [real.get("/v1/checkouts") for _ in range(BURST)]
+        assert [r.status_code for r in allowed] == [200] * BURST
+        assert [r.headers["x-ratelimit-remaining"] for r in allowed] == ["2", "1", "0"]
+        refused = real.get("/v1/checkouts")
+        assert_error(refused, 429, code="rate_limited")
+        assert "API key" in refused.json()["error"]["message"]
+    # Another real key of the account still has its own.
+    with client_for_url(base_url, account.read_key) as reader:
+        assert reader.get("/v1/checkouts").status_code == 200
+
+
+def client_for_url(base_url: str, key: str) -> httpx.Client:
+    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=30)

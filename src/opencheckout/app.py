@@ -98,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             RateLimitMiddleware,
             rate=settings.rate_limit_per_second,
             burst=max(1, settings.rate_limit_burst),
+            context=context,
+            principals=app.state.principals,
         )
     # Outside the body guard and the rate limit: their refusals under /acp are flat too.
     app.add_middleware(FlatErrorMiddleware)

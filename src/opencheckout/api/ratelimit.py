@@ -1,19 +1,23 @@
-"""Per-key rate limiting: a token bucket per API key, in this process's memory.
+"""Rate limiting: a token bucket per verified API key, and one per client address.
 
 Written as pure ASGI middleware so that a throttled request costs no routing,
-no body parsing and no database round trip. Buckets are keyed by the key's
-public prefix (``sk_test_AbCd1234``), never by the secret itself, so the
-limiter holds no key material. Requests without a well-formed key are not
-counted here: they are refused with 401 without touching the database.
+no body parsing and no body read. A request's key is verified first (a cache
+hit, or one indexed read that the route would make anyway, after which the
+route reuses the result), and only a key that verifies is counted in its own
+bucket, by its key id. Everything else, no key, a malformed key or one that
+fails to verify, counts against the client address's bucket: a forged key
+that merely shares a real key's public prefix throttles its sender, never
+the key's owner. Health probes are never throttled.
 
 The buckets live in one process: with N ``serve`` processes behind a load
 balancer a key may get up to N times the configured rate. That is the
 intended trade-off (no shared store on the hot path); see docs/operations.md.
+Behind a proxy every anonymous client shares the proxy's address.
 
-Every response to a request with a well-formed key carries
-``X-RateLimit-Limit`` (the bucket size), ``X-RateLimit-Remaining`` (whole
-tokens left) and ``X-RateLimit-Reset`` (seconds until the bucket is full
-again); a throttled one is ``429`` with ``Retry-After`` (seconds).
+Every response carries ``X-RateLimit-Limit`` (the bucket size),
+``X-RateLimit-Remaining`` (whole tokens left) and ``X-RateLimit-Reset``
+(seconds until the bucket is full again); a throttled one is ``429`` with
+``Retry-After`` (seconds).
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opencheckout.api.auth import authorization_of, key_from_authorization
-from opencheckout.service.auth import key_prefix
+from opencheckout.service import auth
+from opencheckout.service.auth import Principal
+from opencheckout.service.context import Context
 
 #: Buckets kept before idle (full) ones are dropped; bounds memory under key churn.
 MAX_BUCKETS = 100_000
@@ -106,26 +112,41 @@ class TokenBuckets:
             self._buckets.clear()
 
 
-class RateLimitMiddleware:
-    """Throttle each API key to ``rate`` requests per second with bursts of ``burst``."""
+#: Probes a monitor polls from one address; throttling them would only fake an outage.
+_UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
-    def __init__(self, app: ASGIApp, *, rate: float, burst: int) -> None:
+
+class RateLimitMiddleware:
+    """Throttle each verified API key, and each client address for everything
+    else, to ``rate`` requests per second with bursts of ``burst``."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        rate: float,
+        burst: int,
+        context: Context,
+        principals: auth.PrincipalCache,
+    ) -> None:
         self.app = app
         self.buckets = TokenBuckets(rate, burst)
+        self.addresses = TokenBuckets(rate, burst)
+        self.context = context
+        self.principals = principals
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in _UNLIMITED_PATHS:
             await self.app(scope, receive, send)
             return
-        key = key_from_authorization(authorization_of(scope))
-        prefix = key_prefix(key) if key else None
-        if prefix is None:
-            await self.app(scope, receive, send)
-            return
-        decision = self.buckets.take(prefix)
+        principal = await self._verified(scope)
+        if principal is not None:
+            decision = self.buckets.take(principal.key_id)
+        else:
+            decision = self.addresses.take(_client_address(scope))
         extra = decision.headers()
         if not decision.allowed:
-            await _send_throttled(send, decision, extra)
+            await _send_throttled(send, decision, extra, keyed=principal is not None)
             return
 
         async def send_with_headers(message: Message) -> None:
@@ -135,18 +156,33 @@ class RateLimitMiddleware:
 
         await self.app(scope, receive, send_with_headers)
 
+    async def _verified(self, scope: Scope) -> Principal | None:
+        key = key_from_authorization(authorization_of(scope))
+        if key is None:
+            return None
+        principal = await auth.authenticate(self.context.db, key, cache=self.principals)
+        if principal is not None:
+            # The route's authentication finds it here instead of verifying again.
+            scope.setdefault("state", {})["principal"] = principal
+        return principal
+
+
+def _client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
 
 async def _send_throttled(
-    send: Send, decision: Decision, headers: list[tuple[bytes, bytes]]
+    send: Send, decision: Decision, headers: list[tuple[bytes, bytes]], *, keyed: bool
 ) -> None:
+    sender = "this API key" if keyed else "this address without a valid API key"
     body = orjson.dumps(
         {
             "error": {
                 "type": "rate_limit_error",
                 "code": "rate_limited",
                 "message": (
-                    f"Too many requests with this API key; retry in "
-                    f"{decision.retry_after_seconds} s."
+                    f"Too many requests from {sender}; retry in {decision.retry_after_seconds} s."
                 ),
                 "param": None,
             }
