@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import SHARED, require_shared
-from tests.factories import create_session
+from tests.factories import DECLINED_CARD, GOOD_CARD, create_session
 
 SEEDS = SHARED / "seeds"
 
@@ -118,11 +118,11 @@ def test_zero_and_three_decimal_currencies(quaderno):
 
 def test_invalid_input_is_422_with_a_json_body(quaderno):
     cases = [
-        ({"items": []}, "line_items"),
-        ({"items": [{"amount": 5, "currency": "EUR", "quantity": 1}]}, "line_items[0].product"),
+        ({"items": []}, "items"),
+        ({"items": [{"amount": 5, "currency": "EUR", "quantity": 1}]}, "items[0].product"),
         (
             {"items": [{"product": "a", "amount": 5, "currency": "EUR", "quantity": 0}]},
-            "line_items[0].quantity",
+            "items[0].quantity",
         ),
         (
             {
@@ -138,7 +138,7 @@ def test_invalid_input_is_422_with_a_json_body(quaderno):
                 "items": [{"product": "a", "amount": 5, "currency": "EUR"}],
                 "customer": {"billing_country": "XX"},
             },
-            "customer.billing_address.country",
+            "customer.billing_country",
         ),
         (
             {"items": [{"product": "a", "amount": 5, "currency": "EUR"}], "success_url": "nope"},
@@ -150,6 +150,8 @@ def test_invalid_input_is_422_with_a_json_body(quaderno):
         assert response.status_code == 422, (body, response.text)
         assert response.json()["error"]["param"] == param
         assert param in response.json()["errors"]
+        # Errors name the Quaderno fields the client sent, never the native ones.
+        assert "line_items" not in response.text and "billing_address" not in response.text
     assert (
         quaderno.post(
             "/api/checkout/sessions.json",
@@ -214,3 +216,146 @@ def test_native_sessions_appear_in_quaderno(quaderno, api):
     listed = quaderno.get("/api/checkout/sessions.json").json()
     assert listed[0]["permalink"] == native["permalink"]
     assert listed[0]["items"][0]["amount"] == 25.0
+
+
+# --------------------------------------------------------------------------- #
+# A client written only from seeds 000/001
+# --------------------------------------------------------------------------- #
+
+
+def _ready_session(quaderno) -> int:
+    """A Quaderno session that can be paid (email and a billing address given)."""
+    response = quaderno.post(
+        "/api/checkout/sessions.json",
+        json={
+            "items": [{"product": "book", "amount": 12.5, "currency": "EUR", "quantity": 1}],
+            "customer": {
+                "email": "reader@example.com",
+                "first_name": "Rita",
+                "billing_street_line_1": "Gran Via 1",
+                "billing_city": "Madrid",
+                "billing_postal_code": "28013",
+                "billing_country": "ES",
+            },
+            "billing_details_collection": "required",
+        },
+    )
+    assert response.status_code == 201, response.text
+    number: int = response.json()["id"]
+    return number
+
+
+def _native_id(quaderno, api, number: int) -> str:
+    permalink = quaderno.get(f"/api/checkout/sessions/{number}.json").json()["permalink"]
+    data = api.get("/v1/checkouts", params={"email": "reader@example.com", "limit": 100}).json()
+    return next(s["id"] for s in data["data"] if s["permalink"] == permalink)
+
+
+def test_only_pending_sessions_can_be_updated(quaderno, api):
+    """Seed 001: "Only pending sessions can be updated": failed ones are 409 as completed are."""
+    failed = _ready_session(quaderno)
+    failed_id = _native_id(quaderno, api, failed)
+    declined = api.post(f"/v1/checkouts/{failed_id}/complete", json={"payment": DECLINED_CARD})
+    assert declined.status_code == 402, declined.text
+    assert quaderno.get(f"/api/checkout/sessions/{failed}.json").json()["status"] == "failed"
+
+    completed = _ready_session(quaderno)
+    paid = api.post(
+        f"/v1/checkouts/{_native_id(quaderno, api, completed)}/complete",
+        json={"payment": GOOD_CARD},
+    )
+    assert paid.status_code == 200, paid.text
+
+    for number in (failed, completed):
+        for path in (
+            f"/api/checkout/sessions/{number}.json",
+            f"/api/checkout/session/{number}.json",
+        ):
+            response = quaderno.put(path, json={"locale": "es"})
+            assert response.status_code == 409, response.text
+            body = response.json()
+            assert body["error"]["code"] == "checkout_not_editable"
+            assert "only pending sessions can be" in body["error"]["message"]
+            assert body["errors"] == {"base": [body["error"]["message"]]}
+    assert quaderno.get(f"/api/checkout/sessions/{failed}.json").json()["locale"] == "auto"
+    # The native API keeps its own rule: a failed session may still be edited there.
+    assert api.patch(f"/v1/checkouts/{failed_id}", json={"locale": "es"}).status_code == 200
+
+
+def test_empty_strings_come_back_as_sent(quaderno, api):
+    """Seed 000 shows ``"company": ""`` and ``"description": ""``: not null."""
+    created = quaderno.post(
+        "/api/checkout/sessions.json",
+        json={
+            "items": [
+                {
+                    "product": "awesome",
+                    "amount": 999.0,
+                    "name": "Awesome",
+                    "description": "",
+                    "currency": "EUR",
+                    "quantity": 1,
+                }
+            ],
+            "customer": {
+                "company": "",
+                "first_name": "James",
+                "last_name": "",
+                "email": None,
+                "billing_street_line_2": "",
+                "billing_country": None,
+            },
+        },
+    )
+    assert created.status_code == 201, created.text
+    number = created.json()["id"]
+    for session in (created.json(), quaderno.get(f"/api/checkout/sessions/{number}.json").json()):
+        assert session["items"][0]["description"] == ""
+        assert session["customer"]["company"] == ""
+        assert session["customer"]["last_name"] == ""
+        assert session["customer"]["billing_street_line_2"] == ""
+        assert session["customer"]["email"] is None
+        assert session["customer"]["billing_country"] is None
+        assert session["customer"]["tax_id"] is None  # never sent: still null
+    updated = quaderno.put(
+        f"/api/checkout/sessions/{number}.json", json={"customer": {"first_name": ""}}
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["customer"]["first_name"] == ""
+    assert updated.json()["customer"]["company"] == ""
+
+
+def test_the_401_asks_for_basic_auth(server, account):
+    with httpx.Client(base_url=server.url, timeout=30) as anonymous:
+        for method, path in (
+            ("GET", "/api/checkout/sessions.json"),
+            ("POST", "/api/checkout/sessions.json"),
+            ("GET", "/api/checkout/sessions/1.json"),
+        ):
+            response = anonymous.request(method, path)
+            assert response.status_code == 401, response.text
+            assert response.headers["WWW-Authenticate"].startswith("Basic ")
+            message = response.json()["error"]["message"]
+            assert "Basic" in message and "Bearer" not in message
+        wrong = anonymous.get("/api/checkout/sessions.json", auth=("sk_test_wrong", "x"))
+        assert wrong.status_code == 401
+        assert wrong.headers["WWW-Authenticate"].startswith("Basic ")
+        # The native API still asks for a Bearer token.
+        native = anonymous.get("/v1/checkouts")
+        assert native.status_code == 401
+        assert native.headers["WWW-Authenticate"].startswith("Bearer ")
+        assert "Bearer" in native.json()["error"]["message"]
+    # A key sent as Basic user name, with Quaderno's "x" password, is accepted.
+    with httpx.Client(base_url=server.url, auth=(account.secret_key, "x"), timeout=30) as client:
+        assert client.get("/api/checkout/sessions.json").status_code == 200
+
+
+def test_a_create_without_items_names_items(quaderno):
+    for body in ({}, {"success_url": "https://shop.example.com/ok"}, {"items": None}):
+        response = quaderno.post("/api/checkout/sessions.json", json=body)
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["param"] == "items", error
+        assert "items" in error["message"] and "line_items" not in error["message"]
+        assert list(response.json()["errors"]) == ["items"]
+        assert "line_items" not in response.text

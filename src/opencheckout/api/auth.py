@@ -24,6 +24,16 @@ _bearer_scheme = HTTPBearer(
 )
 
 _UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="opencheckout"'}
+#: The Quaderno dialect (``/api``) authenticates with HTTP Basic, so its 401 asks for that.
+_BASIC_PREFIX = "/api/"
+_BASIC_HEADERS = {"WWW-Authenticate": 'Basic realm="opencheckout"'}
+
+
+def _challenge(request: Request) -> tuple[dict[str, str], str]:
+    """The ``WWW-Authenticate`` header and how-to sentence for this route's dialect."""
+    if request.url.path.startswith(_BASIC_PREFIX):
+        return _BASIC_HEADERS, "Send it with HTTP Basic, the key as user name: -u sk_test_...:x."
+    return _UNAUTHORIZED_HEADERS, "Send 'Authorization: Bearer sk_test_...'."
 
 
 def app_context(request: Request) -> Context:
@@ -84,13 +94,14 @@ async def authenticate(request: Request) -> Principal:
     if cached is not None:
         return cached
     key = presented_key(request)
+    headers, how = _challenge(request)
     if key is None:
         raise APIError(
             401,
             "api_key_missing",
-            "No API key provided. Send 'Authorization: Bearer sk_test_...'.",
+            f"No API key provided. {how}",
             type="authentication_error",
-            headers=_UNAUTHORIZED_HEADERS,
+            headers=headers,
         )
     principal = await auth.authenticate(
         app_context(request).db, key, cache=_principal_cache(request)
@@ -101,7 +112,7 @@ async def authenticate(request: Request) -> Principal:
             "api_key_invalid",
             "Invalid API key provided.",
             type="authentication_error",
-            headers=_UNAUTHORIZED_HEADERS,
+            headers=headers,
         )
     request.state.principal = principal
     return principal

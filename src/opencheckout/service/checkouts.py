@@ -224,16 +224,21 @@ def _current_status(row: Checkout, now: datetime) -> Status:
 
 
 async def _load_editable(
-    session: AsyncSession, tenant: Tenant, checkout_id: str, now: datetime
+    session: AsyncSession,
+    tenant: Tenant,
+    checkout_id: str,
+    now: datetime,
+    editable: frozenset[Status] = OPEN_STATUSES,
 ) -> Checkout:
-    """The session, locked for update, if it is still open to edits."""
+    """The session, locked for update, if its status is one of ``editable``."""
     row = await store.get(session, tenant, checkout_id, for_update=True)
     if row is None:
         raise _not_found(checkout_id)
     status = _current_status(row, now)
-    if status not in OPEN_STATUSES:
+    if status not in editable:
+        allowed = " or ".join(state.value for state in Status if state in editable)
         raise Conflict(
-            f"This checkout is {status.value}; only pending or failed sessions can be edited.",
+            f"This checkout is {status.value}; only {allowed} sessions can be edited.",
             code="checkout_not_editable",
         )
     return row
@@ -261,14 +266,21 @@ async def _save_edit(
 
 
 async def update(
-    ctx: Context, principal: Principal, checkout_id: str, params: dict[str, Any]
+    ctx: Context,
+    principal: Principal,
+    checkout_id: str,
+    params: dict[str, Any],
+    *,
+    editable: frozenset[Status] = OPEN_STATUSES,
 ) -> Checkout:
+    """Apply an edit; ``editable`` narrows the statuses allowed (a dialect's own rule),
+    checked on the locked row so a payment racing the edit cannot slip past it."""
     now = ctx.clock()
     for key in ("currency", "line_items"):
         if key in params and params[key] is None:
             raise InvalidValue(f"'{key}' cannot be null.", param=key)
     async with ctx.db.write() as session:
-        row = await _load_editable(session, tenant_of(principal), checkout_id, now)
+        row = await _load_editable(session, tenant_of(principal), checkout_id, now, editable)
         # Deep: pricing rewrites nested line items, and the loaded row must not
         # change unless the whole edit succeeds.
         document = copy.deepcopy(row.data)

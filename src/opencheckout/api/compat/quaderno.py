@@ -10,6 +10,7 @@ one is readable and editable in the other with the same totals.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -101,8 +102,20 @@ class QuadernoSession(BaseModel):
     processor_id: str | None
 
 
+#: Seed 001: "Only pending sessions can be updated" (the native API also edits failed ones).
+QUADERNO_EDITABLE = frozenset({Status.PENDING})
+#: Fields whose "" can only mean "none" (an email, a country code or a contact id
+#: cannot be empty); every other text a client sends as "" comes back as "".
+_BLANK_MEANS_NONE = frozenset({"email", "contact", "billing_country"})
+
+
 def _blank_to_none(value: Any) -> Any:
     return None if value == "" else value
+
+
+def _customer_value(customer: dict[str, Any], key: str) -> Any:
+    value = customer[key]
+    return _blank_to_none(value) if key in _BLANK_MEANS_NONE else value
 
 
 def _parse_body(raw: bytes) -> dict[str, Any]:
@@ -134,8 +147,10 @@ def _items_to_line_items(items: Any) -> tuple[list[dict[str, Any]], str | None]:
                 )
             currencies.add(currency.upper())
         line: dict[str, Any] = {"product": item.get("product")}
+        # A "" description is kept as sent; an empty name falls back to the SKU
+        # (the hosted page must show something), as it does natively.
         for key in ("name", "description"):
-            if _blank_to_none(item.get(key)) is not None:
+            if item.get(key) is not None:
                 line[key] = item[key]
         line["quantity"] = item.get("quantity", 1)
         amount = item.get("amount")
@@ -171,12 +186,12 @@ def _customer_to_native(customer: Any) -> dict[str, Any]:
     native: dict[str, Any] = {}
     for key in CUSTOMER_FIELDS:
         if key in customer:
-            native[key] = _blank_to_none(customer[key])
+            native[key] = _customer_value(customer, key)
     if "contact" in customer:
-        contact = _blank_to_none(customer["contact"])
+        contact = _customer_value(customer, "contact")
         native["id"] = str(contact) if contact is not None else None
     address = {
-        native_key: _blank_to_none(customer[key])
+        native_key: _customer_value(customer, key)
         for key, native_key in ADDRESS_FIELDS.items()
         if key in customer
     }
@@ -269,9 +284,40 @@ def _json(content: Any, status_code: int = 200, headers: dict[str, str] | None =
     )
 
 
+#: Native parameter paths -> the names a Quaderno client sent, longest first.
+_PARAM_NAMES = (
+    *(
+        (f"customer.billing_address.{native}", f"customer.{key}")
+        for key, native in ADDRESS_FIELDS.items()
+    ),
+    ("customer.billing_address", "customer"),
+    ("customer.id", "customer.contact"),
+    ("line_items", "items"),
+)
+_ITEM_FIELD = re.compile(r"^items\[(\d+)\]\.unit_amount")
+
+
+def quaderno_param(param: str | None) -> str | None:
+    """``line_items[0].unit_amount`` -> ``items[0].amount``: errors name what was sent."""
+    if param is None:
+        return None
+    for native, ours in _PARAM_NAMES:
+        if param == native or param.startswith((f"{native}.", f"{native}[")):
+            param = ours + param[len(native) :]
+            break
+    return _ITEM_FIELD.sub(r"items[\1].amount", param)
+
+
 def _quaderno_error(response: Response, param: str | None, message: str) -> Response:
-    """Native error body plus Rails-style ``errors`` that Quaderno clients read."""
+    """Native error body plus Rails-style ``errors`` that Quaderno clients read,
+    with native parameter names replaced by Quaderno's."""
     body = orjson.loads(bytes(response.body))
+    ours = quaderno_param(param)
+    if param is not None and ours is not None and ours != param:
+        message = message.replace(param, ours)
+        body["error"]["param"] = ours
+        body["error"]["message"] = message
+    param = ours
     body["errors"] = {param or "base": [message]}
     return Response(
         orjson.dumps(body), status_code=response.status_code, media_type="application/json"
@@ -322,9 +368,16 @@ async def create_session(
     ctx: Context = Depends(context),
 ) -> Response:
     async def run() -> Response:
-        native = to_native(_parse_body(await request.body()), creating=True)
-        body = _validate(CheckoutCreate, native)
-        row = await checkouts.create(ctx, principal, body.model_dump())
+        body = _parse_body(await request.body())
+        if body.get("items") is None:
+            raise InvalidValue(
+                "Missing required parameter: items (the products to sell, at least one).",
+                code="parameter_missing",
+                param="items",
+            )
+        native = to_native(body, creating=True)
+        checked = _validate(CheckoutCreate, native)
+        row = await checkouts.create(ctx, principal, checked.model_dump())
         return _json(from_native(row, ctx), 201)
 
     return await _guarded(run())
@@ -340,7 +393,13 @@ async def _update(request: Request, ctx: Context, principal: Principal, number: 
     native = to_native(_parse_body(await request.body()), creating=False)
     body = _validate(CheckoutUpdate, native)
     checkout_id = await compat.checkout_id_for_number(ctx, principal, number)
-    row = await checkouts.update(ctx, principal, checkout_id, body.model_dump(exclude_unset=True))
+    row = await checkouts.update(
+        ctx,
+        principal,
+        checkout_id,
+        body.model_dump(exclude_unset=True),
+        editable=QUADERNO_EDITABLE,
+    )
     return _json(from_native(row, ctx))
 
 
@@ -368,7 +427,7 @@ for path in ("/checkout/sessions/{number}.json", "/checkout/session/{number}.jso
         principal: Principal = Depends(require_write),
         ctx: Context = Depends(context),
     ) -> Response:
-        """Only the fields sent change; only pending (or failed) sessions can be updated."""
+        """Only the fields sent change; only pending sessions can be updated (else 409)."""
         return await _guarded(_update(request, ctx, principal, number))
 
     @router.delete(path, status_code=204, name=f"delete {path}")
