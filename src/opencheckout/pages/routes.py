@@ -59,6 +59,10 @@ DECLINE_MESSAGES = {
     "expired_card": _("Your card has expired."),
     "incorrect_number": _("Your card number is incorrect."),
     "test_mode_live_card": _("This is a test checkout: use a test card number."),
+    "payment_intent_authentication_failure": _(
+        "Your card could not be authenticated. Try again or use another card."
+    ),
+    "payment_interrupted": _("Your payment was interrupted and nothing was charged. Try again."),
 }
 DECLINE_FALLBACK = _("Your payment could not be completed. Try another card.")
 PROCESSOR_DOWN = _("The payment service could not be reached. Please try again.")
@@ -67,6 +71,7 @@ CSRF_FAILED = _("This form has expired. Please try again.")
 CODE_INVALID = _("This promotion code is not valid.")
 CODE_REFUSED = _("This promotion code cannot be used on this order.")
 CHANGED = _("This checkout changed while you were on the page. Please review it and try again.")
+CARD_REQUIRED = _("Enter your card details.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +127,8 @@ class _Renderer:
         session_locale = row.data.get("locale") if row is not None else None
         self.locale = i18n.negotiate(session_locale, request.headers.get("accept-language"))
         self.gettext: Callable[[str], str] = i18n.translations(self.locale).gettext
+        #: Set when the page loads Stripe.js: the CSP then allows its origin.
+        self.stripe_js_url: str | None = None
 
     def money(self, amount: int) -> str:
         assert self.row is not None
@@ -137,7 +144,9 @@ class _Renderer:
         **values: Any,
     ) -> HTMLResponse:
         data = self.row.data if self.row is not None else {}
-        csp = security.content_security_policy([data.get("success_url"), data.get("cancel_url")])
+        csp = security.content_security_policy(
+            [data.get("success_url"), data.get("cancel_url")], stripe_js_url=self.stripe_js_url
+        )
         html = self.pages.env.get_template(template).render(
             _=self.gettext,
             lang=self.locale,
@@ -273,14 +282,40 @@ async def show(request: Request, token: str) -> Response:
     hosted_session = await hosted.touch(ctx, token)
     renderer = _Renderer(request, hosted_session.row)
     if hosted_session.status is Status.PROCESSING:
-        return _processing(renderer)
+        return await _processing_or_action(ctx, renderer, hosted_session.row)
     if not hosted_session.is_open:
         return _closed(renderer, hosted_session)
     error = None
+    submission = None
     async_error = last_payment_error(hosted_session.row)
     if hosted_session.status is Status.FAILED and async_error is not None:
         error = _decline_message(async_error.get("code"))
-    return _form(renderer, 200, hosted_session.row, error=error)
+        if hosted.card_entry(ctx, hosted_session.row) is not None:
+            # A Stripe decline after the page was left (3-D Secure refused): mark the card.
+            submission = forms.Submission(
+                values={}, action="pay", code="", remove_coupon=None, errors={"card": error}
+            )
+    return _form(renderer, 200, hosted_session.row, submission=submission, error=error)
+
+
+async def _processing_or_action(ctx: Context, renderer: _Renderer, row: Checkout) -> Response:
+    """A processing session: Stripe.js's 3-D Secure step if it waits for the buyer."""
+    try:
+        secret = await hosted.pending_action(ctx, row)
+    except Exception:
+        logger.exception("could not read the PaymentIntent of %s", row.id)
+        secret = None
+    entry = hosted.card_entry(ctx, row)
+    if secret is None or entry is None:
+        return _processing(renderer)
+    renderer.stripe_js_url = entry.js_url
+    return renderer.response(
+        "stripe_action.html",
+        200,
+        stripe=entry,
+        client_secret=secret,
+        return_url=f"{renderer._path()}/return",
+    )
 
 
 @router.get("/c/{token}/return", response_class=HTMLResponse)
@@ -289,9 +324,12 @@ async def after_processing(request: Request, token: str) -> Response:
     """Where the processing page refreshes to: on to the merchant once paid."""
     ctx = _ctx(request)
     hosted_session = await hosted.load(ctx, token)
+    if hosted_session.status is Status.PROCESSING:
+        # Back from Stripe.js's confirmation: settle now from the PaymentIntent.
+        hosted_session = await hosted.refresh_payment(ctx, hosted_session.row)
     renderer = _Renderer(request, hosted_session.row)
     if hosted_session.status is Status.PROCESSING:
-        return _processing(renderer)
+        return await _processing_or_action(ctx, renderer, hosted_session.row)
     if hosted_session.status is Status.COMPLETED:
         return _after_payment(renderer, hosted_session.row)
     return _redirect(renderer._path())
@@ -441,7 +479,15 @@ async def _pay(
         else:
             submission.errors["method"] = forms.METHOD_INVALID
     details: dict[str, Any] = {}
-    if method == "card":
+    stripe_entry = hosted.card_entry(ctx, row)
+    if method == "card" and stripe_entry is not None:
+        # Stripe.js turned the card into a token in the browser; no card data is posted.
+        card_token = form.get("stripe_token")
+        if isinstance(card_token, str) and card_token.startswith("tok_") and len(card_token) < 256:
+            details = {"stripe_token": card_token}
+        else:
+            submission.errors["card"] = CARD_REQUIRED
+    elif method == "card":
         details = forms.card_details(form, submission, ctx.clock())
     if row.data.get("shipping_options") and not row.data.get("selected_shipping_option"):
         submission.errors.setdefault("shipping_option", forms.SHIPPING_INVALID)
@@ -452,6 +498,8 @@ async def _pay(
     except PaymentDeclined as exc:
         fresh = await hosted.load(ctx, token)
         renderer.row = fresh.row
+        if stripe_entry is not None:
+            submission.errors["card"] = _decline_message(exc.code)
         return _form(
             renderer, 402, fresh.row, submission=submission, error=_decline_message(exc.code)
         )
@@ -551,6 +599,9 @@ def _form(
         {"id": option["id"], "name": option["display_name"], "amount": money(option["amount"])}
         for option in data.get("shipping_options") or []
     ]
+    stripe_entry = hosted.card_entry(_ctx(renderer.request), row)
+    if stripe_entry is not None:
+        renderer.stripe_js_url = stripe_entry.js_url
     return renderer.response(
         "checkout.html",
         status,
@@ -577,4 +628,5 @@ def _form(
         code=code,
         error=renderer.gettext(error) if error else None,
         has_cancel=True,
+        stripe=stripe_entry,
     )

@@ -120,14 +120,32 @@ def success_target(success_url: str | None, checkout_id: str) -> str | None:
     return target.replace("{CHECKOUT_ID}", checkout_id).replace("%7BCHECKOUT_ID%7D", checkout_id)
 
 
-def content_security_policy(form_targets: list[str | None]) -> str:
+#: Where Stripe.js opens its frames (card element, 3-D Secure) besides its own origin.
+STRIPE_FRAME_ORIGINS = ("https://hooks.stripe.com",)
+STRIPE_API_ORIGIN = "https://api.stripe.com"
+
+
+def content_security_policy(
+    form_targets: list[str | None], *, stripe_js_url: str | None = None
+) -> str:
     """Scripts and styles from our origin only; forms may post here and (through the
-    redirect that follows a payment or a cancel) land on the merchant's origins."""
+    redirect that follows a payment or a cancel) land on the merchant's origins.
+
+    A page with Stripe card entry also allows exactly Stripe.js's origin (script,
+    frames, and its API calls) and Stripe's frames."""
     origins = sorted({o for o in (origin_of(t) for t in form_targets if t) if o})
     form_action = " ".join(["'self'", *origins])
+    script = connect = "'self'"
+    frames = ""
+    stripe_origin = origin_of(stripe_js_url) if stripe_js_url else None
+    if stripe_origin is not None:
+        script = f"'self' {stripe_origin}"
+        api = STRIPE_API_ORIGIN if stripe_origin == "https://js.stripe.com" else stripe_origin
+        connect = " ".join(dict.fromkeys(["'self'", stripe_origin, api]))
+        frames = "frame-src " + " ".join([stripe_origin, *STRIPE_FRAME_ORIGINS]) + "; "
     return (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; "
+        f"default-src 'none'; script-src {script}; style-src 'self'; img-src 'self' data:; "
+        f"connect-src {connect}; {frames}form-action {form_action}; frame-ancestors 'none'; "
         "base-uri 'none'"
     )
 

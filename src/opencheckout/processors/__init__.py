@@ -29,5 +29,6 @@ def build_processors(settings: Settings, db: Database | None = None) -> dict[str
             settings.stripe_secret_key,
             api_base=settings.stripe_api_base,
             webhook_secret=settings.stripe_webhook_secret,
+            publishable_key=settings.stripe_publishable_key,
         )
     return processors

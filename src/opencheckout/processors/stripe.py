@@ -9,8 +9,10 @@ PROCESSING (Stripe confirms later with a ``payment_intent.succeeded`` or
 other Stripe error (network, auth, rate limit) propagates, and the service
 answers 502 ``processor_unavailable`` without charging.
 
-The payment method is either ``details["payment_method"]`` (a ``pm_...`` id
-from Stripe.js, or a test id such as ``pm_card_visa``) or raw card fields
+The payment method is ``details["stripe_token"]`` (a ``tok_...`` that Stripe.js
+made from the card element on the hosted page: the card number never reaches
+us; its card is the PaymentIntent's payment method), ``details["payment_method"]``
+(a ``pm_...`` id, or a test id such as ``pm_card_visa``) or raw card fields
 (``card_number``, ``exp_month``, ``exp_year``, ``cvc``), which Stripe accepts
 only on accounts enabled for raw card data (and localstripe in tests).
 """
@@ -118,7 +120,10 @@ class StripeProcessor:
         *,
         api_base: str | None = None,
         webhook_secret: str | None = None,
+        publishable_key: str | None = None,
     ) -> None:
+        #: Given to Stripe.js on the hosted page (card entry without our server seeing it).
+        self.publishable_key = publishable_key
         base_addresses: dict[str, str | None] = {"api": api_base} if api_base else {}
         self.client = stripe.StripeClient(
             secret_key,
@@ -130,6 +135,12 @@ class StripeProcessor:
 
     async def _payment_method(self, request: PaymentRequest) -> str | PaymentResult:
         details = request.details
+        token = details.get("stripe_token")
+        if isinstance(token, str) and token.startswith("tok_") and len(token) <= 255:
+            retrieved = await self.client.v1.tokens.retrieve_async(token)
+            card = retrieved.card
+            if card is not None:
+                return str(card.id)
         if isinstance(details.get("payment_method"), str):
             return str(details["payment_method"])
         number = normalize_card_number(str(details.get("card_number") or ""))
@@ -199,6 +210,14 @@ class StripeProcessor:
     async def retrieve(self, processor_id: str) -> PaymentResult:
         intent = await self.client.v1.payment_intents.retrieve_async(processor_id)
         return _result_of(intent)
+
+    async def action_secret(self, processor_id: str) -> str | None:
+        """The client secret of a PaymentIntent waiting for the buyer (3-D Secure),
+        for Stripe.js's ``confirmCardPayment`` on the page; None otherwise."""
+        intent = await self.client.v1.payment_intents.retrieve_async(processor_id)
+        if str(intent.status) != "requires_action":
+            return None
+        return str(intent.client_secret) if intent.client_secret else None
 
     async def _intent_of(self, attempt: AttemptRef) -> Any:
         """The attempt's PaymentIntent: by its recorded id, else by our metadata."""

@@ -16,7 +16,8 @@ from sqlalchemy import update
 
 from opencheckout.domain.errors import NotFound
 from opencheckout.domain.lifecycle import OPEN_STATUSES, Status, effective_status
-from opencheckout.service import checkouts
+from opencheckout.processors.stripe import StripeProcessor
+from opencheckout.service import checkouts, reconcile
 from opencheckout.service.auth import Principal, Scope
 from opencheckout.service.context import Context
 from opencheckout.store import checkouts as store
@@ -112,3 +113,41 @@ async def apply_code(ctx: Context, row: Checkout, code: str) -> Checkout:
 
 async def remove_discount(ctx: Context, row: Checkout, coupon_id: str) -> Checkout:
     return await checkouts.remove_discount(ctx, tenant_of(row), row.id, coupon_id)
+
+
+@dataclass(frozen=True, slots=True)
+class StripeCardEntry:
+    """What the page needs to mount Stripe Elements (the card never reaches us)."""
+
+    publishable_key: str
+    js_url: str
+
+
+def _stripe_of(ctx: Context, row: Checkout) -> StripeProcessor | None:
+    processor = ctx.processor_for(row.livemode)
+    if isinstance(processor, StripeProcessor) and processor.publishable_key:
+        return processor
+    return None
+
+
+def card_entry(ctx: Context, row: Checkout) -> StripeCardEntry | None:
+    """Stripe.js card entry when the session pays through Stripe with a publishable key."""
+    stripe = _stripe_of(ctx, row)
+    if stripe is None or stripe.publishable_key is None:
+        return None
+    return StripeCardEntry(stripe.publishable_key, ctx.settings.stripe_js_url)
+
+
+async def pending_action(ctx: Context, row: Checkout) -> str | None:
+    """The client secret of the session's PaymentIntent while it waits for the
+    buyer's 3-D Secure step, else None."""
+    stripe = _stripe_of(ctx, row)
+    if stripe is None or row.processor != stripe.name or not row.processor_id:
+        return None
+    return await stripe.action_secret(row.processor_id)
+
+
+async def refresh_payment(ctx: Context, row: Checkout) -> HostedSession:
+    """The buyer is back from confirming: settle from the processor's answer if it is final."""
+    await reconcile.check_now(ctx, row.pk)
+    return await load(ctx, row.token)

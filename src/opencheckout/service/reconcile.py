@@ -164,3 +164,34 @@ async def _reschedule(ctx: Context, attempt_pk: int, at: datetime) -> None:
         attempt = await store.get(session, attempt_pk, for_update=True)
         if attempt is not None and attempt.status == store.OPEN:
             attempt.next_check_at = at
+
+
+async def check_now(ctx: Context, checkout_pk: int) -> bool:
+    """Ask the processor about the session's open attempt now (the buyer is back
+    from 3-D Secure); settle it if the answer is final. True if it was settled."""
+    async with ctx.db.read() as session:
+        attempt = await store.latest_open(session, checkout_pk)
+    if attempt is None:
+        return False
+    processor = ctx.processors.get(attempt.processor)
+    if processor is None:
+        return False
+    ref = AttemptRef(
+        idempotency_key=attempt.idempotency_key,
+        checkout_id=attempt.checkout_id,
+        amount=attempt.amount,
+        currency=attempt.currency,
+        processor_id=attempt.processor_id,
+    )
+    result = await processor.find(ref)
+    if result is None or result.outcome is Outcome.PROCESSING:
+        return False
+    outcome = await payments.settle_attempt(
+        ctx,
+        attempt.pk,
+        result.outcome,
+        processor_id=result.processor_id,
+        decline_code=result.decline_code,
+        message=result.message,
+    )
+    return outcome is payments.SettleResult.SETTLED

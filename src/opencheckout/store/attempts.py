@@ -63,6 +63,16 @@ async def get(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def latest_open(session: AsyncSession, checkout_pk: int) -> PaymentAttempt | None:
+    query = (
+        select(PaymentAttempt)
+        .where(PaymentAttempt.checkout_pk == checkout_pk, PaymentAttempt.status == OPEN)
+        .order_by(PaymentAttempt.pk.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
 async def newer_exists(session: AsyncSession, checkout_pk: int, attempt_pk: int) -> bool:
     """Whether the session was claimed again after this attempt (which is then stale)."""
     query = select(PaymentAttempt.pk).where(
