@@ -9,6 +9,7 @@ is a webhook target.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import secrets
 import string
 import uuid
@@ -17,9 +18,18 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from opencheckout.domain.errors import InvalidValue
 from opencheckout.service import auth
 from opencheckout.service.auth import Scope
 from opencheckout.store.db import Database
+from opencheckout.webhooks.netguard import (
+    SPECIAL_PURPOSE_RANGES,
+    BlockedAddress,
+    is_public_address,
+    make_client,
+    resolve_public,
+    validate_endpoint_url,
+)
 from tests.conftest import (
     Account,
     Server,
@@ -200,3 +210,76 @@ def test_forged_keys_with_a_real_prefix_cannot_throttle_the_real_key(throttled):
 
 def client_for_url(base_url: str, key: str) -> httpx.Client:
     return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+
+
+# -- SSRF: every IANA special-purpose range, at creation and at connect time ----------
+
+
+def _edges(cidr: str) -> list[str]:
+    network = ipaddress.ip_network(cidr)
+    return list(dict.fromkeys([str(network[0]), str(network[-1])]))
+
+
+def _url(address: str) -> str:
+    return f"http://[{address}]/hook" if ":" in address else f"http://{address}/hook"
+
+
+@pytest.mark.parametrize(
+    "cidr", [cidr for cidr, _name in SPECIAL_PURPOSE_RANGES], ids=lambda cidr: cidr
+)
+def test_special_purpose_range_is_refused_at_creation_and_connect(cidr: str) -> None:
+    for address in _edges(cidr):
+        assert not is_public_address(ipaddress.ip_address(address))
+        with pytest.raises(InvalidValue) as refused:
+            validate_endpoint_url(_url(address), allow_private=False)
+        assert (refused.value.code, refused.value.param) == ("url_not_allowed", "url")
+        assert "OPENCHECKOUT_WEBHOOKS_ALLOW_PRIVATE=1" in refused.value.message
+        with pytest.raises(BlockedAddress):
+            asyncio.run(resolve_public(address, 80, allow_private=False))
+        # With the development switch on, the same address is allowed.
+        assert validate_endpoint_url(_url(address), allow_private=True)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["192.0.0.8", "192.0.0.170", "198.18.0.1", "100.64.0.1", "240.0.0.1", "64:ff9b:1::1",
+     "2001:db8::1", "2001:2::1", "fc00::1", "3fff::1"],
+)  # fmt: skip
+def test_delivery_client_refuses_special_purpose_addresses_at_connect(address: str) -> None:
+    async def post() -> None:
+        async with make_client(allow_private=False, timeout=2) as client:
+            await client.post(_url(address), content=b"{}")
+
+    with pytest.raises(BlockedAddress) as blocked:
+        asyncio.run(post())
+    assert "OPENCHECKOUT_WEBHOOKS_ALLOW_PRIVATE=1" in str(blocked.value)
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "2606:4700::1111", "8.8.8.8"])
+def test_public_addresses_stay_allowed(address: str) -> None:
+    assert is_public_address(ipaddress.ip_address(address))
+    assert validate_endpoint_url(_url(address), allow_private=False)
+
+
+@pytest.fixture(scope="module")
+def strict(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server with the production default: private addresses refused."""
+    kind = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    with fresh_database(kind, tmp_path_factory.mktemp("strict")) as url:
+        settings = server_settings(url, webhooks_allow_private=False)
+        uv_server, thread, base_url = start_server(settings)
+        yield Server(url=base_url, database_url=url, settings=settings)
+        uv_server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://192.0.0.8/", "http://[64:ff9b:1::a00:1]/", "http://198.18.0.1/"]
+)
+def test_special_purpose_webhook_url_is_422_naming_the_setting(strict, url):
+    account = asyncio.run(_make_account(strict.database_url, f"ssrf-{uuid.uuid4().hex[:8]}"))
+    with client_for(strict, account.secret_key) as api:
+        refused = api.post("/v1/webhook_endpoints", json={"url": url, "enabled_events": ["*"]})
+        error = assert_error(refused, 422, code="url_not_allowed", param="url")
+        assert "OPENCHECKOUT_WEBHOOKS_ALLOW_PRIVATE=1" in error["message"]
+        assert api.get("/v1/webhook_endpoints").json()["data"] == []

@@ -333,7 +333,7 @@ def test_validate_endpoint_url_accepts() -> None:
         ("fec0::1", False),
         ("::", False),
         ("::ffff:10.0.0.1", False),
-        ("::ffff:93.184.215.14", True),
+        ("::ffff:93.184.215.14", False),  # IPv4-mapped is special-purpose as a whole
         ("64:ff9b::a9fe:a9fe", False),
     ],
 )

@@ -36,9 +36,62 @@ ALLOWED_SCHEMES = frozenset({"http", "https"})
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-_CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
-#: The well-known NAT64 prefix: a gateway there forwards to the embedded IPv4.
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+#: Every range of the IANA IPv4 and IPv6 Special-Purpose Address Registries
+#: (RFC 6890 and its updates, as of 2026), plus multicast, IPv6 site-local and the
+#: deprecated IPv4-compatible block, which the registries leave to other RFCs.
+#: Refused as a whole, including the few entries the registries call globally
+#: reachable (AS112 sinks, AMT relays, ORCHID, NAT64): none is a place a merchant's
+#: receiver lives, and several forward traffic somewhere else. Python's
+#: ``is_global`` is only a second opinion: it calls 192.0.0.8 global, for one.
+SPECIAL_PURPOSE_RANGES: tuple[tuple[str, str], ...] = (
+    ("0.0.0.0/8", "this network (RFC 791)"),
+    ("10.0.0.0/8", "private use (RFC 1918)"),
+    ("100.64.0.0/10", "shared address space, carrier-grade NAT (RFC 6598)"),
+    ("127.0.0.0/8", "loopback (RFC 1122)"),
+    ("169.254.0.0/16", "link local, cloud metadata (RFC 3927)"),
+    ("172.16.0.0/12", "private use (RFC 1918)"),
+    ("192.0.0.0/24", "IETF protocol assignments (RFC 6890)"),
+    ("192.0.2.0/24", "documentation, TEST-NET-1 (RFC 5737)"),
+    ("192.31.196.0/24", "AS112-v4 (RFC 7535)"),
+    ("192.52.193.0/24", "AMT (RFC 7450)"),
+    ("192.88.99.0/24", "deprecated 6to4 relay anycast (RFC 7526)"),
+    ("192.168.0.0/16", "private use (RFC 1918)"),
+    ("192.175.48.0/24", "direct delegation AS112 service (RFC 7534)"),
+    ("198.18.0.0/15", "benchmarking (RFC 2544)"),
+    ("198.51.100.0/24", "documentation, TEST-NET-2 (RFC 5737)"),
+    ("203.0.113.0/24", "documentation, TEST-NET-3 (RFC 5737)"),
+    ("224.0.0.0/4", "multicast (RFC 5771)"),
+    ("240.0.0.0/4", "reserved (RFC 1112)"),
+    ("255.255.255.255/32", "limited broadcast (RFC 919)"),
+    ("::/96", "unspecified, loopback, deprecated IPv4-compatible (RFC 4291)"),
+    ("::ffff:0:0/96", "IPv4-mapped (RFC 4291)"),
+    ("64:ff9b::/96", "IPv4-IPv6 translation, NAT64 (RFC 6052)"),
+    ("64:ff9b:1::/48", "local-use IPv4-IPv6 translation (RFC 8215)"),
+    ("100::/64", "discard-only (RFC 6666)"),
+    ("100:0:0:1::/64", "dummy IPv6 prefix (RFC 9780)"),
+    ("2001::/23", "IETF protocol assignments: Teredo, benchmarking, AMT, ORCHID (RFC 2928)"),
+    ("2001:db8::/32", "documentation (RFC 3849)"),
+    ("2002::/16", "6to4 (RFC 3056)"),
+    ("2620:4f:8000::/48", "direct delegation AS112 service (RFC 7534)"),
+    ("3fff::/20", "documentation (RFC 9637)"),
+    ("5f00::/16", "segment routing SIDs (RFC 9602)"),
+    ("fc00::/7", "unique local (RFC 4193)"),
+    ("fe80::/10", "link-local unicast (RFC 4291)"),
+    ("fec0::/10", "deprecated site-local (RFC 3879)"),
+    ("ff00::/8", "multicast (RFC 4291)"),
+)
+_SPECIAL_V4 = tuple(
+    net
+    for net in (ipaddress.ip_network(cidr) for cidr, _ in SPECIAL_PURPOSE_RANGES)
+    if isinstance(net, ipaddress.IPv4Network)
+)
+_SPECIAL_V6 = tuple(
+    net
+    for net in (ipaddress.ip_network(cidr) for cidr, _ in SPECIAL_PURPOSE_RANGES)
+    if isinstance(net, ipaddress.IPv6Network)
+)
+#: What every refusal tells a developer whose receiver runs on their own machine.
+ALLOW_PRIVATE_HINT = "set OPENCHECKOUT_WEBHOOKS_ALLOW_PRIVATE=1 for local development"
 #: Hostnames after IDNA encoding: letters, digits, hyphens, underscores, dots.
 _HOSTNAME = re.compile(r"^[a-z0-9_.-]+$")
 #: A last label like ``1`` or ``0x7f`` makes the host a legacy IPv4 form
@@ -56,43 +109,20 @@ class BlockedAddress(Exception):
     def __init__(self, host: str, addresses: Iterable[str]) -> None:
         self.host = host
         self.addresses = tuple(addresses)
-        super().__init__(f"{host} resolves to a non-public address")
-
-
-def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 one stands for, if it is a translation form."""
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    if address.sixtofour is not None:
-        return address.sixtofour
-    if address in _NAT64:
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return None
+        super().__init__(
+            f"{host} resolves to a special-purpose (private, loopback or reserved) "
+            f"address; {ALLOW_PRIVATE_HINT}"
+        )
 
 
 def is_public_address(address: IPAddress) -> bool:
-    """True if the address is globally routable unicast.
-
-    The ``is_*`` properties are listed one by one rather than trusting
-    ``is_global`` alone: it says True for multicast and, on 3.11, for IPv6
-    site-local, and its tables have changed between Python releases.
-    """
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = _embedded_ipv4(address)
-        if embedded is not None:
-            return is_public_address(embedded)
-        if address.is_site_local:
-            return False
-    elif address in _CGNAT:
-        return False
-    return address.is_global and not (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-    )
+    """True unless the address is in a special-purpose range (or Python thinks it
+    is not global: a second opinion, should the table above ever fall behind)."""
+    if isinstance(address, ipaddress.IPv4Address):
+        special = any(address in net for net in _SPECIAL_V4)
+    else:
+        special = any(address in net for net in _SPECIAL_V6)
+    return not special and address.is_global
 
 
 def _invalid(message: str) -> InvalidValue:
@@ -111,7 +141,10 @@ def _check_host(host: str) -> None:
         address = None
     if address is not None:
         if not is_public_address(address):
-            raise _not_allowed("The URL points to a private, loopback or reserved address.")
+            raise _not_allowed(
+                "The URL points to a special-purpose (private, loopback or reserved) "
+                f"address, which webhooks may not reach; {ALLOW_PRIVATE_HINT}."
+            )
         return
     name = host.rstrip(".")
     if not _HOSTNAME.match(name) or ".." in name:
@@ -119,7 +152,7 @@ def _check_host(host: str) -> None:
     if _NUMERIC_LABEL.match(name.rsplit(".", 1)[-1]):
         raise _invalid("Write an IP address as four decimal numbers, like 203.0.113.7.")
     if name == "localhost" or name.endswith(".localhost"):
-        raise _not_allowed("The URL points to localhost.")
+        raise _not_allowed(f"The URL points to localhost; {ALLOW_PRIVATE_HINT}.")
 
 
 def validate_endpoint_url(url: str, *, allow_private: bool) -> str:
