@@ -388,3 +388,85 @@ def test_unknown_routes_and_methods_are_flat(agent):
     )
     assert not_json.status_code == 415
     validator("2026-04-17", "Error").validate(not_json.json())
+
+
+def test_listing_sessions_as_the_stateset_client_does(agent):
+    """Seed 004: ``GET .../checkout_sessions?status=…&limit=…`` with only a Bearer key."""
+    modern = Agent(agent.http, "2026-04-17")
+    ready = [modern.ready_session()["id"] for _ in range(3)]
+    open_ = modern.post("/checkout_sessions", modern.create_body([("item_456", 1)])).json()["id"]
+    canceled = modern.ready_session()["id"]
+    modern.post(f"/checkout_sessions/{canceled}/cancel", {})
+
+    # No API-Version and no Idempotency-Key, like the StateSet client: 2025-09-29 shapes.
+    first = agent.http.get("/acp/checkout_sessions?status=ready_for_payment&limit=2")
+    check("2025-09-29", first)
+    page = first.json()
+    assert first.status_code == 200
+    assert [s["id"] for s in page["data"]] == [ready[2], ready[1]]  # newest first
+    assert page["has_more"] is True and page["total_count"] == 3
+    assert {"base_amount", "discount", "subtotal", "tax", "total"} <= set(
+        page["data"][0]["line_items"][0]
+    )
+    second = agent.http.get(
+        "/acp/checkout_sessions",
+        params={"status": "ready_for_payment", "limit": 2, "starting_after": page["next_cursor"]},
+    )
+    check("2025-09-29", second)
+    assert [s["id"] for s in second.json()["data"]] == [ready[0]]
+    assert second.json()["has_more"] is False
+
+    for status, expected in (
+        ("not_ready_for_payment", [open_]),
+        ("canceled", [canceled]),
+    ):
+        listed = modern.get(f"/checkout_sessions?status={status}").json()
+        assert [s["id"] for s in listed["data"]] == expected, status
+        assert listed["total_count"] == len(expected)
+    everything = modern.get("/checkout_sessions?limit=100").json()
+    assert everything["total_count"] == 5 and len(everything["data"]) == 5
+    older = Agent(agent.http, "2025-12-12").get(f"/checkout_sessions?starting_after={ready[2]}")
+    assert older.json()["data"][0]["id"] == ready[1]
+
+    for query, param in (
+        ("status=bogus", "status"),
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("created_after=yesterday", "created_after"),
+    ):
+        refused = modern.get(f"/checkout_sessions?{query}")
+        assert refused.status_code == 400 and refused.json()["param"] == param, query
+    gone = modern.get("/checkout_sessions?starting_after=cs_nope")
+    assert gone.status_code == 404
+
+
+def test_stateset_client_shapes(agent):
+    """Seed 004 / providers.md: PUT updates, cancel takes {reason, message}, no headers."""
+    created = agent.http.post(
+        "/acp/checkout_sessions",
+        json={
+            "items": [{"id": "item_123", "quantity": 2}],
+            "buyer": {**BUYER, "phone_number": "+1234567890"},
+            "fulfillment_address": ADDRESS,
+        },
+    )
+    check("2025-09-29", created)
+    session = created.json()
+    assert created.status_code == 201 and session["line_items"][0]["item"]["quantity"] == 2
+    assert session["buyer"]["phone_number"] == "+1234567890"
+    put = agent.http.put(
+        f"/acp/checkout_sessions/{session['id']}",
+        json={"fulfillment_option_id": "fulfillment_option_123"},
+    )
+    check("2025-09-29", put)
+    assert put.json()["status"] == "ready_for_payment"
+    assert put.json()["fulfillment_option_id"] == "fulfillment_option_123"
+    canceled = agent.http.post(
+        f"/acp/checkout_sessions/{session['id']}/cancel",
+        json={"reason": "customer_request", "message": "Changed my mind"},
+    )
+    check("2025-09-29", canceled)
+    assert canceled.json()["status"] == "canceled"
+    again = agent.http.post(f"/acp/checkout_sessions/{session['id']}/cancel", json={})
+    check("2025-09-29", again)
+    assert again.status_code == 405
