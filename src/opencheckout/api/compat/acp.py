@@ -76,6 +76,7 @@ VERSION_HEADER = "API-Version"
 #: Test-mode delegated tokens -> the test processor's card numbers.
 TEST_TOKENS = {
     "tok_visa": "4242424242424242",
+    "tok_visa_4242": "4242424242424242",
     "tok_visa_debit": "4000056655665556",
     "tok_mastercard": "5555555555554444",
     "tok_amex": "378282246310005",
@@ -661,6 +662,7 @@ async def complete_checkout_session(
             f"'{mapping.HANDLER_ID}'.",
             param="$.payment_data.handler_id",
         )
+    assert payment.instrument.credential is not None  # the model fills it
     details = _payment_details(ctx, principal, payment.instrument.credential.token)
     resource = await _current(ctx, principal, checkout_session_id)
     await _complete_inputs(ctx, principal, body, resource)

@@ -174,10 +174,22 @@ class Credential(BaseModel):
 
 
 class Instrument(BaseModel):
+    """``{type, credential: {type, token}}``; the MCP binding's examples send a bare
+    ``{token}``, which is read as a card token."""
+
     model_config = ConfigDict(extra="ignore")
 
-    type: str
-    credential: Credential
+    type: str = "card"
+    credential: Credential | None = None
+    token: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _one_token(self) -> Instrument:
+        if self.credential is None:
+            if self.token is None:
+                raise ValueError("give the delegated token in 'credential': {'type', 'token'}")
+            self.credential = Credential(type="spt", token=self.token)
+        return self
 
 
 class PaymentData(AcpModel):

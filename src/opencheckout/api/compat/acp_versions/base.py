@@ -203,3 +203,17 @@ def legacy_links(links: Sequence[Json], types: frozenset[str]) -> list[Json]:
 
 def order_ref(order: Json) -> Json:
     return pick(order, ("id", "checkout_session_id", "permalink_url"))
+
+
+def nested_options(entries: Any) -> Any:
+    """``[{type, shipping: {option_id, item_ids}}]`` -> ``[{type, option_id, item_ids}]``."""
+    if not isinstance(entries, list):
+        return entries
+    out: list[Any] = []
+    for entry in entries:
+        if isinstance(entry, dict) and "option_id" not in entry:
+            kind = entry.get("type", "shipping")
+            inner = entry.get(kind)
+            entry = {"type": kind, **(inner if isinstance(inner, dict) else {})}
+        out.append(entry)
+    return out

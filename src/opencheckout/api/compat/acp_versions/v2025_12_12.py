@@ -12,7 +12,6 @@ flat amounts, and no discounts, timestamps or continue URL.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from opencheckout.api.compat.acp_versions.base import (
     LEGACY_ERROR_CODES,
@@ -25,6 +24,7 @@ from opencheckout.api.compat.acp_versions.base import (
     legacy_links,
     legacy_messages,
     legacy_payment,
+    nested_options,
     option_amount,
     order_ref,
     pick,
@@ -56,27 +56,13 @@ PATHS = (
 )
 
 
-def selected_options(entries: Any) -> Any:
-    """``[{type, shipping: {option_id, item_ids}}]`` -> ``[{type, option_id, item_ids}]``."""
-    if not isinstance(entries, list):
-        return entries
-    out: list[Any] = []
-    for entry in entries:
-        if isinstance(entry, dict) and "option_id" not in entry:
-            kind = entry.get("type", "shipping")
-            inner = entry.get(kind)
-            entry = {"type": kind, **(inner if isinstance(inner, dict) else {})}
-        out.append(entry)
-    return out
-
-
 def upgrade(operation: Operation, body: Json) -> Json:
     out = dict(body)
     out.pop("agent_capabilities", None)  # 2026-01-16's negotiation draft: nothing to negotiate
     if "items" in out:
         out["line_items"] = legacy_items(out.pop("items"))
     if "selected_fulfillment_options" in out:
-        out["selected_fulfillment_options"] = selected_options(out["selected_fulfillment_options"])
+        out["selected_fulfillment_options"] = nested_options(out["selected_fulfillment_options"])
     if operation == "complete" and "payment_data" in out:
         out["payment_data"] = legacy_payment(out["payment_data"])
     return out
