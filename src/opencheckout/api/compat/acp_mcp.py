@@ -288,15 +288,16 @@ async def _call(request: Request, params: Any) -> Any:
         if key is None:
             return await _run(tool, request, principal, ctx, arguments)
         fingerprint = _fingerprint(principal, tool.name, arguments)
-        replay = await idempotency.claim(ctx, principal.account_id, key, fingerprint)
+        owner = idempotency.Owner(principal.account_id, principal.key_id)
+        replay = await idempotency.claim(ctx, owner, key, fingerprint)
         if replay is not None:
             return _answer(replay.status_code, replay.body)
         try:
             status, body = await _outcome(tool, request, principal, ctx, arguments)
         except Exception:
-            await idempotency.record(ctx, principal.account_id, key, 500, b"", {})  # releases it
+            await idempotency.record(ctx, owner, key, 500, b"", {})  # releases it
             raise
-        await idempotency.record(ctx, principal.account_id, key, status, body, {})
+        await idempotency.record(ctx, owner, key, status, body, {})
         return _answer(status, body)
     except RpcError:
         raise
