@@ -12,8 +12,10 @@ from opencheckout import __version__
 from opencheckout.api import (
     checkouts,
     coupons,
+    customers,
     events,
     health,
+    orders,
     processors,
     products,
     tax_rates,
@@ -80,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(products.router)
     app.include_router(coupons.router)
     app.include_router(tax_rates.router)
+    app.include_router(customers.router)
+    app.include_router(orders.router)
     app.include_router(events.router)
     app.include_router(webhook_endpoints.router)
     app.include_router(quaderno.router)

@@ -28,7 +28,14 @@ from opencheckout.domain.lifecycle import OPEN_STATUSES, PaymentStatus, Status, 
 from opencheckout.domain.pricing import PricingResult
 from opencheckout.ids import new_id, new_token
 from opencheckout.processors.base import Outcome, PaymentRequest, PaymentResult, Processor
-from opencheckout.service import checkout_pricing, coupons, events, reconcile
+from opencheckout.service import (
+    checkout_pricing,
+    completion,
+    coupons,
+    customer_links,
+    events,
+    reconcile,
+)
 from opencheckout.service.auth import Principal
 from opencheckout.service.catalog import AutocommitCatalog, SessionCatalog
 from opencheckout.service.context import Context
@@ -67,6 +74,7 @@ CUSTOMER_FIELDS = (
     "tax_id",
     "business_number",
     "billing_address",
+    "shipping_address",
 )
 ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code", "state", "country")
 
@@ -75,10 +83,31 @@ def _customer_document(raw: dict[str, Any] | None) -> dict[str, Any]:
     """Every customer field present (null when unknown), so the shape never varies."""
     raw = raw or {}
     customer = {name: raw.get(name) for name in CUSTOMER_FIELDS}
-    address = raw.get("billing_address")
-    if address is not None:
-        customer["billing_address"] = {name: address.get(name) for name in ADDRESS_FIELDS}
+    for kind in ("billing_address", "shipping_address"):
+        address = raw.get(kind)
+        if address is not None:
+            customer[kind] = {name: address.get(name) for name in ADDRESS_FIELDS}
+    # The linked customer's saved addresses (see service.customer_links).
+    customer["addresses"] = list(raw.get("addresses") or [])
     return customer
+
+
+def _customer_param(params: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """``customer: "cus_…"`` is ``{"id": "cus_…"}`` that must name a customer."""
+    value = params.get("customer")
+    if isinstance(value, str):
+        return {**params, "customer": {"id": value}}, True
+    if isinstance(value, dict) and value.get("link_required"):
+        return {**params, "customer": {"id": value.get("id")}}, True
+    return params, False
+
+
+async def _link_customer(
+    session: AsyncSession, tenant: Tenant, document: dict[str, Any], *, required: bool
+) -> None:
+    customer = document["customer"]
+    if customer.get("id") or customer.get("email") or document.get(customer_links.LINK_KEY):
+        await customer_links.link(session, tenant, document, required=required)
 
 
 async def _emit(
@@ -189,6 +218,7 @@ async def create_with_resource(
     transaction (see :mod:`opencheckout.store.checkout_records`).
     """
     now = ctx.clock()
+    params, required = _customer_param(params)
     document = _base_document(params)
     await checkout_pricing.apply_changes(
         AutocommitCatalog(ctx.db),
@@ -199,6 +229,10 @@ async def create_with_resource(
         currency_changed=False,
         now=now,
     )
+    customer = document["customer"]
+    if customer.get("id") or customer.get("email"):
+        async with ctx.db.read() as session:
+            await _link_customer(session, tenant_of(principal), document, required=required)
     row = _new_record(principal, params, document, now, recovered_from=None)
     resource = checkout_resource(row, public_url=ctx.settings.public_url, now=now)
     event = EventRecord(
@@ -276,6 +310,7 @@ async def update(
     """Apply an edit; ``editable`` narrows the statuses allowed (a dialect's own rule),
     checked on the locked row so a payment racing the edit cannot slip past it."""
     now = ctx.clock()
+    params, required = _customer_param(params)
     for key in ("currency", "line_items"):
         if key in params and params[key] is None:
             raise InvalidValue(f"'{key}' cannot be null.", param=key)
@@ -299,6 +334,7 @@ async def update(
             document["customer"] = _customer_document(
                 {**document["customer"], **(params["customer"] or {})}
             )
+            await _link_customer(session, tenant_of(principal), document, required=required)
         if "metadata" in params:
             document["metadata"] = merge_metadata(document["metadata"], params["metadata"] or {})
         for key in DOCUMENT_DEFAULTS.keys() - {"metadata"}:
@@ -435,6 +471,8 @@ async def recover(ctx: Context, principal: Principal, checkout_id: str) -> Check
         # snapshots, not a fresh catalog read. Coupons are re-checked on payment.
         document = _base_document(params)
         document.update(checkout_pricing.copy_state(original.data))
+        if original.data.get(customer_links.LINK_KEY):
+            document[customer_links.LINK_KEY] = original.data[customer_links.LINK_KEY]
         row = _new_row(principal, params, document, now, recovered_from=original.id)
         await store.insert(session, row)
         await _emit(ctx, session, row, "checkout.created", now)
@@ -568,6 +606,8 @@ async def complete(
         await _record_answer(ctx, session, attempt.pk, processor, result, settled_at)
         if settled is not None and result.outcome is Outcome.DECLINED:
             await coupons.release_applied(session, tenant, discounts)
+        if settled is not None and result.outcome is Outcome.SUCCEEDED:
+            await completion.on_completed(session, settled, settled_at)
         if settled is not None and result.outcome is not Outcome.PROCESSING:
             event_type = (
                 "checkout.completed" if result.outcome is Outcome.SUCCEEDED else "checkout.failed"

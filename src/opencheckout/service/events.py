@@ -36,7 +36,15 @@ CHECKOUT_EVENT_TYPES = (
 )
 WEBHOOK_EVENT_TYPES = ("webhook_endpoint.disabled",)
 COUPON_EVENT_TYPES = ("coupon.created", "coupon.updated", "coupon.deleted")
-EVENT_TYPES = CHECKOUT_EVENT_TYPES + COUPON_EVENT_TYPES + WEBHOOK_EVENT_TYPES
+ORDER_EVENT_TYPES = ("order.created", "order.updated")
+PRODUCT_EVENT_TYPES = ("product.stock_updated",)
+EVENT_TYPES = (
+    CHECKOUT_EVENT_TYPES
+    + COUPON_EVENT_TYPES
+    + ORDER_EVENT_TYPES
+    + PRODUCT_EVENT_TYPES
+    + WEBHOOK_EVENT_TYPES
+)
 
 
 def subscribes(endpoint: WebhookEndpoint, event_type: str) -> bool:

@@ -53,6 +53,7 @@ class CheckoutRecord:
     completed_at: datetime | None
     recovered_from: str | None
     data: dict[str, Any]
+    group_key: str | None = None
 
 
 #: A session as the ORM loads it (inside a write) or as a hot read returns it.

@@ -11,8 +11,10 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
+    field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from opencheckout.api.schemas.common import (
     Amount,
@@ -25,6 +27,7 @@ from opencheckout.api.schemas.common import (
     MetadataUpdate,
     ShortText,
     StrictModel,
+    contains_nul,
     invalid,
     no_nul,
 )
@@ -72,6 +75,28 @@ class CustomerIn(StrictModel):
     tax_id: ShortText | None = None
     business_number: ShortText | None = None
     billing_address: BillingAddress | None = None
+    shipping_address: BillingAddress | None = Field(
+        None, description="Where to ship; when absent the billing address is used."
+    )
+    #: Set only when the session names a customer by its id alone (``"cus_…"``):
+    #: that customer must then exist. Never accepted from the request itself.
+    link_required: SkipJsonSchema[bool] = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_internal_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "link_required" in data:
+            raise invalid("parameter_unknown", "Received unknown parameter: link_required.")
+        return data
+
+
+def customer_by_id(value: Any) -> Any:
+    """``customer: "cus_…"`` names one of the account's customers to link to."""
+    if not isinstance(value, str):
+        return value
+    if not 1 <= len(value) <= 200 or contains_nul(value):
+        raise invalid("parameter_invalid", "A customer id is 1 to 200 characters.")
+    return CustomerIn.model_construct(id=value, link_required=True)
 
 
 class LineItemIn(StrictModel):
@@ -127,9 +152,13 @@ class ShippingOptionIn(StrictModel):
 
 
 class CheckoutCreate(StrictModel):
+    _customer_by_id = field_validator("customer", mode="before")(customer_by_id)
+
     line_items: list[LineItemIn] = Field(min_length=1, max_length=100)
     currency: Currency
-    customer: CustomerIn | None = None
+    customer: CustomerIn | None = Field(
+        None, description="The buyer, or a customer's id (`cus_…`) to link the session to."
+    )
     billing_details_collection: BillingDetailsCollection = "required"
     coupon_collection: StrictBool = False
     locale: Locale = "auto"
@@ -153,9 +182,13 @@ class CheckoutCreate(StrictModel):
 class CheckoutUpdate(StrictModel):
     """Every field is optional; only the fields sent change."""
 
+    _customer_by_id = field_validator("customer", mode="before")(customer_by_id)
+
     line_items: list[LineItemIn] | None = Field(None, min_length=1, max_length=100)
     currency: Currency | None = None
-    customer: CustomerIn | None = None
+    customer: CustomerIn | None = Field(
+        None, description="The buyer, or a customer's id (`cus_…`) to link the session to."
+    )
     billing_details_collection: BillingDetailsCollection | None = None
     coupon_collection: StrictBool | None = None
     locale: Locale | None = None

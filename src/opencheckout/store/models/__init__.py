@@ -10,6 +10,7 @@ from opencheckout.store.models.account import Account, ApiKey
 from opencheckout.store.models.base import Base
 from opencheckout.store.models.checkout import Checkout, CheckoutProduct
 from opencheckout.store.models.coupon import Coupon
+from opencheckout.store.models.customer import Customer, CustomerAddress
 from opencheckout.store.models.event import (
     Event,
     WebhookAttempt,
@@ -17,8 +18,10 @@ from opencheckout.store.models.event import (
     WebhookEndpoint,
 )
 from opencheckout.store.models.idempotency import IdempotencyKey
+from opencheckout.store.models.order import Order
 from opencheckout.store.models.payment import PaymentAttempt, SimulatedPayment
 from opencheckout.store.models.product import Product
+from opencheckout.store.models.shipping import ShippingPromotion, ShippingRate
 from opencheckout.store.models.tax_rate import TaxRate
 
 __all__ = [
@@ -28,10 +31,15 @@ __all__ = [
     "Checkout",
     "CheckoutProduct",
     "Coupon",
+    "Customer",
+    "CustomerAddress",
     "Event",
     "IdempotencyKey",
+    "Order",
     "PaymentAttempt",
     "Product",
+    "ShippingPromotion",
+    "ShippingRate",
     "SimulatedPayment",
     "TaxRate",
     "WebhookAttempt",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opencheckout.store.models.base import Base
@@ -33,6 +33,8 @@ class Product(Base):
     #: Ids of the tax rates a line item of this product carries by default.
     tax_rates: Mapped[list[str]] = mapped_column(JSONDocument)
     active: Mapped[bool] = mapped_column(Boolean)
+    #: Units left to sell; ``None`` means the product's stock is not tracked.
+    stock: Mapped[int | None] = mapped_column(Integer, nullable=True)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,54 @@
+"""Queries on orders (always tenant-scoped)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opencheckout.store.models import Order
+from opencheckout.store.repository import TenantRepository
+from opencheckout.store.tenant import Tenant
+
+orders = TenantRepository(Order)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilters:
+    checkout: str | None = None
+    customer: str | None = None
+    status: str | None = None
+    created_gte: datetime | None = None
+    created_gt: datetime | None = None
+    created_lte: datetime | None = None
+    created_lt: datetime | None = None
+
+
+def conditions(filters: OrderFilters) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if filters.checkout is not None:
+        found.append(Order.checkout_id == filters.checkout)
+    if filters.customer is not None:
+        found.append(Order.customer_id == filters.customer)
+    if filters.status is not None:
+        found.append(Order.status == filters.status)
+    if filters.created_gte is not None:
+        found.append(Order.created_at >= filters.created_gte)
+    if filters.created_gt is not None:
+        found.append(Order.created_at > filters.created_gt)
+    if filters.created_lte is not None:
+        found.append(Order.created_at <= filters.created_lte)
+    if filters.created_lt is not None:
+        found.append(Order.created_at < filters.created_lt)
+    return found
+
+
+async def by_checkout(
+    session: AsyncSession, tenant: Tenant, checkout_id: str, *, for_update: bool = False
+) -> Order | None:
+    found = await orders.find(session, tenant, [Order.checkout_id == checkout_id])
+    if not found or not for_update:
+        return found[0] if found else None
+    return await orders.get(session, tenant, found[0].id, for_update=True)
