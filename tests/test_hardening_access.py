@@ -14,14 +14,21 @@ import secrets
 import string
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from opencheckout.config import Settings
 from opencheckout.domain.errors import InvalidValue
+from opencheckout.ids import new_id
 from opencheckout.service import auth
 from opencheckout.service.auth import Scope
+from opencheckout.service.context import Context
+from opencheckout.service.worker import CLAIM_BATCH, Worker
+from opencheckout.store import webhooks as webhook_store
 from opencheckout.store.db import Database
+from opencheckout.store.models import Event, WebhookDelivery, WebhookEndpoint
 from opencheckout.webhooks.netguard import (
     SPECIAL_PURPOSE_RANGES,
     BlockedAddress,
@@ -40,6 +47,7 @@ from tests.conftest import (
     start_server,
 )
 from tests.factories import assert_error, session_body
+from tests.receiver import Receiver, run_receiver
 
 ACP_HEADERS = {"API-Version": "2026-04-17"}
 
@@ -283,3 +291,145 @@ def test_special_purpose_webhook_url_is_422_naming_the_setting(strict, url):
         error = assert_error(refused, 422, code="url_not_allowed", param="url")
         assert "OPENCHECKOUT_WEBHOOKS_ALLOW_PRIVATE=1" in error["message"]
         assert api.get("/v1/webhook_endpoints").json()["data"] == []
+
+
+# -- noisy neighbours: an endpoint cap, and delivery fair across accounts ------------
+
+HOOK = {"url": "https://hooks.example.com/in", "enabled_events": ["*"]}
+
+
+def test_webhook_endpoints_are_capped_per_account_and_mode(server, account, other_account):
+    with client_for(server, account.secret_key) as api:
+        created = [api.post("/v1/webhook_endpoints", json=HOOK) for _ in range(16)]
+        assert [r.status_code for r in created] == [201] * 16
+        over = api.post("/v1/webhook_endpoints", json=HOOK)
+        error = assert_error(over, 422, code="webhook_endpoint_limit")
+        assert "16" in error["message"] and "test mode" in error["message"]
+        assert len(api.get("/v1/webhook_endpoints", params={"limit": 100}).json()["data"]) == 16
+        # Deleting one makes room again.
+        gone = api.delete(f"/v1/webhook_endpoints/{created[0].json()['id']}")
+        assert gone.status_code == 204
+        assert api.post("/v1/webhook_endpoints", json=HOOK).status_code == 201
+        assert_error(api.post("/v1/webhook_endpoints", json=HOOK), 422, "webhook_endpoint_limit")
+    # Live mode and other accounts count on their own.
+    with client_for(server, account.live_key) as live:
+        assert live.post("/v1/webhook_endpoints", json=HOOK).status_code == 201
+    with client_for(server, other_account.secret_key) as other:
+        assert other.post("/v1/webhook_endpoints", json=HOOK).status_code == 201
+
+
+def test_endpoint_cap_is_read_from_the_environment(monkeypatch):
+    assert Settings().max_webhook_endpoints == 16
+    monkeypatch.setenv("OPENCHECKOUT_MAX_WEBHOOK_ENDPOINTS", "3")
+    assert Settings.from_env().max_webhook_endpoints == 3
+
+
+NOISY_ENDPOINTS = 8
+NOISY_BACKLOG = 40  # per endpoint: 320 due deliveries, all older than the quiet one's
+
+
+@pytest.fixture
+def backlog(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of its own: no server, so no other worker claims its deliveries."""
+    kind = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    with fresh_database(kind, tmp_path_factory.mktemp("fair")) as url:
+        yield url
+
+
+async def _queue(
+    db: Database, account_id: str, url: str, *, endpoints: int, events: int, now: datetime
+) -> list[str]:
+    """``endpoints`` endpoints of ``account_id`` at ``url``, each owed ``events`` due
+    deliveries; returns the endpoint ids."""
+    async with db.write() as session:
+        owned = [
+            WebhookEndpoint(
+                id=new_id("we"), account_id=account_id, livemode=False, url=url,
+                enabled_events=["*"], status="enabled", secret="whsec_" + "a" * 32,
+                metadata_={}, created_at=now, updated_at=now,
+            )
+            for _ in range(endpoints)
+        ]  # fmt: skip
+        session.add_all(owned)
+        for _ in range(events):
+            event = Event(
+                id=new_id("evt"), account_id=account_id, livemode=False,
+                type="checkout.created", created_at=now, data={"object": {}},
+            )  # fmt: skip
+            session.add(event)
+            await session.flush()
+            session.add_all(
+                WebhookDelivery(
+                    endpoint_id=endpoint.id, event_pk=event.pk, account_id=account_id,
+                    livemode=False, status="pending", attempts=0,
+                    next_attempt_at=now - timedelta(seconds=1), created_at=now,
+                )
+                for endpoint in owned
+            )  # fmt: skip
+    return [endpoint.id for endpoint in owned]
+
+
+def test_a_neighbours_backlog_does_not_keep_another_account_out_of_the_batch(backlog):
+    async def scenario() -> None:
+        db = Database(backlog)
+        now = datetime.now(UTC)
+        try:
+            noisy = await _queue(
+                db, "acct_noisy", "https://noisy.example/h",
+                endpoints=NOISY_ENDPOINTS, events=NOISY_BACKLOG, now=now,
+            )  # fmt: skip
+            [quiet] = await _queue(
+                db, "acct_quiet", "https://quiet.example/h", endpoints=1, events=1, now=now
+            )
+            async with db.write() as session:
+                claimed = await webhook_store.claim_due(session, now, limit=CLAIM_BATCH)
+        finally:
+            await db.dispose()
+        endpoints = [endpoint.id for _delivery, endpoint, _event in claimed]
+        # The quiet account's only delivery is claimed first, with the noisy
+        # account's first round: not after its 320 older ones.
+        assert quiet in endpoints[:2]
+        # The noisy account gets a bounded share, at most two per endpoint...
+        assert 0 < endpoints.count(noisy[0]) <= webhook_store.PER_ENDPOINT_CLAIM
+        assert len(endpoints) - 1 <= webhook_store.PER_ACCOUNT_CLAIM
+        # ...and each endpoint's events still go oldest first.
+        for endpoint_id in set(endpoints):
+            pks = [e.pk for _d, end, e in claimed if end.id == endpoint_id]
+            assert pks == sorted(pks)
+
+    asyncio.run(scenario())
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with run_receiver() as running:
+        running.behaviours["/failing"] = lambda _n: 500
+        yield running
+
+
+def test_a_neighbours_failing_endpoints_do_not_delay_another_accounts_delivery(backlog, receiver):
+    """One worker pass: the quiet account is delivered although the noisy one's
+    failing backlog alone would fill several batches."""
+
+    async def scenario() -> None:
+        db = Database(backlog)
+        now = datetime.now(UTC)
+        settings = Settings(
+            database_url=backlog, webhooks_allow_private=True, webhook_timeout_seconds=5
+        )
+        worker = Worker(Context(db=db, settings=settings))
+        try:
+            await _queue(
+                db, "acct_noisy", receiver.url + "/failing",
+                endpoints=NOISY_ENDPOINTS, events=NOISY_BACKLOG, now=now,
+            )  # fmt: skip
+            await _queue(db, "acct_quiet", receiver.url + "/ok", endpoints=1, events=1, now=now)
+            delivered = await worker.deliver_due()
+        finally:
+            await worker.close()
+            await db.dispose()
+        assert delivered <= CLAIM_BATCH
+        assert len(receiver.on("/ok")) == 1
+        assert 0 < len(receiver.on("/failing")) <= webhook_store.PER_ACCOUNT_CLAIM
+
+    asyncio.run(scenario())

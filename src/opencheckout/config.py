@@ -24,6 +24,9 @@ class Settings:
     #: Let webhook endpoints point at loopback/private/link-local addresses
     #: (local development and tests only: it opens the door to SSRF).
     webhooks_allow_private: bool = False
+    #: Webhook endpoints an account may register per mode (422 ``webhook_endpoint_limit``
+    #: above it), so one tenant cannot flood the shared delivery worker.
+    max_webhook_endpoints: int = 16
     #: First retry wait after a failed delivery; it doubles (with jitter) per attempt.
     webhook_retry_base_seconds: float = 5.0
     #: Time allowed for one delivery attempt.
@@ -90,6 +93,7 @@ class Settings:
             public_url=env.get("OPENCHECKOUT_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/"),
             max_body_bytes=int(env.get("OPENCHECKOUT_MAX_BODY_BYTES", str(1024 * 1024))),
             webhooks_allow_private=_flag(env.get("OPENCHECKOUT_WEBHOOKS_ALLOW_PRIVATE")),
+            max_webhook_endpoints=int(env.get("OPENCHECKOUT_MAX_WEBHOOK_ENDPOINTS", "16")),
             webhook_retry_base_seconds=float(
                 env.get("OPENCHECKOUT_WEBHOOK_RETRY_BASE_SECONDS", "5")
             ),

@@ -25,6 +25,12 @@ from opencheckout.webhooks.signing import new_secret
 ROTATION_OVERLAP = timedelta(hours=24)
 
 
+class WebhookEndpointLimit(InvalidValue):
+    """The account and mode have as many endpoints as ``max_webhook_endpoints`` allows."""
+
+    code = "webhook_endpoint_limit"
+
+
 def _not_found(endpoint_id: str) -> NotFound:
     return NotFound(f"No such webhook endpoint: '{endpoint_id}'.", param="id")
 
@@ -107,6 +113,14 @@ async def create_endpoint(
         updated_at=now,
     )
     async with ctx.db.write() as session:
+        limit = ctx.settings.max_webhook_endpoints
+        if await store.count_endpoints_locked(session, tenant_of(principal)) >= limit:
+            raise WebhookEndpointLimit(
+                f"This account already has {limit} webhook endpoints in "
+                f"{'live' if principal.livemode else 'test'} mode, the most allowed; "
+                "delete one (DELETE /v1/webhook_endpoints/{id}) or reuse one with "
+                "enabled_events ['*'].",
+            )
         session.add(endpoint)
     return endpoint
 

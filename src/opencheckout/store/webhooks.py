@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.store.checkouts import Tenant
-from opencheckout.store.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from opencheckout.store.models import (
+    Account,
+    Event,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from opencheckout.store.pagination import keyset_page
 
 
@@ -28,6 +34,24 @@ async def get_endpoint(
 async def endpoint_pk(session: AsyncSession, tenant: Tenant, endpoint_id: str) -> int | None:
     endpoint = await get_endpoint(session, tenant, endpoint_id)
     return endpoint.pk if endpoint else None
+
+
+async def count_endpoints_locked(session: AsyncSession, tenant: Tenant) -> int:
+    """The tenant's endpoint count, with the account row locked until commit, so
+    concurrent creates are counted one after the other (PostgreSQL; SQLite
+    serialises writers anyway)."""
+    await session.execute(
+        select(Account.id).where(Account.id == tenant.account_id).with_for_update()
+    )
+    result = await session.execute(
+        select(func.count())
+        .select_from(WebhookEndpoint)
+        .where(
+            WebhookEndpoint.account_id == tenant.account_id,
+            WebhookEndpoint.livemode == tenant.livemode,
+        )
+    )
+    return int(result.scalar_one())
 
 
 async def list_endpoints(
@@ -74,32 +98,90 @@ async def attempt_pk(session: AsyncSession, endpoint_id: str, attempt_id: str) -
     return result.scalar_one_or_none()
 
 
+#: Deliveries one endpoint may have in a claimed batch: they go one after the
+#: other, so two attempts fit in the lease however slow the receiver is.
+PER_ENDPOINT_CLAIM = 2
+#: Deliveries one account may have in a claimed batch: an account with a large
+#: backlog (or many failing endpoints) cannot fill the batch and hold it.
+PER_ACCOUNT_CLAIM = 10
+
+
+def _fair_due_pks(now: datetime, *, limit: int) -> Select[int]:
+    """Due deliveries, round-robin across accounts.
+
+    Each account's oldest due deliveries are ranked 1, 2, 3, ... (at most
+    :data:`PER_ENDPOINT_CLAIM` per endpoint, oldest first, so an endpoint's
+    events keep their order) and the batch takes every account's first, then
+    every account's second, and so on: another account's delivery is in the
+    very next batch, however many a neighbour has queued.
+    """
+    due = (
+        select(
+            WebhookDelivery.pk,
+            WebhookDelivery.account_id,
+            WebhookDelivery.event_pk,
+            func.row_number()
+            .over(
+                partition_by=WebhookDelivery.endpoint_id,
+                order_by=(WebhookDelivery.event_pk, WebhookDelivery.pk),
+            )
+            .label("endpoint_rank"),
+        )
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= now,
+            WebhookEndpoint.status == "enabled",
+        )
+        .subquery()
+    )
+    ranked = (
+        select(
+            due.c.pk,
+            due.c.event_pk,
+            func.row_number()
+            .over(partition_by=due.c.account_id, order_by=(due.c.event_pk, due.c.pk))
+            .label("account_rank"),
+        )
+        .where(due.c.endpoint_rank <= PER_ENDPOINT_CLAIM)
+        .subquery()
+    )
+    return (
+        select(ranked.c.pk)
+        .where(ranked.c.account_rank <= PER_ACCOUNT_CLAIM)
+        .order_by(ranked.c.account_rank, ranked.c.event_pk, ranked.c.pk)
+        .limit(limit)
+    )
+
+
 async def claim_due(
     session: AsyncSession, now: datetime, *, limit: int
 ) -> list[tuple[WebhookDelivery, WebhookEndpoint, Event]]:
-    """Due deliveries to enabled endpoints, oldest event first, locked for this worker.
+    """Due deliveries to enabled endpoints, fair across accounts, locked for this worker.
 
+    The fair pick (window functions) cannot take row locks itself, so the
+    picked rows are then locked, re-checked and kept in the picked order.
     ``SKIP LOCKED`` lets several workers on PostgreSQL claim disjoint batches
     without waiting on each other; SQLite serialises writers anyway.
     """
-    deliveries = (
-        (
+    picked = list((await session.execute(_fair_due_pks(now, limit=limit))).scalars())
+    if not picked:
+        return []
+    locked = {
+        d.pk: d
+        for d in (
             await session.execute(
                 select(WebhookDelivery)
-                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
                 .where(
+                    WebhookDelivery.pk.in_(picked),
                     WebhookDelivery.status == "pending",
                     WebhookDelivery.next_attempt_at <= now,
-                    WebhookEndpoint.status == "enabled",
                 )
-                .order_by(WebhookDelivery.event_pk, WebhookDelivery.pk)
-                .limit(limit)
                 .with_for_update(of=WebhookDelivery, skip_locked=True)
             )
-        )
-        .scalars()
-        .all()
-    )
+        ).scalars()
+    }
+    deliveries = [locked[pk] for pk in picked if pk in locked]
     if not deliveries:
         return []
     endpoints = {
