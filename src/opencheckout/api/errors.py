@@ -8,6 +8,7 @@ framework-specific body.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -135,6 +136,114 @@ _VALIDATION_CODES = {
 }
 
 
+#: Patterns our schemas use, said in words (pydantic would quote the regex).
+_PATTERNS = {
+    r"^[^/\x00-\x1f\x7f]+$": "any characters except '/' and control characters",
+}
+_TYPE_WORDS = {
+    "string_type": "a string",
+    "string_sub_type": "a string",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_parsing_size": "an integer of at most 19 digits",
+    "int_from_float": "a whole number (no decimal places)",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "decimal_type": "a number",
+    "decimal_parsing": "a number",
+    "finite_number": "a finite number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "set_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "dataclass_type": "an object",
+    "none_required": "null",
+    "string_unicode": "valid UTF-8 text",
+    "bytes_type": "a string",
+    "url_type": "an absolute http or https URL",
+    "url_parsing": "an absolute http or https URL",
+    "url_scheme": "an absolute http or https URL",
+    "datetime_type": "unix seconds or an ISO 8601 time",
+    "datetime_parsing": "unix seconds or an ISO 8601 time",
+    "datetime_from_date_parsing": "unix seconds or an ISO 8601 time",
+    "date_type": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)",
+    "uuid_type": "a UUID",
+    "uuid_parsing": "a UUID",
+    "json_type": "a JSON string",
+}
+_BOUNDS = {
+    "greater_than": ("gt", "greater than"),
+    "greater_than_equal": ("ge", "at least"),
+    "less_than": ("lt", "less than"),
+    "less_than_equal": ("le", "at most"),
+    "multiple_of": ("multiple_of", "a multiple of"),
+}
+
+
+def _plural(count: Any, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _sized(kind: str, context: dict[str, Any], name: str) -> str | None:
+    """Messages for length limits on strings and lists."""
+    if kind == "string_too_short":
+        minimum = context.get("min_length", 1)
+        if minimum == 1:
+            return f"{name} may not be empty."
+        return f"{name} must be at least {_plural(minimum, 'character')} long."
+    if kind == "string_too_long":
+        return f"{name} must be at most {_plural(context.get('max_length'), 'character')} long."
+    if kind == "too_short":
+        minimum = context.get("min_length", 1)
+        return f"{name} must have at least {_plural(minimum, 'item')}."
+    if kind == "too_long":
+        return f"{name} must have at most {_plural(context.get('max_length'), 'item')}."
+    return None
+
+
+def describe_validation(error: Mapping[str, Any], param: str | None) -> str:
+    """One validation problem, written for the merchant: the parameter named and what
+    it accepts. Never pydantic's own wording (it quotes regexes and internal types)."""
+    kind = str(error.get("type", ""))
+    raw_context = error.get("ctx")
+    context: dict[str, Any] = raw_context if isinstance(raw_context, dict) else {}
+    name = param or "The request body"
+    if kind == "missing":
+        return f"Missing required parameter: {name}."
+    if kind == "extra_forbidden":
+        return f"Received unknown parameter: {name}."
+    if context.get("code") or kind in ("value_error", "assertion_error"):
+        # Our own validators' messages (PydanticCustomError / ValueError): already written
+        # for the merchant.
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        message = message.removeprefix("Assertion failed, ")
+        return f"Invalid {name}: {message}" if param else message
+    if kind in _TYPE_WORDS:
+        return f"{name} must be {_TYPE_WORDS[kind]}."
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        return f"{name} must be {words} {context.get(key)}."
+    sized = _sized(kind, context, name)
+    if sized is not None:
+        return sized
+    if kind in ("literal_error", "enum"):
+        return f"{name} must be one of {context.get('expected', 'the documented values')}."
+    if kind == "string_pattern_mismatch":
+        accepted = _PATTERNS.get(str(context.get("pattern", "")), "the documented format")
+        return f"{name} accepts {accepted}."
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tags = context.get("expected_tags")
+        return f"{name} has an unknown type" + (f"; use one of {tags}." if tags else ".")
+    if kind == "json_invalid":
+        return "The request body is not valid JSON."
+    return f"{name} is not a valid value; see the API reference for what it accepts."
+
+
 def validation_error_response(exc: RequestValidationError) -> Response:
     errors = exc.errors()
     first = errors[0] if errors else {"type": "value_error", "loc": (), "msg": "Invalid request."}
@@ -158,14 +267,7 @@ def validation_error_response(exc: RequestValidationError) -> Response:
         context = first.get("ctx")
         custom = context.get("code") if isinstance(context, dict) else None
         code = str(custom) if custom else "parameter_invalid"
-    message = str(first.get("msg", "Invalid value."))
-    message = message.removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        message = f"Received unknown parameter: {param}."
-    elif first["type"] == "missing":
-        message = f"Missing required parameter: {param}."
-    elif param:
-        message = f"Invalid {param}: {message}"
+    message = describe_validation(first, param)
     return error_response(
         422, type="invalid_request_error", code=code, message=message, param=param
     )

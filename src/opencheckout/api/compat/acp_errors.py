@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from opencheckout.api.errors import APIError
+from opencheckout.api.errors import APIError, describe_validation
 from opencheckout.domain.errors import (
     Conflict,
     DomainError,
@@ -145,8 +145,7 @@ def validation_error(exc: ValidationError | RequestValidationError, *, in_body: 
         return AcpError(400, "missing", f"Missing required field: {param}.", param=param)
     if first["type"] == "extra_forbidden":
         return AcpError(400, "invalid", f"Unknown field: {param}.", param=param)
-    message = str(first.get("msg", "Invalid value.")).removeprefix("Value error, ")
-    return AcpError(400, "invalid", f"Invalid {param}: {message}", param=param)
+    return AcpError(400, "invalid", describe_validation(first, param), param=param)
 
 
 def native_validation_error(
@@ -165,8 +164,7 @@ def native_validation_error(
     code = (
         str(context.get("code")) if isinstance(context, dict) and context.get("code") else "invalid"
     )
-    message = str(first.get("msg", "Invalid value.")).removeprefix("Value error, ")
-    return AcpError(400, code, f"Invalid {param}: {message}", param=param)
+    return AcpError(400, code, describe_validation(first, param), param=param)
 
 
 _ITEM_CODES = frozenset({"product_not_found", "product_archived", "product_currency_mismatch"})
