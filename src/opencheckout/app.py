@@ -25,6 +25,7 @@ from opencheckout.api.compat import acp, acp_mcp, quaderno
 from opencheckout.api.compat.acp_errors import FlatErrorMiddleware
 from opencheckout.api.errors import install_error_handlers
 from opencheckout.api.hot import HotPathMiddleware
+from opencheckout.api.input_guard import InputGuardMiddleware
 from opencheckout.api.middleware import BodyGuardMiddleware, RequestIdMiddleware
 from opencheckout.api.ratelimit import RateLimitMiddleware
 from opencheckout.config import Settings
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.hot_path:
         # Innermost: behind the request id, rate limit and body guard like any route.
         app.add_middleware(HotPathMiddleware, context=context, principals=app.state.principals)
+    # Outside the hot path and every route: one input rule for all dialects.
+    app.add_middleware(InputGuardMiddleware)
     app.add_middleware(
         BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes, form_paths=("/c/",)
     )

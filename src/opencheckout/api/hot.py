@@ -21,11 +21,11 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opencheckout.api.auth import authorization_of, key_from_authorization
 from opencheckout.api.errors import domain_error_response
-from opencheckout.api.middleware import media_type
+from opencheckout.api.middleware import media_type, read_body, replaying
 from opencheckout.api.schemas.checkouts import CheckoutCreate
 from opencheckout.domain.errors import DomainError
 from opencheckout.service import auth
@@ -84,8 +84,8 @@ class HotPathMiddleware:
         headers = dict(scope["headers"])
         if b"idempotency-key" in headers or not _is_json(headers.get(b"content-type", b"")):
             return receive
-        messages, body = await _read_body(receive)
-        replay = _replaying(messages, receive)
+        messages, body = await read_body(receive)
+        replay = replaying(messages, receive)
         if body is None:
             return replay
         principal = await self._principal(scope)
@@ -117,32 +117,6 @@ def _is_json(content_type: bytes) -> bool:
     return media == b"application/json" or (
         media.startswith(b"application/") and media.endswith(b"+json")
     )
-
-
-async def _read_body(receive: Receive) -> tuple[list[Message], bytes | None]:
-    """Every message read, and the whole body (None if the client went away)."""
-    messages: list[Message] = []
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            return messages, None
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return messages, b"".join(chunks)
-
-
-def _replaying(messages: list[Message], receive: Receive) -> Receive:
-    """A ``receive`` that gives ``messages`` again, then reads on."""
-    pending = list(messages)
-
-    async def replay() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replay
 
 
 async def _send_json(send: Send, status: int, content: Any) -> None:

@@ -17,16 +17,23 @@ def json_response(content: Any, status_code: int = 200) -> Response:
     return Response(orjson.dumps(content), status_code=status_code, media_type="application/json")
 
 
+#: Longer than any ISO 8601 time with offset and fraction ("2026-12-02T05:30:00.123456+05:30").
+MAX_TIMESTAMP_LENGTH = 40
+
+
 def parse_timestamp(value: str, param: str) -> datetime:
     """Unix seconds or ISO 8601 (a naive time is taken as UTC)."""
     text = value.strip()
     try:
+        if len(text) > MAX_TIMESTAMP_LENGTH:
+            # Bounded by its text before int(): a 4,000-digit number is no time.
+            raise ValueError(text)
         if text.lstrip("-").isdigit():
             return datetime.fromtimestamp(int(text), UTC)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (ValueError, OverflowError, OSError) as exc:
         raise InvalidValue(
-            f"'{value}' is neither unix seconds nor an ISO 8601 time.",
+            f"'{value[:40]}' is neither unix seconds nor an ISO 8601 time.",
             code="timestamp_invalid",
             param=param,
         ) from exc

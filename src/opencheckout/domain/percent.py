@@ -10,9 +10,11 @@ for tax rates (8.875 % -> 88750).
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+import math
+from decimal import ROUND_DOWN, Decimal
 
 from opencheckout.domain.errors import InvalidValue
+from opencheckout.domain.inputs import number_problem
 
 #: Decimal places a percent-off coupon may have (33.33 %).
 COUPON_PLACES = 2
@@ -33,12 +35,14 @@ def parse_percentage(
     """
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise InvalidValue(f"'{param}' must be a number or a numeric string.", param=param)
-    try:
-        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except InvalidOperation:
-        raise InvalidValue(f"'{param}' must be a number, not {value!r}.", param=param) from None
-    if not number.is_finite():
+    text = str(value).strip()
+    if isinstance(value, float) and not math.isfinite(value):
         raise InvalidValue(f"'{param}' must be a finite number.", param=param)
+    # Bounded by its text before any arithmetic: "1e-999999" must not reach quantize.
+    problem = number_problem(text)
+    if problem is not None:
+        raise InvalidValue(f"'{param}' must be a number, not {text[:40]!r}. {problem}", param=param)
+    number = Decimal(text)
     if (number < 0 if allow_zero else number <= 0) or number > _HUNDRED:
         bound = "between 0 and 100" if allow_zero else "greater than 0 and at most 100"
         raise InvalidValue(f"'{param}' must be {bound}.", param=param)

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 
 from opencheckout.config import Settings
+from opencheckout.domain.urls import idna_url
 
 CSRF_COOKIE = "oc_csrf"
 CSRF_FIELD = "csrf_token"
@@ -96,9 +97,15 @@ def csrf_valid(key: bytes, token: str, nonce: str | None, submitted: str | None)
 
 
 def origin_of(url: str) -> str | None:
-    """``scheme://host[:port]`` of an absolute http(s) URL, else None."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    """``scheme://host[:port]`` of an absolute http(s) URL (host in IDNA form), else None.
+
+    IDNA here too, not only at validation: a URL stored before hosts were
+    normalized must not put non-Latin-1 text into a response header."""
+    try:
+        parts = urlsplit(idna_url(url))
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.netloc.isascii():
         return None
     return f"{parts.scheme}://{parts.netloc}".lower()
 

@@ -30,6 +30,7 @@ import httpcore
 import httpx
 
 from opencheckout.domain.errors import InvalidValue
+from opencheckout.domain.urls import HostInvalid, idna_url
 
 MAX_URL_LENGTH = 2048
 ALLOWED_SCHEMES = frozenset({"http", "https"})
@@ -164,7 +165,10 @@ def validate_endpoint_url(url: str, *, allow_private: bool) -> str:
     if len(url) > MAX_URL_LENGTH:
         raise _invalid(f"The URL is longer than {MAX_URL_LENGTH} characters.")
     try:
-        parsed = httpx.URL(url)
+        # IDNA first: httpx only checks xn-- labels lazily, deep inside a request.
+        parsed = httpx.URL(idna_url(url))
+    except HostInvalid as exc:
+        raise _invalid(f"The URL's host is not valid: {exc}") from exc
     except (httpx.InvalidURL, ValueError) as exc:
         raise _invalid("The URL could not be parsed.") from exc
     if parsed.scheme not in ALLOWED_SCHEMES:

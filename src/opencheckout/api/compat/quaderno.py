@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
@@ -29,7 +29,8 @@ from opencheckout.api.idempotency import IdempotentRoute
 from opencheckout.api.listing import error_responses
 from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate
 from opencheckout.domain.currency import EXPONENTS, to_major, to_minor
-from opencheckout.domain.errors import DomainError, InvalidValue
+from opencheckout.domain.errors import DomainError, InvalidValue, NotFound
+from opencheckout.domain.inputs import INT64_MAX, bounded_decimal, int64_id
 from opencheckout.domain.lifecycle import Status
 from opencheckout.service import checkouts, compat
 from opencheckout.service.auth import Principal
@@ -171,12 +172,8 @@ def _items_to_line_items(items: Any) -> tuple[list[dict[str, Any]], str | None]:
 def _amount_to_minor(amount: Any, currency: str, param: str) -> Any:
     if isinstance(amount, bool) or not isinstance(amount, int | Decimal | str):
         return amount  # let the native schema refuse it with its own message
-    try:
-        value = Decimal(str(amount))
-    except InvalidOperation as exc:
-        raise InvalidValue(f"'{amount}' is not a decimal amount.", param=param) from exc
-    if not value.is_finite():
-        raise InvalidValue(f"'{amount}' is not a decimal amount.", param=param)
+    # Bounded by its text first: "1E+999999" would freeze the event loop in to_minor.
+    value = bounded_decimal(str(amount), param=param)
     return to_minor(value, currency, param=param)
 
 
@@ -340,7 +337,9 @@ async def _guarded(call: Any) -> Response:
 async def list_sessions(
     request: Request,
     status: Status | None = Query(None),
-    created_before: int | None = Query(None, ge=1, description="A session id: list older ones."),
+    created_before: int | None = Query(
+        None, ge=1, le=INT64_MAX, description="A session id: list older ones."
+    ),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=100),
     principal: Principal = Depends(require_read),
     ctx: Context = Depends(context),
@@ -383,16 +382,28 @@ async def create_session(
     return await _guarded(run())
 
 
-async def _retrieve(ctx: Context, principal: Principal, number: int) -> Response:
-    checkout_id = await compat.checkout_id_for_number(ctx, principal, number)
+def _session_number(text: str) -> int:
+    """The integer id in the path; one no session can have (64-bit overflow too) is a 404."""
+    number = int64_id(text)
+    if number is None:
+        raise NotFound(f"No such checkout session: {text[:40]}.", param="id")
+    return number
+
+
+async def _checkout_id(ctx: Context, principal: Principal, number: str) -> str:
+    return await compat.checkout_id_for_number(ctx, principal, _session_number(number))
+
+
+async def _retrieve(ctx: Context, principal: Principal, number: str) -> Response:
+    checkout_id = await _checkout_id(ctx, principal, number)
     row = await checkouts.retrieve(ctx, principal, checkout_id)
     return _json(from_native(row, ctx))
 
 
-async def _update(request: Request, ctx: Context, principal: Principal, number: int) -> Response:
+async def _update(request: Request, ctx: Context, principal: Principal, number: str) -> Response:
     native = to_native(_parse_body(await request.body()), creating=False)
     body = _validate(CheckoutUpdate, native)
-    checkout_id = await compat.checkout_id_for_number(ctx, principal, number)
+    checkout_id = await _checkout_id(ctx, principal, number)
     row = await checkouts.update(
         ctx,
         principal,
@@ -403,18 +414,20 @@ async def _update(request: Request, ctx: Context, principal: Principal, number: 
     return _json(from_native(row, ctx))
 
 
-async def _delete(ctx: Context, principal: Principal, number: int) -> Response:
-    checkout_id = await compat.checkout_id_for_number(ctx, principal, number)
+async def _delete(ctx: Context, principal: Principal, number: str) -> Response:
+    checkout_id = await _checkout_id(ctx, principal, number)
     await checkouts.delete(ctx, principal, checkout_id)
     return Response(status_code=204)
 
+
+SESSION_NUMBER = Path(description="The session's integer id.", examples=["42"])
 
 # Quaderno documents both the plural and the singular path for one session.
 for path in ("/checkout/sessions/{number}.json", "/checkout/session/{number}.json"):
 
     @router.get(path, response_model=QuadernoSession, name=f"retrieve {path}")
     async def retrieve_session(
-        number: int,
+        number: str = SESSION_NUMBER,
         principal: Principal = Depends(require_read),
         ctx: Context = Depends(context),
     ) -> Response:
@@ -423,7 +436,7 @@ for path in ("/checkout/sessions/{number}.json", "/checkout/session/{number}.jso
     @router.put(path, response_model=QuadernoSession, name=f"update {path}")
     async def update_session(
         request: Request,
-        number: int,
+        number: str = SESSION_NUMBER,
         principal: Principal = Depends(require_write),
         ctx: Context = Depends(context),
     ) -> Response:
@@ -432,7 +445,7 @@ for path in ("/checkout/sessions/{number}.json", "/checkout/session/{number}.jso
 
     @router.delete(path, status_code=204, name=f"delete {path}")
     async def delete_session(
-        number: int,
+        number: str = SESSION_NUMBER,
         principal: Principal = Depends(require_write),
         ctx: Context = Depends(context),
     ) -> Response:

@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from opencheckout.domain.countries import COUNTRIES
 from opencheckout.domain.currency import EXPONENTS
+from opencheckout.domain.urls import HostInvalid, idna_url
 
 MAX_METADATA_KEYS = 50
 MAX_METADATA_KEY_LENGTH = 40
@@ -83,7 +84,10 @@ def _http_url(value: str) -> str:
         or _SPACE_OR_CONTROL.search(value)
     ):
         raise invalid("url_invalid", f"'{value}' is not an absolute http or https URL.")
-    return value
+    try:
+        return idna_url(value)
+    except HostInvalid as exc:
+        raise invalid("url_invalid", f"'{value}' is not a valid URL: {exc}") from exc
 
 
 def _metadata(value: dict[str, Any]) -> dict[str, Any]:
