@@ -404,6 +404,13 @@ def test_unknown_routes_and_methods_are_flat(agent):
     )
     assert not_json.status_code == 415
     validator("2026-04-17", "Error").validate(not_json.json())
+    huge = agent.http.post(
+        "/acp/checkout_sessions",
+        content=b'{"pad": "' + b"x" * (2 << 20) + b'"}',
+        headers={"API-Version": "2026-04-17", "Content-Type": "application/json"},
+    )
+    assert huge.status_code == 413
+    validator("2026-04-17", "Error").validate(huge.json())
 
 
 def test_listing_sessions_as_the_stateset_client_does(agent):
@@ -456,6 +463,17 @@ def test_listing_sessions_as_the_stateset_client_does(agent):
     assert gone.status_code == 404
 
 
+def test_a_read_key_lists_and_reads_but_cannot_write(acp_server, merchant, agent):
+    session = Agent(agent.http, "2026-04-17").ready_session()
+    headers = {"Authorization": f"Bearer {merchant.read_key}"}
+    with httpx.Client(base_url=acp_server.url, headers=headers, timeout=30) as http:
+        reader = Agent(http, "2026-04-17")
+        assert reader.get("/checkout_sessions").json()["data"][0]["id"] == session["id"]
+        assert reader.get(f"/checkout_sessions/{session['id']}").status_code == 200
+        refused = reader.post(f"/checkout_sessions/{session['id']}/cancel", {})
+        assert refused.status_code == 403 and refused.json()["code"] == "insufficient_scope"
+
+
 def test_stateset_client_shapes(agent):
     """Seed 004 / providers.md: PUT updates, cancel takes {reason, message}, no headers."""
     created = agent.http.post(
@@ -486,3 +504,9 @@ def test_stateset_client_shapes(agent):
     again = agent.http.post(f"/acp/checkout_sessions/{session['id']}/cancel", json={})
     check("2025-09-29", again)
     assert again.status_code == 405
+    # The seed's line item shape, quantity inside the item, is read as such.
+    nested = agent.http.post(
+        "/acp/checkout_sessions", json={"items": [{"item": {"id": "item_456", "quantity": 3}}]}
+    )
+    check("2025-09-29", nested)
+    assert nested.json()["line_items"][0]["item"] == {"id": "item_456", "quantity": 3}

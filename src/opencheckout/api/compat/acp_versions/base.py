@@ -99,7 +99,7 @@ def legacy_payment(data: Any) -> Any:
         return data
     unknown = set(data) - {"token", "provider", "billing_address"}
     if unknown:
-        name = sorted(unknown)[0]
+        name = sorted(unknown)[0][:64]
         raise AcpError(
             400, "invalid", f"Unknown field: $.payment_data.{name}.", param=f"$.payment_data.{name}"
         )
@@ -115,7 +115,8 @@ def legacy_payment(data: Any) -> Any:
         raise AcpError(
             400,
             "unsupported_payment_provider",
-            f"Unknown payment provider '{data['provider']}'; this seller accepts 'stripe' tokens.",
+            f"Unknown payment provider '{data['provider'][:64]}'; "
+            "this seller accepts 'stripe' tokens.",
             param="$.payment_data.provider",
         )
     upgraded: Json = {
@@ -127,23 +128,21 @@ def legacy_payment(data: Any) -> Any:
     return upgraded
 
 
-def legacy_totals(totals: Sequence[Json], keys: Sequence[str]) -> dict[str, int]:
-    by_type = {total["type"]: int(total["amount"]) for total in totals}
-    return {
-        key: by_type.get(source, 0)
-        for key, source in zip(
-            ("base_amount", "discount", "subtotal", "tax", "total"), keys, strict=True
-        )
-    }
-
-
-LINE_TOTALS = ("items_base_amount", "discount", "subtotal", "tax", "total")
+#: The early flat line amounts <- the 2026-04-17 line ``totals[]`` types.
+LINE_TOTALS = {
+    "base_amount": "items_base_amount",
+    "discount": "discount",
+    "subtotal": "subtotal",
+    "tax": "tax",
+    "total": "total",
+}
 
 
 def flat_line(line: Json) -> Json:
     """A 2026-04-17 line item -> the flat amounts of the early ``LineItem``."""
     out: Json = {"id": line["id"], "item": {"id": line["item"]["id"], "quantity": line["quantity"]}}
-    out.update(legacy_totals(line.get("totals", []), LINE_TOTALS))
+    by_type = {total["type"]: int(total["amount"]) for total in line.get("totals", [])}
+    out.update({key: by_type.get(source, 0) for key, source in LINE_TOTALS.items()})
     return out
 
 
