@@ -14,6 +14,7 @@ import secrets
 import string
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -316,6 +317,18 @@ def test_webhook_endpoints_are_capped_per_account_and_mode(server, account, othe
         assert live.post("/v1/webhook_endpoints", json=HOOK).status_code == 201
     with client_for(server, other_account.secret_key) as other:
         assert other.post("/v1/webhook_endpoints", json=HOOK).status_code == 201
+
+
+def test_concurrent_creates_never_pass_the_endpoint_cap(server, account):
+    def create(_n: int) -> int:
+        with client_for(server, account.secret_key) as api:
+            return api.post("/v1/webhook_endpoints", json=HOOK).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(create, range(24)))
+    assert sorted(statuses) == [201] * 16 + [422] * 8
+    with client_for(server, account.secret_key) as api:
+        assert len(api.get("/v1/webhook_endpoints", params={"limit": 100}).json()["data"]) == 16
 
 
 def test_endpoint_cap_is_read_from_the_environment(monkeypatch):
