@@ -70,7 +70,8 @@ def start_serve(database_url: str, log_dir: Path, port: int | None = None, **env
             stderr=subprocess.STDOUT,
         )
     serve = Serve(popen, port, log, database_url)
-    deadline = time.monotonic() + 30
+    # Generous: a loaded 2-core machine can take half a minute to import and migrate.
+    deadline = time.monotonic() + 90
     while True:
         if popen.poll() is not None:
             raise RuntimeError(f"serve exited: {serve.output()[-3000:]}")
