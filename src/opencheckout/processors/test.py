@@ -20,7 +20,9 @@ before answering (and recording) anything, standing in for a processor call
 cut off by a crash. Killing the server while it blocks leaves an attempt that
 the worker must reconcile: the ledger has nothing for it, so nothing was
 charged, and :meth:`TestProcessor.void` records it voided so the blocked call,
-should it ever wake, is refused too.
+should it ever wake, is refused too. 4000 0000 0000 0267 charges first (the
+ledger records the success) and then blocks: reconciliation finds the payment
+and completes the session.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ LATER_PREFIX = "pay_test_later_"
 
 #: Authorization blocks (see the module docstring); it succeeds if it ever wakes.
 BLOCKING_CARD = "4000000000000259"
+#: Charges (recorded in the ledger) and only then blocks: the answer is lost, not the money.
+CHARGED_BLOCKING_CARD = "4000000000000267"
 BLOCK_SECONDS = 3600.0
 #: The ledger's outcome for a key that reconciliation voided before any answer.
 VOIDED = "voided"
@@ -94,7 +98,7 @@ def is_test_card(number: str) -> bool:
         number in SUCCEEDING_CARDS
         or number in DECLINING_CARDS
         or number in LATER_CARDS
-        or number == BLOCKING_CARD
+        or number in (BLOCKING_CARD, CHARGED_BLOCKING_CARD)
     )
 
 
@@ -212,6 +216,14 @@ class TestProcessor:
         result = self._decide(request)
         if not key:
             return result
+        stored = await self._record(key, request, result)
+        if request.method == "card" and number == CHARGED_BLOCKING_CARD:
+            await asyncio.sleep(BLOCK_SECONDS)
+        return stored
+
+    async def _record(
+        self, key: str, request: PaymentRequest, result: PaymentResult
+    ) -> PaymentResult:
         record = LedgerRecord(
             idempotency_key=key,
             outcome=result.outcome.value,
