@@ -258,3 +258,46 @@ def test_hosted_page_pays_through_stripe(stripe_api, stripe_server):
     assert paid.status_code == 303
     body = stripe_api.get(f"/v1/checkouts/{session['id']}").json()
     assert body["status"] == "completed" and body["processor"] == "stripe"
+
+
+@pytest.fixture(scope="module")
+def reconciling_server(database_url: str, localstripe: str) -> Iterator[Server]:
+    """Reconciles a payment attempt left unanswered for 2 seconds."""
+    settings = server_settings(
+        database_url,
+        processor="stripe",
+        stripe_secret_key=STRIPE_KEY,
+        stripe_api_base=localstripe,
+        payment_reconcile_seconds=2.0,
+    )
+    uv_server, thread, url = start_server(settings)
+    yield Server(url=url, database_url=database_url, settings=settings)
+    uv_server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_abandoned_three_d_secure_is_canceled_and_the_session_payable(
+    reconciling_server, localstripe
+):
+    account = asyncio.run(_make_account(reconciling_server.database_url, "s-abandon"))
+    with httpx.Client(
+        base_url=reconciling_server.url,
+        headers={"Authorization": f"Bearer {account.secret_key}"},
+        timeout=30,
+    ) as api:
+        once = api.post("/v1/coupons", json={"percent_off": 10, "max_redemptions": 1}).json()
+        session = create_session(api, discounts=[{"coupon": once["id"]}])
+        body = api.post(
+            f"/v1/checkouts/{session['id']}/complete", json={"payment": _card("4000000000003220")}
+        ).json()
+        assert body["status"] == "processing"
+        # The buyer never completes 3-D Secure: past the window the worker cancels the
+        # PaymentIntent (it can no longer be confirmed) and makes the session payable.
+        failed = _wait_for_status(api, session["id"], "failed")
+        assert failed["payment_status"] == "unpaid"
+        assert _intent(localstripe, body["processor_id"])["status"] == "canceled"
+        assert api.get(f"/v1/coupons/{once['id']}").json()["times_redeemed"] == 0
+        retry = api.post(
+            f"/v1/checkouts/{session['id']}/complete", json={"payment": _card("4242424242424242")}
+        )
+        assert retry.status_code == 200 and retry.json()["status"] == "completed"
