@@ -8,7 +8,13 @@ from opencheckout.api.auth import context, require_read, require_write
 from opencheckout.api.idempotency import IdempotentRoute
 from opencheckout.api.listing import cursor_params, error_responses, list_response, refuse_nul
 from opencheckout.api.params import json_response
-from opencheckout.api.schemas.products import Product, ProductCreate, ProductList, ProductUpdate
+from opencheckout.api.schemas.products import (
+    Product,
+    ProductCreate,
+    ProductList,
+    ProductUpdate,
+    StockChange,
+)
 from opencheckout.service import products as service
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
@@ -65,6 +71,20 @@ async def archive_product(
 ) -> Response:
     """Stop selling the SKU from the catalog (`PATCH {"active": true}` brings it back)."""
     row = await service.archive(ctx, principal, product_id)
+    return json_response(service.product_resource(row))
+
+
+@router.post("/{product_id}/stock", response_model=Product, responses=ERRORS)
+async def change_stock(
+    product_id: str,
+    body: StockChange,
+    principal: Principal = Depends(require_write),
+    ctx: Context = Depends(context),
+) -> Response:
+    """`{"adjust": ±N}` or `{"set": N}`; a `product.updated` event records the change."""
+    row = await service.change_stock(
+        ctx, principal, product_id, adjust=body.adjust, set_to=body.set
+    )
     return json_response(service.product_resource(row))
 
 

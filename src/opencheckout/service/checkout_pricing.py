@@ -37,7 +37,7 @@ from opencheckout.domain.pricing import (
 )
 from opencheckout.domain.totals import MAX_AMOUNT
 from opencheckout.ids import new_id
-from opencheckout.service import coupons
+from opencheckout.service import coupons, inventory
 from opencheckout.service.catalog import Catalog
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import TaxRate as TaxRateRow
@@ -161,6 +161,7 @@ async def _resolve_lines(
                 "taxes": [],
             }
         )
+    inventory.check_lines(items, {sku: entry.stock for sku, entry in entries.items()})
     return items, catalog_priced, refs
 
 

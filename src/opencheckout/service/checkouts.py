@@ -34,6 +34,7 @@ from opencheckout.service import (
     coupons,
     customer_links,
     events,
+    inventory,
     reconcile,
 )
 from opencheckout.service.auth import Principal
@@ -549,6 +550,8 @@ async def complete(
         discounts = claimed.data.get("discounts", [])
         # Raises 409 if a coupon can no longer be redeemed, rolling back the claim.
         await coupons.redeem_applied(session, tenant, discounts, now)
+        # Raises 409 insufficient_stock if a tracked SKU ran out, rolling back the claim.
+        await inventory.take(session, tenant, claimed)
         await _emit(ctx, session, claimed, "checkout.processing", now)
         # In the claim's transaction: a crash from here on leaves an attempt to reconcile.
         attempt = await reconcile.open_attempt(ctx, session, claimed, processor, now)
@@ -577,6 +580,7 @@ async def complete(
             if released is not None:
                 await attempt_store.close_open(session, row.pk, "voided", failed_at)
                 await coupons.release_applied(session, tenant, discounts)
+                await inventory.give_back(session, released)
                 await _emit(ctx, session, released, "checkout.failed", failed_at)
         raise ProcessorUnavailable(
             f"The {processor.name} processor could not be reached; retry the payment."
@@ -606,6 +610,7 @@ async def complete(
         await _record_answer(ctx, session, attempt.pk, processor, result, settled_at)
         if settled is not None and result.outcome is Outcome.DECLINED:
             await coupons.release_applied(session, tenant, discounts)
+            await inventory.give_back(session, settled)
         if settled is not None and result.outcome is Outcome.SUCCEEDED:
             await completion.on_completed(session, settled, settled_at)
         if settled is not None and result.outcome is not Outcome.PROCESSING:

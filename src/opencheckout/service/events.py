@@ -37,7 +37,7 @@ CHECKOUT_EVENT_TYPES = (
 WEBHOOK_EVENT_TYPES = ("webhook_endpoint.disabled",)
 COUPON_EVENT_TYPES = ("coupon.created", "coupon.updated", "coupon.deleted")
 ORDER_EVENT_TYPES = ("order.created", "order.updated")
-PRODUCT_EVENT_TYPES = ("product.stock_updated",)
+PRODUCT_EVENT_TYPES = ("product.updated",)
 EVENT_TYPES = (
     CHECKOUT_EVENT_TYPES
     + COUPON_EVENT_TYPES

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from opencheckout.domain.lifecycle import PaymentStatus, Status
 from opencheckout.processors.base import Outcome
 from opencheckout.processors.test import LATER_PREFIX, parse_later
-from opencheckout.service import completion, coupons, events
+from opencheckout.service import completion, coupons, events, inventory
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
 from opencheckout.store import attempts as attempt_store
@@ -173,6 +173,7 @@ async def _finish(
     if answer.outcome is Outcome.DECLINED:
         tenant = Tenant(settled.account_id, settled.livemode)
         await coupons.release_applied(session, tenant, settled.data.get("discounts", []))
+        await inventory.give_back(session, settled)
     else:
         await completion.on_completed(session, settled, now)
     await _emit(ctx, session, settled, answer.outcome, now)

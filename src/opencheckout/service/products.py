@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.errors import Conflict, InvalidValue, NotFound
-from opencheckout.service import tax_rates
+from opencheckout.service import events, tax_rates
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.metadata import merge_metadata
@@ -29,6 +29,9 @@ from opencheckout.store.models import Product
 #: Fields ``update`` replaces when sent; none of them may be set to null but
 #: ``description``.
 UPDATABLE = ("name", "description", "unit_amount", "currency", "active")
+MAX_STOCK = 1_000_000_000
+#: Fields ``update`` may also set to null.
+NULLABLE = frozenset({"description", "stock"})
 
 
 def product_resource(row: Product) -> dict[str, Any]:
@@ -41,6 +44,7 @@ def product_resource(row: Product) -> dict[str, Any]:
         "currency": row.currency,
         "tax_rates": row.tax_rates,
         "active": row.active,
+        "stock": row.stock,
         "metadata": row.metadata_,
         "livemode": row.livemode,
         "created_at": isoformat(row.created_at),
@@ -71,6 +75,7 @@ async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> 
         currency=params["currency"],
         tax_rates=params.get("tax_rates") or [],
         active=params.get("active", True),
+        stock=params.get("stock"),
         metadata_=params.get("metadata") or {},
         created_at=now,
         updated_at=now,
@@ -110,9 +115,9 @@ async def update(ctx: Context, principal: Principal, sku: str, params: dict[str,
         row = await store.get(session, tenant, sku, for_update=True)
         if row is None:
             raise _not_found(sku)
-        for field in UPDATABLE:
+        for field in (*UPDATABLE, "stock"):
             if field in params:
-                if params[field] is None and field != "description":
+                if params[field] is None and field not in NULLABLE:
                     raise InvalidValue(f"'{field}' cannot be null.", param=field)
                 setattr(row, field, params[field])
         if "tax_rates" in params:
@@ -122,6 +127,39 @@ async def update(ctx: Context, principal: Principal, sku: str, params: dict[str,
         if "metadata" in params:
             row.metadata_ = merge_metadata(row.metadata_, params["metadata"] or {})
         row.updated_at = now
+    return row
+
+
+async def change_stock(
+    ctx: Context, principal: Principal, sku: str, *, adjust: int | None, set_to: int | None
+) -> Product:
+    """The merchant's stock change (``adjust`` by a signed amount, or ``set``), with a
+    ``product.updated`` event. Adjusting an untracked product starts tracking it at 0."""
+    now = ctx.clock()
+    async with ctx.db.write() as session:
+        row = await store.get(session, tenant_of(principal), sku, for_update=True)
+        if row is None:
+            raise _not_found(sku)
+        level = set_to if set_to is not None else (row.stock or 0) + (adjust or 0)
+        if level < 0:
+            raise Conflict(
+                f"Product '{sku}' has {row.stock or 0} in stock; cannot take {-(adjust or 0)}.",
+                code="insufficient_stock",
+                param="adjust",
+            )
+        if level > MAX_STOCK:
+            raise InvalidValue(f"Stock is at most {MAX_STOCK}.", param="adjust")
+        row.stock = level
+        row.updated_at = now
+        await session.flush()
+        await events.record(
+            session,
+            account_id=row.account_id,
+            livemode=row.livemode,
+            type="product.updated",
+            obj=product_resource(row),
+            now=now,
+        )
     return row
 
 

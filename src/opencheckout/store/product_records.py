@@ -29,16 +29,17 @@ class CatalogProduct:
     currency: str
     tax_rates: list[str]
     active: bool
+    stock: int | None = None
 
 
 #: A catalog entry as pricing reads it, from either path.
 ProductLike = Product | CatalogProduct
 
-_FIELDS = "sku, name, description, unit_amount, currency, tax_rates, active"
+_FIELDS = "sku, name, description, unit_amount, currency, tax_rates, active, stock"
 
 
 def _record(values: Any) -> CatalogProduct:
-    sku, name, description, unit_amount, currency, tax_rates, active = values
+    sku, name, description, unit_amount, currency, tax_rates, active, stock = values
     return CatalogProduct(
         sku=sku,
         name=name,
@@ -47,6 +48,7 @@ def _record(values: Any) -> CatalogProduct:
         currency=currency,
         tax_rates=orjson.loads(tax_rates),
         active=bool(active),
+        stock=stock,
     )
 
 

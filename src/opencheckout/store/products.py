@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.store.checkouts import Tenant
@@ -62,3 +62,45 @@ async def list_page(
     return await keyset_page(
         session, Product, list(conditions), limit=limit, after_pk=after_pk, before_pk=before_pk
     )
+
+
+async def take_stock(session: AsyncSession, tenant: Tenant, sku: str, quantity: int) -> bool:
+    """Atomically take ``quantity`` units of a tracked SKU; False if fewer are left.
+
+    The single conditional UPDATE is the guard: of racing buyers for the last
+    unit exactly one succeeds on either engine.
+    """
+    result = await session.execute(
+        update(Product)
+        .where(
+            _tenant(tenant),
+            Product.sku == sku,
+            Product.stock.is_not(None),
+            Product.stock >= quantity,
+        )
+        .values(stock=Product.stock - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def give_stock(session: AsyncSession, tenant: Tenant, sku: str, quantity: int) -> None:
+    """Put back units taken by :func:`take_stock` (if the SKU is still tracked)."""
+    await session.execute(
+        update(Product)
+        .where(_tenant(tenant), Product.sku == sku, Product.stock.is_not(None))
+        .values(stock=Product.stock + quantity)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def stock_levels(
+    session: AsyncSession, tenant: Tenant, skus: Iterable[str]
+) -> dict[str, int | None]:
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Product.sku, Product.stock).where(_tenant(tenant), Product.sku.in_(wanted))
+    )
+    return {sku: stock for sku, stock in rows.all()}
