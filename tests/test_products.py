@@ -32,6 +32,7 @@ def test_product_crud(api):
         "currency": "eur",
         "tax_rates": [vat["id"]],
         "active": True,
+        "stock": None,
         "metadata": {"colour": "blue"},
         "livemode": False,
         "created_at": shirt["created_at"],

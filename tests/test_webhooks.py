@@ -50,6 +50,7 @@ def test_every_event_is_delivered_signed_and_in_order(api, receiver):
         "checkout.failed",
         "checkout.processing",
         "checkout.completed",
+        "order.created",
     ]
     receiver.wait_for(lambda: len(receiver.on("/all")) >= len(expected))
     time.sleep(0.3)  # nothing extra arrives
@@ -58,7 +59,8 @@ def test_every_event_is_delivered_signed_and_in_order(api, receiver):
     assert [p["type"] for p in payloads] == expected
     assert all(p["object"] == "event" and p["livemode"] is False for p in payloads)
     assert [r.headers["webhook-id"] for r in deliveries] == [p["id"] for p in payloads]
-    assert payloads[-1]["data"]["object"]["status"] == "completed"
+    assert payloads[-2]["data"]["object"]["status"] == "completed"
+    assert payloads[-1]["data"]["object"]["object"] == "order"
     assert payloads[0]["data"]["object"]["status"] == "pending"
     # the events API holds the same events, newest first
     listed = api.get("/v1/events", params={"limit": 10}).json()["data"]

@@ -611,13 +611,13 @@ async def complete(
         if settled is not None and result.outcome is Outcome.DECLINED:
             await coupons.release_applied(session, tenant, discounts)
             await inventory.give_back(session, settled)
-        if settled is not None and result.outcome is Outcome.SUCCEEDED:
-            await completion.on_completed(session, settled, settled_at)
         if settled is not None and result.outcome is not Outcome.PROCESSING:
             event_type = (
                 "checkout.completed" if result.outcome is Outcome.SUCCEEDED else "checkout.failed"
             )
             await _emit(ctx, session, settled, event_type, settled_at)
+        if settled is not None and result.outcome is Outcome.SUCCEEDED:
+            await completion.on_completed(session, settled, settled_at)
     if settled is None:
         # Only this request moved the session to processing, so this cannot
         # happen unless the row was changed behind the service's back.

@@ -174,9 +174,9 @@ async def _finish(
         tenant = Tenant(settled.account_id, settled.livemode)
         await coupons.release_applied(session, tenant, settled.data.get("discounts", []))
         await inventory.give_back(session, settled)
-    else:
-        await completion.on_completed(session, settled, now)
     await _emit(ctx, session, settled, answer.outcome, now)
+    if answer.outcome is Outcome.SUCCEEDED:
+        await completion.on_completed(session, settled, now)
     return settled
 
 
