@@ -21,7 +21,7 @@ from opencheckout.api import (
     tax_rates,
     webhook_endpoints,
 )
-from opencheckout.api.compat import acp, acp_mcp, quaderno
+from opencheckout.api.compat import acp, acp_listing, acp_mcp, quaderno
 from opencheckout.api.compat.acp_errors import FlatErrorMiddleware
 from opencheckout.api.errors import install_error_handlers
 from opencheckout.api.hot import HotPathMiddleware
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhook_endpoints.router)
     app.include_router(quaderno.router)
     app.include_router(acp_mcp.router)
+    app.include_router(acp_listing.router)
     app.include_router(acp.router)
     app.include_router(processors.router)
     pages.install(app, context)

@@ -1,19 +1,24 @@
-"""The Agentic Commerce Protocol's checkout API (version 2026-04-17), at ``/acp``.
+"""The Agentic Commerce Protocol's checkout API, every published version, at ``/acp``.
 
 An AI agent creates, updates, reads, completes and cancels checkout sessions
-here; every call is translated (``acp_mapping``) into the native use cases of
-:mod:`opencheckout.service.checkouts`, so a session is the same object on
-``/v1/checkouts``, ``/api`` (Quaderno) and ``/acp``, with the same totals,
-readiness and status machine. The ACP session id is the native ``cs_...`` id.
+here; every call is translated (``acp_requests``, ``acp_responses``) into the
+native use cases of :mod:`opencheckout.service.checkouts`, so a session is the
+same object on ``/v1/checkouts``, ``/api`` (Quaderno) and ``/acp``, with the same
+totals, readiness and status machine. The ACP session id is the native
+``cs_...`` id. The routes speak 2026-04-17; :class:`AcpRoute`
+(:mod:`~opencheckout.api.compat.acp_route`) negotiates ``API-Version`` and lets
+the version adapters (:mod:`~opencheckout.api.compat.acp_versions`) reshape
+requests and answers for the other versions.
 
-Protocol rules applied to every route (by :class:`AcpRoute`):
+Protocol rules applied to every route:
 
-* ``API-Version`` must be sent and be ``2026-04-17`` (else 400 with
-  ``supported_versions``); it is echoed on every response.
-* Every POST needs ``Idempotency-Key`` (400 ``idempotency_key_required``);
-  a replay answers the stored response with ``Idempotent-Replayed: true``, the
-  same key with another body is 422 ``idempotency_conflict``, and one still
-  running is 409 ``idempotency_in_flight`` with ``Retry-After``. The key is echoed.
+* ``API-Version`` picks the version (absent: 2025-09-29); an unknown one is 400
+  with ``supported_versions``; it is echoed on every response.
+* From 2026-04-17 on every POST needs ``Idempotency-Key`` (400
+  ``idempotency_key_required``); with a key, a replay answers the stored
+  response with ``Idempotent-Replayed: true``, the same key with another body is
+  422 ``idempotency_conflict``, and one still running is 409
+  ``idempotency_in_flight`` with ``Retry-After``. The key is echoed.
 * Errors are the spec's flat ``{type, code, message, param}`` with JSONPaths;
   business problems a buyer or agent can fix (missing fields, a declined card,
   a rejected discount code) are ``messages[]`` on a 2xx session instead.
@@ -32,13 +37,11 @@ from __future__ import annotations
 
 import copy
 import functools
-import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Response
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from opencheckout.api.auth import context, require_read, require_write
@@ -47,6 +50,7 @@ from opencheckout.api.compat import acp_requests as requests
 from opencheckout.api.compat import acp_responses as mapping
 from opencheckout.api.compat import acp_versions as versions
 from opencheckout.api.compat.acp_errors import AcpError
+from opencheckout.api.compat.acp_route import VERSION_HEADER, AcpRoute
 from opencheckout.api.compat.acp_schemas import (
     CancelSessionRequest,
     CheckoutSession,
@@ -56,22 +60,15 @@ from opencheckout.api.compat.acp_schemas import (
     Error,
     LineItemIn,
 )
-from opencheckout.api.compat.acp_versions import Adapter
-from opencheckout.api.errors import APIError
-from opencheckout.api.idempotency import IdempotentRoute
 from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate, ShippingOptionIn
 from opencheckout.config import Settings
 from opencheckout.domain.errors import Conflict, DomainError, NotFound, PaymentDeclined
-from opencheckout.service import acp_orders, acp_sessions, checkouts, products
+from opencheckout.service import acp_orders, checkouts, products
 from opencheckout.service.acp_orders import CUSTOM_KEY
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
 from opencheckout.store.checkout_records import CheckoutRow
-
-logger = logging.getLogger("opencheckout.acp")
-
-VERSION_HEADER = "API-Version"
 
 #: Test-mode delegated tokens -> the test processor's card numbers.
 TEST_TOKENS = {
@@ -90,134 +87,6 @@ TEST_TOKENS = {
 FAILED_AUTHENTICATION = frozenset({"denied", "rejected", "abandoned", "canceled"})
 
 
-#: Which request-body shape each route reads, for the version adapters.
-OPERATIONS: dict[str, versions.Operation] = {
-    "create_checkout_session": "create",
-    "update_checkout_session": "update",
-    "complete_checkout_session": "complete",
-    "cancel_checkout_session": "cancel",
-}
-
-
-def negotiate(request: Request) -> Adapter:
-    """The adapter for the request's ``API-Version`` (absent: the first version)."""
-    raw = request.headers.get(VERSION_HEADER)
-    if raw is None:
-        return versions.DEFAULT
-    adapter = versions.VERSIONS.get(raw.strip())
-    if adapter is None:
-        raise AcpError(
-            400,
-            "unsupported_api_version",
-            f"API version '{raw[:40]}' is not supported; use one of "
-            f"{', '.join(versions.SUPPORTED_VERSIONS)}.",
-            supported_versions=versions.SUPPORTED_VERSIONS,
-        )
-    return adapter
-
-
-class _UpgradedRequest(Request):
-    """The request with its body replaced by the 2026-04-17 rendering of it."""
-
-    def __init__(self, original: Request, body: bytes) -> None:
-        super().__init__(original.scope, original.receive)
-        self._body = body
-
-
-async def _upgrade(request: Request, adapter: Adapter, operation: versions.Operation) -> Request:
-    raw = await request.body()
-    try:
-        parsed = orjson.loads(raw) if raw else None
-    except orjson.JSONDecodeError:
-        return request  # the body model reports it as invalid JSON
-    if not isinstance(parsed, dict):
-        return request
-    upgraded = adapter.upgrade(operation, parsed)
-    return request if upgraded is parsed else _UpgradedRequest(request, orjson.dumps(upgraded))
-
-
-def reshape(response: Response, adapter: Adapter) -> Response:
-    """A 2026-04-17 answer (session, list or error) in the agent's version."""
-    if adapter is versions.LATEST or not response.headers.get("content-type", "").startswith(
-        "application/json"
-    ):
-        return response
-    body = orjson.loads(bytes(response.body))
-    if response.status_code >= 400:
-        body = adapter.error(body)
-    elif isinstance(body.get("data"), list):
-        body["data"] = [adapter.session(session) for session in body["data"]]
-    else:
-        body = adapter.session(body)
-    headers = {
-        name: value
-        for name, value in response.headers.items()
-        if name not in ("content-length", "content-type")
-    }
-    return Response(
-        orjson.dumps(body),
-        status_code=response.status_code,
-        headers=headers,
-        media_type="application/json",
-    )
-
-
-class AcpRoute(IdempotentRoute):
-    """The native idempotency layer with ACP's rules: a key on every POST where the
-    version requires one, flat errors (stored and replayed as such),
-    ``Idempotent-Replayed`` only on replays, and every version's shapes."""
-
-    render_error = staticmethod(errors.render_error)
-    mark_first_response = False
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        inner = super().get_route_handler()
-        operation = OPERATIONS.get(getattr(self.endpoint, "__name__", ""))
-
-        async def route(request: Request) -> Response:
-            try:
-                adapter = negotiate(request)
-            except AcpError as exc:
-                refused = errors.error_response(exc)
-                refused.headers[VERSION_HEADER] = versions.LATEST.name
-                return refused
-            try:
-                request.state.acp_version = adapter.name
-                key = request.headers.get("idempotency-key")
-                if request.method == "POST" and key is None and adapter.key_required:
-                    raise APIError(
-                        400, "idempotency_key_required", "Idempotency-Key header is required."
-                    )
-                if operation is not None and request.method in ("POST", "PUT"):
-                    request = await _upgrade(request, adapter, operation)
-                response = await inner(request)
-            except Exception as exc:
-                response = _render_unexpected(request, exc)
-            response = reshape(response, adapter)
-            response.headers[VERSION_HEADER] = adapter.name
-            key = request.headers.get("idempotency-key")
-            if key is not None and request.method == "POST":
-                response.headers["Idempotency-Key"] = key
-            return response
-
-        return route
-
-
-def _render_unexpected(request: Request, exc: Exception) -> Response:
-    rendered = errors.render_error(exc)
-    if rendered is None:
-        logger.exception("unhandled error on %s", request.url.path, exc_info=exc)
-        rendered = errors.error_response(
-            AcpError(
-                500,
-                "internal_error",
-                "Something went wrong on our side; the request may be retried.",
-                type="processing_error",
-            )
-        )
-    return rendered
-
-
 def _error_doc(description: str) -> dict[str, Any]:
     return {"model": Error, "description": description}
 
@@ -234,7 +103,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _api_version_header(
+async def api_version_header(
     api_version: str | None = Header(
         None,
         alias=VERSION_HEADER,
@@ -266,7 +135,7 @@ router = APIRouter(
     tags=["ACP (agentic commerce)"],
     route_class=AcpRoute,
     responses=ERRORS,
-    dependencies=[Depends(_api_version_header)],
+    dependencies=[Depends(api_version_header)],
 )
 
 
@@ -286,7 +155,7 @@ def shipping_options(settings: Settings) -> list[dict[str, Any]]:
     return [option.model_dump() for option in _parse_shipping(settings.acp_shipping_options)]
 
 
-def _json(content: Any, status_code: int = 200) -> Response:
+def json_body(content: Any, status_code: int = 200) -> Response:
     return Response(orjson.dumps(content), status_code=status_code, media_type="application/json")
 
 
@@ -303,10 +172,10 @@ def _session(
     status_code: int = 200,
     messages: Sequence[dict[str, Any]] = (),
 ) -> Response:
-    return _json(_session_body(ctx, principal, row, messages), status_code)
+    return json_body(session_body(ctx, principal, row, messages), status_code)
 
 
-def _session_body(
+def session_body(
     ctx: Context,
     principal: Principal,
     row: CheckoutRow,
@@ -433,82 +302,6 @@ async def create_checkout_session(
     except DomainError as exc:
         raise _native_errors(exc, line_paths) from exc
     return _session(ctx, principal, row, status_code=201)
-
-
-def _query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise AcpError(
-            400, "invalid", f"'{name}' must be a whole number from {low} to {high}.", param=name
-        )
-    return int(raw)
-
-
-def _query_time(request: Request, name: str) -> datetime | None:
-    """An ISO 8601 instant or a Unix timestamp, e.g. ``created_after=2026-01-01T00:00:00Z``."""
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    try:
-        if raw.isdigit() and len(raw) <= 12:
-            return datetime.fromtimestamp(int(raw), UTC)
-        parsed = datetime.fromisoformat(raw[:40].replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise AcpError(
-            400, "invalid", f"'{name}' must be an ISO 8601 time or a Unix timestamp.", param=name
-        ) from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _listing_query(request: Request) -> acp_sessions.Query:
-    params = request.query_params
-    for name, value in params.multi_items():
-        if "\x00" in value or "\x00" in name or len(value) > 320:
-            raise AcpError(
-                400, "invalid", f"Invalid query parameter '{name[:40]}'.", param=name[:40]
-            )
-    return acp_sessions.Query(
-        status=params.get("status"),
-        email=params.get("email") or params.get("buyer_email"),
-        created_gte=_query_time(request, "created_after"),
-        created_lte=_query_time(request, "created_before"),
-        limit=_query_int(request, "limit", 20, 1, 100),
-        starting_after=params.get("starting_after") or params.get("cursor"),
-        ending_before=params.get("ending_before"),
-    )
-
-
-@router.get(
-    "/checkout_sessions",
-    summary="List checkout sessions, newest first",
-    responses={200: {"description": "`{data, has_more, total_count, next_cursor}`."}},
-)
-async def list_checkout_sessions(
-    request: Request,
-    principal: Principal = Depends(require_read),
-    ctx: Context = Depends(context),
-) -> Response:
-    """Filters: `status` (an ACP status), `email`, `created_after`, `created_before`;
-    paging: `limit` (1-100, default 20) and `starting_after` (or `cursor`, the
-    `next_cursor` of the previous page) / `ending_before`. Sessions are in the
-    shape of the request's `API-Version`."""
-    query = _listing_query(request)
-    try:
-        page = await acp_sessions.list_sessions(ctx, principal, query)
-    except DomainError as exc:
-        raise AcpError(
-            404 if isinstance(exc, NotFound) else 400, exc.code, exc.message, param=exc.param
-        ) from exc
-    data = [_session_body(ctx, principal, row) for row in page.rows]
-    body: dict[str, Any] = {
-        "data": data,
-        "has_more": page.has_more,
-        "total_count": page.total_count,
-    }
-    body["next_cursor"] = data[-1]["id"] if page.has_more and data else None
-    return _json(body)
 
 
 async def _catalog_currency(
