@@ -441,3 +441,20 @@ def test_acp_errors_are_written_for_the_merchant(api, body):
     for message in messages:
         if message:
             _assert_merchant_wording(message, repr(body))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("card_exp", "1\u00b2/34"),  # a digit to isdigit(), not to int()
+        ("card_exp", "1" * 5000 + "/" + "1" * 5000),
+        ("card_number", "424242424242424\u00b2"),
+    ],
+)
+def test_hosted_card_fields_are_bounded_by_their_text(server, api, field, value):
+    session = create_session(api)
+    with buyer(server) as client:
+        page = client.get(page_path(session))
+        response = client.post(page_path(session), data=filled_form(page.text, **{field: value}))
+    assert response.status_code == 422, response.text[:300]
+    assert api.get(f"/v1/checkouts/{session['id']}").json()["status"] == "pending"

@@ -138,6 +138,9 @@ def card_details(form: Mapping[str, Any], submission: Submission, now: datetime)
 def _expiry(raw: str) -> tuple[int | None, int | None]:
     """``MM/YY``, ``MM / YY``, ``MM/YYYY`` or ``MMYY`` -> (month, four-digit year)."""
     compact = raw.replace(" ", "")
+    if len(compact) > len("MM/YYYY") or not compact.isascii():
+        # Bounded by its text before int(): "²" is a digit to isdigit() but not to int().
+        return None, None
     month_text, _slash, year_text = compact.partition("/")
     if not _slash and len(compact) == 4:
         month_text, year_text = compact[:2], compact[2:]

@@ -80,7 +80,7 @@ def normalize_card_number(raw: str) -> str:
 
 
 def luhn_valid(number: str) -> bool:
-    if not number.isdigit() or not 12 <= len(number) <= 19:
+    if not (number.isascii() and number.isdigit()) or not 12 <= len(number) <= 19:
         return False
     total = 0
     for index, char in enumerate(reversed(number)):
