@@ -42,7 +42,12 @@ router = APIRouter(
 
 
 def _resource(ctx: Context, row: CheckoutRow) -> dict[str, Any]:
-    return checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
+    return checkout_resource(
+        row,
+        public_url=ctx.settings.public_url,
+        now=ctx.clock(),
+        processor=ctx.processor_name_for(row.livemode),
+    )
 
 
 @router.post("", status_code=201, response_model=Checkout, responses=ERRORS)
@@ -114,15 +119,23 @@ async def complete_checkout(
     ctx: Context = Depends(context),
 ) -> Response:
     """Pay for the session. In test mode card 4242 4242 4242 4242 succeeds and
-    4000 0000 0000 0002 is declined (the session becomes `failed` and may be retried)."""
-    details = body.payment.model_dump(exclude={"method"}, exclude_none=True)
-    if body.payment.method == "card" and "card_number" not in details:
-        raise InvalidValue(
-            "A card payment needs payment.card_number.",
-            code="parameter_missing",
-            param="payment.card_number",
-        )
-    payment = service.PaymentParams(method=body.payment.method, details=details)
+    4000 0000 0000 0002 is declined (the session becomes `failed` and may be retried).
+    Send `expected_amount` (the total shown) to be refused with 409 `amount_changed`
+    rather than charged a different amount; a total of 0 completes without `payment`."""
+    details: dict[str, Any] = {}
+    method = None
+    if body.payment is not None:
+        method = body.payment.method
+        details = body.payment.model_dump(exclude={"method"}, exclude_none=True)
+        if method == "card" and "card_number" not in details:
+            raise InvalidValue(
+                "A card payment needs payment.card_number.",
+                code="parameter_missing",
+                param="payment.card_number",
+            )
+    payment = service.PaymentParams(
+        method=method, details=details, expected_amount=body.expected_amount
+    )
     row = await service.complete(ctx, principal, checkout_id, payment)
     return json_response(_resource(ctx, row))
 

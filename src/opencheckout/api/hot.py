@@ -75,7 +75,12 @@ class HotPathMiddleware:
         except DomainError as exc:
             await domain_error_response(exc)(scope, receive, send)
             return True
-        resource = checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
+        resource = checkout_resource(
+            row,
+            public_url=ctx.settings.public_url,
+            now=ctx.clock(),
+            processor=ctx.processor_name_for(row.livemode),
+        )
         await _send_json(send, 200, resource)
         return True
 

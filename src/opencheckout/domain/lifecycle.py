@@ -25,6 +25,10 @@ class Status(StrEnum):
 class PaymentStatus(StrEnum):
     UNPAID = "unpaid"
     PAID = "paid"
+    #: The total was zero (e.g. a 100 % coupon): completed without any processor.
+    NO_PAYMENT_REQUIRED = "no_payment_required"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
 
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {

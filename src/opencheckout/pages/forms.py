@@ -72,9 +72,15 @@ def read_submission(form: Mapping[str, Any]) -> Submission:
         # Enter pressed in any field submits with the form's first button (Apply):
         # with no code typed the buyer meant to pay.
         action = "pay"
-    elif action not in ("pay", "apply_code"):
+    elif action not in ("pay", "apply_code", "update"):
         action = "pay"
     return Submission(values=values, action=action, code=code[:MAX_CODE], remove_coupon=remove)
+
+
+def expected_amount(form: Mapping[str, Any]) -> int | None:
+    """The total the page showed (its hidden ``expected_amount``), if well-formed."""
+    raw = _text(form, "expected_amount")
+    return int(raw) if raw.isdigit() and len(raw) <= 16 else None
 
 
 def check_details(submission: Submission, *, billing_required: bool) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import FormData
@@ -35,7 +35,7 @@ from opencheckout.domain.errors import (
     ProcessorUnavailable,
 )
 from opencheckout.domain.lifecycle import Status
-from opencheckout.pages import forms, i18n, security
+from opencheckout.pages import forms, i18n, security, totals
 from opencheckout.service import hosted
 from opencheckout.service.context import Context
 from opencheckout.service.hosted import HostedSession
@@ -415,7 +415,46 @@ async def submit(request: Request, token: str) -> Response:
 
     if submission.action in ("apply_code", "remove_discount"):
         return await _change_discount(ctx, renderer, token, row, submission)
+    if submission.action == "update":
+        # Without JavaScript: a changed choice shows its new total before any payment.
+        submission.errors.clear()
+        return _form(renderer, 200, row, submission=submission)
     return await _pay(ctx, renderer, token, row, form, submission)
+
+
+@router.post("/c/{token}/totals")
+async def refresh_totals(request: Request, token: str) -> Response:
+    """For the page's script: apply the buyer's shipping choice and answer the
+    server's new figures as JSON (same origin, CSRF-checked like the form)."""
+    ctx = _ctx(request)
+    try:
+        hosted_session = await hosted.load(ctx, token)
+        row = hosted_session.row
+        renderer = _Renderer(request, row)
+        if not hosted_session.is_open:
+            return _json_error(409, "checkout_not_editable")
+        form = await _read_form(request)
+        if form is None or not _csrf_ok(request, renderer.pages, row, form):
+            return _json_error(403, "csrf_invalid")
+        option = forms.read_submission(form).values["shipping_option"]
+        options = [o["id"] for o in row.data.get("shipping_options") or []]
+        if option not in options:
+            return _json_error(422, "shipping_option_invalid")
+        if option != row.data.get("selected_shipping_option"):
+            row = await hosted.update_details(ctx, row, {"selected_shipping_option": option})
+            renderer.row = row
+    except NotFound:
+        return _json_error(404, "checkout_link_unknown")
+    except DomainError as exc:
+        return _json_error(409 if isinstance(exc, Conflict) else 422, exc.code)
+    figures = totals.summary(row, renderer.money, renderer.gettext)
+    return JSONResponse(figures.as_json(), headers={"Cache-Control": "no-store"})
+
+
+def _json_error(status: int, code: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code}}, status_code=status, headers={"Cache-Control": "no-store"}
+    )
 
 
 async def _save_details(
@@ -471,30 +510,39 @@ async def _pay(
     form: Mapping[str, Any],
     submission: forms.Submission,
 ) -> Response:
-    method = submission.values["method"]
-    methods = list(row.data.get("payment_methods") or [])
-    if method not in methods:
-        if len(methods) == 1 and not method:
-            method = methods[0]
-        else:
-            submission.errors["method"] = forms.METHOD_INVALID
+    method: str | None = submission.values["method"]
     details: dict[str, Any] = {}
-    stripe_entry = hosted.card_entry(ctx, row)
-    if method == "card" and stripe_entry is not None:
-        # Stripe.js turned the card into a token in the browser; no card data is posted.
-        card_token = form.get("stripe_token")
-        if isinstance(card_token, str) and card_token.startswith("tok_") and len(card_token) < 256:
-            details = {"stripe_token": card_token}
-        else:
-            submission.errors["card"] = CARD_REQUIRED
-    elif method == "card":
-        details = forms.card_details(form, submission, ctx.clock())
+    if row.amount_total == 0:
+        method = None  # Nothing to charge: no payment details are asked.
+    else:
+        methods = list(row.data.get("payment_methods") or [])
+        if method not in methods:
+            if len(methods) == 1 and not method:
+                method = methods[0]
+            else:
+                submission.errors["method"] = forms.METHOD_INVALID
+        stripe_entry = hosted.card_entry(ctx, row)
+        if method == "card" and stripe_entry is not None:
+            # Stripe.js turned the card into a token in the browser; no card data is posted.
+            card_token = form.get("stripe_token")
+            if (
+                isinstance(card_token, str)
+                and card_token.startswith("tok_")
+                and len(card_token) < 256
+            ):
+                details = {"stripe_token": card_token}
+            else:
+                submission.errors["card"] = CARD_REQUIRED
+        elif method == "card":
+            details = forms.card_details(form, submission, ctx.clock())
     if row.data.get("shipping_options") and not row.data.get("selected_shipping_option"):
         submission.errors.setdefault("shipping_option", forms.SHIPPING_INVALID)
     if submission.errors:
         return _form(renderer, 422, row, submission=submission, error=FIX_FIELDS)
     try:
-        paid = await hosted.pay(ctx, row, method, details)
+        paid = await hosted.pay(
+            ctx, row, method, details, expected_amount=forms.expected_amount(form)
+        )
     except PaymentDeclined as exc:
         fresh = await hosted.load(ctx, token)
         renderer.row = fresh.row
@@ -537,6 +585,12 @@ async def _refused(
             name = "shipping_option" if name == "selected_shipping_option" else name
             submission.errors.setdefault(name, forms.REQUIRED)
         return _form(renderer, 422, fresh.row, submission=submission, error=FIX_FIELDS)
+    if isinstance(exc, Conflict) and exc.code == "amount_changed":
+        # The buyer saw another total (a choice changed it): show the new one, ask again.
+        error = renderer.gettext(totals.AMOUNT_CHANGED).replace(
+            "%(amount)s", renderer.money(fresh.row.amount_total)
+        )
+        return _form(renderer, 409, fresh.row, submission=submission, raw_error=error)
     logger.info("hosted page request refused: %s %s", exc.code, exc.message)
     status = 409 if isinstance(exc, Conflict) else 422
     return _form(renderer, status, fresh.row, submission=submission, error=CHANGED)
@@ -549,8 +603,9 @@ def _form(
     *,
     submission: forms.Submission | None = None,
     error: str | None = None,
+    raw_error: str | None = None,
 ) -> HTMLResponse:
-    """The checkout page itself."""
+    """The checkout page itself (``raw_error``: a message already translated)."""
     pages = renderer.pages
     nonce = renderer.request.cookies.get(security.CSRF_COOKIE)
     new_cookie = None
@@ -596,12 +651,18 @@ def _form(
         for discount in data.get("discounts", [])
     ]
     shipping_options = [
-        {"id": option["id"], "name": option["display_name"], "amount": money(option["amount"])}
+        {
+            "id": option["id"],
+            "name": option["display_name"],
+            "amount": money(option["amount"]),
+            "estimate": totals.delivery_estimate(option.get("delivery_estimate"), renderer.gettext),
+        }
         for option in data.get("shipping_options") or []
     ]
     stripe_entry = hosted.card_entry(_ctx(renderer.request), row)
     if stripe_entry is not None:
         renderer.stripe_js_url = stripe_entry.js_url
+    figures = totals.summary(row, money, renderer.gettext)
     return renderer.response(
         "checkout.html",
         status,
@@ -613,11 +674,13 @@ def _form(
         test_mode=not row.livemode,
         items=items,
         discounts=discounts,
-        subtotal=money(row.amount_subtotal),
-        discount_total=money(-row.amount_discount) if row.amount_discount else None,
-        tax=money(row.amount_tax) if row.amount_tax else None,
-        shipping=money(row.amount_shipping) if data.get("selected_shipping_option") else None,
-        total=money(row.amount_total),
+        summary=figures,
+        subtotal=figures.subtotal,
+        discount_total=figures.discount,
+        tax=figures.tax,
+        shipping=figures.shipping,
+        total=figures.total,
+        totals_action=f"{renderer._path()}/totals",
         coupon_collection=bool(data.get("coupon_collection")),
         billing_required=data.get("billing_details_collection") == "required",
         payment_methods=list(data.get("payment_methods") or []),
@@ -626,7 +689,7 @@ def _form(
         values=values,
         errors=errors,
         code=code,
-        error=renderer.gettext(error) if error else None,
+        error=raw_error or (renderer.gettext(error) if error else None),
         has_cancel=True,
         stripe=stripe_entry,
     )

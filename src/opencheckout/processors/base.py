@@ -84,7 +84,9 @@ class Processor(Protocol):
         """The payment's current state: how a ``processing`` payment is confirmed."""
         ...
 
-    async def refund(self, processor_id: str, amount: int | None = None) -> RefundResult:
+    async def refund(
+        self, processor_id: str, amount: int | None = None, *, currency: str | None = None
+    ) -> RefundResult:
         """Give back ``amount`` (minor units; None for all) of a succeeded payment."""
         ...
 

@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 import stripe
 
+from opencheckout.domain.processor_amounts import convert
 from opencheckout.processors.base import (
     AttemptRef,
     Outcome,
@@ -108,6 +109,16 @@ def _result_of(intent: Any) -> PaymentResult:
     )
 
 
+def stripe_amount(currency: str, amount: int, *, charge: bool = True) -> int:
+    """ISO minor units as Stripe writes them (ISK x100, MGA /100, ...); see
+    :mod:`opencheckout.domain.processor_amounts`. The service refuses
+    unchargeable totals first, so the ValueError is a last guard, not a path."""
+    conversion = convert("stripe", currency, amount, charge=charge)
+    if conversion.amount is None:
+        raise ValueError(conversion.reason)
+    return conversion.amount
+
+
 class StripeProcessor:
     name = "stripe"
     supports_livemode = True
@@ -179,7 +190,7 @@ class StripeProcessor:
                 return method
             intent = await self.client.v1.payment_intents.create_async(
                 params={
-                    "amount": request.amount,
+                    "amount": stripe_amount(request.currency, request.amount),
                     "currency": request.currency,
                     "payment_method": method,
                     "payment_method_types": ["card"],  # type: ignore[typeddict-unknown-key]
@@ -254,10 +265,12 @@ class StripeProcessor:
             # It moved on meanwhile (succeeded, or already canceled): its state now.
             return await self.client.v1.payment_intents.retrieve_async(intent_id)
 
-    async def refund(self, processor_id: str, amount: int | None = None) -> RefundResult:
+    async def refund(
+        self, processor_id: str, amount: int | None = None, *, currency: str | None = None
+    ) -> RefundResult:
         params: dict[str, Any] = {"payment_intent": processor_id}
         if amount is not None:
-            params["amount"] = amount
+            params["amount"] = stripe_amount(currency, amount, charge=False) if currency else amount
         refund = await self.client.v1.refunds.create_async(params=params)  # type: ignore[arg-type]
         return RefundResult(succeeded=refund.status == "succeeded", refund_id=str(refund.id))
 

@@ -201,7 +201,9 @@ class TestProcessor:
             message=later.message,
         )
 
-    async def refund(self, processor_id: str, amount: int | None = None) -> RefundResult:
+    async def refund(
+        self, processor_id: str, amount: int | None = None, *, currency: str | None = None
+    ) -> RefundResult:
         return RefundResult(succeeded=True, refund_id="re_test_" + random_base62(20))
 
     async def authorize(self, request: PaymentRequest) -> PaymentResult:

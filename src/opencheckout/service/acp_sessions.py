@@ -114,7 +114,12 @@ async def _by_readiness(
                 session, tenant, filters, now, limit=_CHUNK, after_pk=after_pk
             )
             for row in rows:
-                resource = checkout_resource(row, public_url=ctx.settings.public_url, now=now)
+                resource = checkout_resource(
+                    row,
+                    public_url=ctx.settings.public_url,
+                    now=now,
+                    processor=ctx.processor_name_for(row.livemode),
+                )
                 if resource["ready_for_payment"] is ready:
                     matches.append(row)
             if not more or not rows:

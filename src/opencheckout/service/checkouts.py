@@ -42,7 +42,7 @@ from opencheckout.service.catalog import AutocommitCatalog, SessionCatalog
 from opencheckout.service.context import Context
 from opencheckout.service.metadata import merge_metadata
 from opencheckout.service.tenancy import tenant_of
-from opencheckout.service.views import checkout_resource, missing_of
+from opencheckout.service.views import amount_blocker, checkout_resource, missing_of
 from opencheckout.store import attempts as attempt_store
 from opencheckout.store import checkout_records
 from opencheckout.store import checkouts as store
@@ -120,7 +120,12 @@ async def _emit(
         account_id=row.account_id,
         livemode=row.livemode,
         type=type,
-        obj=checkout_resource(row, public_url=ctx.settings.public_url, now=now),
+        obj=checkout_resource(
+            row,
+            public_url=ctx.settings.public_url,
+            now=now,
+            processor=ctx.processor_name_for(row.livemode),
+        ),
         now=now,
     )
 
@@ -235,7 +240,12 @@ async def create_with_resource(
         async with ctx.db.read() as session:
             await _link_customer(session, tenant_of(principal), document, required=required)
     row = _new_record(principal, params, document, now, recovered_from=None)
-    resource = checkout_resource(row, public_url=ctx.settings.public_url, now=now)
+    resource = checkout_resource(
+        row,
+        public_url=ctx.settings.public_url,
+        now=now,
+        processor=ctx.processor_name_for(row.livemode),
+    )
     event = EventRecord(
         id=new_id("evt"), type="checkout.created", created_at=now, data={"object": resource}
     )
@@ -483,8 +493,88 @@ async def recover(ctx: Context, principal: Principal, checkout_id: str) -> Check
 
 @dataclass(frozen=True, slots=True)
 class PaymentParams:
-    method: str
+    method: str | None
     details: dict[str, Any]
+    #: The total the buyer (or agent) saw; a different ``amount_total`` is 409.
+    expected_amount: int | None = None
+
+
+def _check_payable(row: Checkout, payment: PaymentParams, now: datetime) -> None:
+    """Everything ``complete`` refuses before it claims the session."""
+    status = _current_status(row, now)
+    if status not in OPEN_STATUSES:
+        raise Conflict(
+            f"This checkout is {status.value} and cannot be paid.",
+            code="checkout_not_payable",
+        )
+    if payment.expected_amount is not None and payment.expected_amount != row.amount_total:
+        raise Conflict(
+            f"The total is now {row.amount_total} ({row.currency.upper()} minor units), "
+            f"not the {payment.expected_amount} expected; nothing was charged. "
+            "Show the buyer the new total and ask again.",
+            code="amount_changed",
+            param="expected_amount",
+            extra={
+                "amount_total": row.amount_total,
+                "currency": row.currency,
+                "expected_amount": payment.expected_amount,
+            },
+        )
+    missing = missing_of(row.data)
+    if missing:
+        raise Conflict(
+            "This checkout is not ready for payment; missing: " + ", ".join(missing) + ".",
+            code="checkout_not_ready",
+            param=missing[0],
+            extra={"missing_fields": missing},
+        )
+
+
+def _check_chargeable(row: Checkout, payment: PaymentParams, processor: Processor | None) -> str:
+    """The payment method, and the processor's ability to charge the exact total."""
+    if payment.method is None:
+        raise InvalidValue(
+            "This checkout has a total to pay: send payment.method.",
+            code="parameter_missing",
+            param="payment.method",
+        )
+    if payment.method not in row.data["payment_methods"]:
+        raise InvalidValue(
+            f"Payment method '{payment.method}' is not allowed on this checkout.",
+            code="payment_method_not_allowed",
+            param="payment.method",
+        )
+    blocker = amount_blocker(row, processor.name if processor is not None else None)
+    if blocker is not None:
+        raise InvalidValue(
+            blocker + " Nothing was charged.", code="amount_not_chargeable", param="amount_total"
+        )
+    return payment.method
+
+
+async def _complete_free(
+    ctx: Context, session: AsyncSession, tenant: Tenant, row: Checkout, now: datetime
+) -> Checkout:
+    """A zero total (e.g. 100 % off): completed in the caller's transaction, no processor."""
+    done = await store.compare_and_set_status(
+        session,
+        row.pk,
+        expected=OPEN_STATUSES,
+        not_expired_at=now,
+        values={
+            "status": Status.COMPLETED.value,
+            "payment_status": PaymentStatus.NO_PAYMENT_REQUIRED.value,
+            "completed_at": now,
+            "updated_at": now,
+        },
+    )
+    if done is None:  # pragma: no cover - the row is locked by the caller
+        raise Conflict(
+            "Another payment for this checkout is in progress.", code="checkout_not_payable"
+        )
+    await coupons.redeem_applied(session, tenant, done.data.get("discounts", []), now)
+    await _emit(ctx, session, done, "checkout.completed", now)
+    return done
 
 
 async def complete(
@@ -499,7 +589,7 @@ async def complete(
     others get 409 ``coupon_exhausted`` and their sessions stay payable). A
     declined payment or a processor failure gives the redemptions back. The
     processor is called outside any transaction so that no database lock is
-    held across network I/O.
+    held across network I/O. A zero total completes at once, without a processor.
     """
     now = ctx.clock()
     processor = ctx.processor_for(principal.livemode)
@@ -508,26 +598,10 @@ async def complete(
         row = await store.get(session, tenant, checkout_id, for_update=True)
         if row is None:
             raise _not_found(checkout_id)
-        status = _current_status(row, now)
-        if status not in OPEN_STATUSES:
-            raise Conflict(
-                f"This checkout is {status.value} and cannot be paid.",
-                code="checkout_not_payable",
-            )
-        missing = missing_of(row.data)
-        if missing:
-            raise Conflict(
-                "This checkout is not ready for payment; missing: " + ", ".join(missing) + ".",
-                code="checkout_not_ready",
-                param=missing[0],
-                extra={"missing_fields": missing},
-            )
-        if payment.method not in row.data["payment_methods"]:
-            raise InvalidValue(
-                f"Payment method '{payment.method}' is not allowed on this checkout.",
-                code="payment_method_not_allowed",
-                param="payment.method",
-            )
+        _check_payable(row, payment, now)
+        if row.amount_total == 0:
+            return await _complete_free(ctx, session, tenant, row, now)
+        method = _check_chargeable(row, payment, processor)
         if processor is None:
             mode = "live" if principal.livemode else "test"
             raise Conflict(
@@ -559,7 +633,7 @@ async def complete(
             checkout_id=row.id,
             amount=row.amount_total,
             currency=row.currency,
-            method=payment.method,
+            method=method,
             details=payment.details,
             custom=row.data["custom"],
             idempotency_key=attempt.idempotency_key,

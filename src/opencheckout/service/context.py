@@ -23,6 +23,11 @@ class Context:
     processors: dict[str, Processor] = field(default_factory=lambda: {"test": TestProcessor()})
     clock: Callable[[], datetime] = utc_now
 
+    def processor_name_for(self, livemode: bool) -> str | None:
+        """The name of :meth:`processor_for`'s processor (whose amount rules apply)."""
+        processor = self.processor_for(livemode)
+        return None if processor is None else processor.name
+
     def processor_for(self, livemode: bool) -> Processor | None:
         """The processor that takes payments in this mode, if one is configured.
 

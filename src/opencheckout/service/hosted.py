@@ -98,8 +98,18 @@ async def update_details(ctx: Context, row: Checkout, params: dict[str, Any]) ->
     return await checkouts.update(ctx, principal_of(row), row.id, params)
 
 
-async def pay(ctx: Context, row: Checkout, method: str, details: dict[str, Any]) -> Checkout:
-    payment = checkouts.PaymentParams(method=method, details=details)
+async def pay(
+    ctx: Context,
+    row: Checkout,
+    method: str | None,
+    details: dict[str, Any],
+    *,
+    expected_amount: int | None = None,
+) -> Checkout:
+    """Pay what the page showed: a different total is 409 ``amount_changed``."""
+    payment = checkouts.PaymentParams(
+        method=method, details=details, expected_amount=expected_amount
+    )
     return await checkouts.complete(ctx, principal_of(row), row.id, payment)
 
 

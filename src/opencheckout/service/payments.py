@@ -225,7 +225,12 @@ async def _emit(
         account_id=row.account_id,
         livemode=row.livemode,
         type="checkout.completed" if outcome is Outcome.SUCCEEDED else "checkout.failed",
-        obj=checkout_resource(row, public_url=ctx.settings.public_url, now=now),
+        obj=checkout_resource(
+            row,
+            public_url=ctx.settings.public_url,
+            now=now,
+            processor=ctx.processor_name_for(row.livemode),
+        ),
         now=now,
     )
 

@@ -52,7 +52,12 @@ async def abandon_expired(ctx: Context, *, batch_size: int = DEFAULT_BATCH_SIZE)
                     account_id=row.account_id,
                     livemode=row.livemode,
                     type="checkout.abandoned",
-                    obj=checkout_resource(row, public_url=ctx.settings.public_url, now=now),
+                    obj=checkout_resource(
+                        row,
+                        public_url=ctx.settings.public_url,
+                        now=now,
+                        processor=ctx.processor_name_for(row.livemode),
+                    ),
                 )
                 for row in rows
             ],

@@ -12,6 +12,7 @@ from typing import Any
 
 from opencheckout.domain.lifecycle import Status, effective_status
 from opencheckout.domain.percent import COUPON_PLACES, TAX_PLACES, from_units
+from opencheckout.domain.processor_amounts import convert
 from opencheckout.domain.readiness import missing_fields
 from opencheckout.domain.totals import SessionTotals
 from opencheckout.store.checkout_records import CheckoutRow
@@ -46,6 +47,17 @@ def missing_of(data: Mapping[str, Any]) -> list[str]:
         shipping_selection_required=bool(data.get("shipping_options"))
         and data.get("selected_shipping_option") is None,
     )
+
+
+def amount_blocker(row: CheckoutRow, processor: str | None) -> str | None:
+    """Why ``processor`` cannot charge the session's total exactly, else None.
+
+    A zero total needs no processor. ``processor`` None means "not known
+    here" (no check), not "none configured": ``complete`` reports that.
+    """
+    if processor is None or row.amount_total == 0:
+        return None
+    return convert(processor, row.currency, row.amount_total).reason
 
 
 def _percent(units: int | None, places: int) -> float | None:
@@ -85,10 +97,26 @@ def tax_breakdown_of(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def checkout_resource(row: CheckoutRow, *, public_url: str, now: datetime) -> dict[str, Any]:
+def checkout_resource(
+    row: CheckoutRow, *, public_url: str, now: datetime, processor: str | None = None
+) -> dict[str, Any]:
+    """The session as every surface shows it; ``processor`` (the one that would
+    charge it) makes a total it cannot charge exactly block ``ready_for_payment``."""
     data = row.data
     status = effective_status(Status(row.status), row.expires_at, now)
     missing = missing_of(data)
+    messages: list[dict[str, str]] = []
+    blocker = amount_blocker(row, processor)
+    if blocker is not None:
+        missing.append("amount_total")
+        messages.append(
+            {
+                "type": "error",
+                "code": "amount_not_chargeable",
+                "param": "amount_total",
+                "message": blocker,
+            }
+        )
     return {
         "id": row.id,
         "object": "checkout",
@@ -102,6 +130,7 @@ def checkout_resource(row: CheckoutRow, *, public_url: str, now: datetime) -> di
         "amount_tax": row.amount_tax,
         "amount_shipping": row.amount_shipping,
         "amount_total": row.amount_total,
+        "amount_refunded": int(data.get("amount_refunded", 0)),
         "totals": totals_of(row).breakdown(),
         "discounts": discounts_of(data),
         "tax_breakdown": tax_breakdown_of(data),
@@ -120,6 +149,7 @@ def checkout_resource(row: CheckoutRow, *, public_url: str, now: datetime) -> di
         "custom": data["custom"],
         "ready_for_payment": not missing and status in (Status.PENDING, Status.FAILED),
         "missing_fields": missing,
+        "messages": messages,
         "permalink": permalink(public_url, row.token),
         "processor": row.processor,
         "processor_id": row.processor_id,

@@ -181,7 +181,12 @@ def session_body(
     row: CheckoutRow,
     messages: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    resource = checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
+    resource = checkout_resource(
+        row,
+        public_url=ctx.settings.public_url,
+        now=ctx.clock(),
+        processor=ctx.processor_name_for(row.livemode),
+    )
     return mapping.checkout_session(
         resource,
         psp=_psp(ctx, principal),
@@ -336,7 +341,12 @@ async def retrieve_checkout_session(
 
 async def _current(ctx: Context, principal: Principal, checkout_id: str) -> dict[str, Any]:
     row = await checkouts.retrieve(ctx, principal, checkout_id)
-    return checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
+    return checkout_resource(
+        row,
+        public_url=ctx.settings.public_url,
+        now=ctx.clock(),
+        processor=ctx.processor_name_for(row.livemode),
+    )
 
 
 @router.put(

@@ -223,7 +223,12 @@ def _validate(model: type[CheckoutCreate] | type[CheckoutUpdate], data: dict[str
 
 
 def from_native(row: CheckoutRow, ctx: Context) -> dict[str, Any]:
-    resource = checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
+    resource = checkout_resource(
+        row,
+        public_url=ctx.settings.public_url,
+        now=ctx.clock(),
+        processor=ctx.processor_name_for(row.livemode),
+    )
     currency = resource["currency"]
     customer = resource["customer"]
     address = customer.get("billing_address") or {}

@@ -220,7 +220,14 @@ class PaymentIn(StrictModel):
 
 
 class CheckoutComplete(StrictModel):
-    payment: PaymentIn
+    payment: PaymentIn | None = Field(
+        None, description="Required unless the total is 0 (then nothing is charged)."
+    )
+    expected_amount: Annotated[StrictInt, Field(ge=0, le=10**15)] | None = Field(
+        None,
+        description="The amount_total the buyer saw. If the session's total differs, "
+        "nothing is charged: 409 amount_changed with the current amount_total.",
+    )
 
 
 # Response models: they document the shapes in /openapi.json.
@@ -293,7 +300,9 @@ class Checkout(BaseModel):
     id: str = Field(examples=["cs_4eC39HqLyjWDarjtT1zdp7dc"])
     object: Literal["checkout"] = "checkout"
     status: Status
-    payment_status: Literal["unpaid", "paid"]
+    payment_status: Literal[
+        "unpaid", "paid", "no_payment_required", "partially_refunded", "refunded"
+    ]
     livemode: bool
     currency: str
     line_items: list[LineItem]

@@ -54,6 +54,55 @@
     button.classList.add("busy");
   });
 
+  // Totals follow every choice: the server prices the new selection and answers
+  // the figures; the pay button and expected_amount change with them, so what is
+  // charged is what is shown (a stale total is refused by the server: 409).
+  var totalsUrl = form.getAttribute("data-totals");
+  var expected = document.getElementById("expected-amount");
+  var pay = document.getElementById("pay");
+  var pending = 0;
+  function setRow(rowId, valueId, text) {
+    var row = document.getElementById(rowId);
+    var value = document.getElementById(valueId);
+    if (value) { value.textContent = text || ""; }
+    if (row) { row.hidden = !text; }
+  }
+  function showTotals(figures) {
+    if (figures.free !== (expected.value === "0")) { window.location.reload(); return; }
+    document.getElementById("subtotal").textContent = figures.subtotal;
+    setRow("shipping-row", "shipping", figures.shipping);
+    setRow("tax-row", "tax", figures.tax);
+    var estimate = document.getElementById("delivery-estimate");
+    if (estimate) { estimate.textContent = figures.delivery_estimate; }
+    document.getElementById("total").textContent = figures.total;
+    expected.value = String(figures.amount_total);
+    pay.textContent = figures.pay_label;
+  }
+  function refreshTotals(choice) {
+    var body = new URLSearchParams();
+    var csrf = form.querySelector("input[name=csrf_token]");
+    body.append(csrf.name, csrf.value);
+    body.append(choice.name, choice.value);
+    pending += 1;
+    pay.disabled = true;
+    fetch(totalsUrl, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("totals " + response.status); }
+      return response.json();
+    }).then(showTotals).catch(function () {
+      // Without fresh figures the server still refuses a stale total when paying.
+    }).then(function () {
+      pending -= 1;
+      if (!pending) { pay.disabled = false; }
+    });
+  }
+  var shippingChoices = form.querySelectorAll("input[name=shipping_option]");
+  for (var s = 0; s < shippingChoices.length; s++) {
+    shippingChoices[s].addEventListener("change", function (event) { refreshTotals(event.target); });
+  }
+
   var alert = document.getElementById("form-error");
   var firstInvalid = form.querySelector("[aria-invalid=true]");
   if (firstInvalid) { firstInvalid.focus(); } else if (alert) { alert.focus && alert.setAttribute("tabindex", "-1"); alert.focus(); }

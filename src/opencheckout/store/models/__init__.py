@@ -21,6 +21,7 @@ from opencheckout.store.models.idempotency import IdempotencyKey
 from opencheckout.store.models.order import Order
 from opencheckout.store.models.payment import PaymentAttempt, SimulatedPayment
 from opencheckout.store.models.product import Product
+from opencheckout.store.models.refund import Refund
 from opencheckout.store.models.shipping import ShippingPromotion, ShippingRate
 from opencheckout.store.models.tax_rate import TaxRate
 
@@ -38,6 +39,7 @@ __all__ = [
     "Order",
     "PaymentAttempt",
     "Product",
+    "Refund",
     "ShippingPromotion",
     "ShippingRate",
     "SimulatedPayment",

@@ -34,7 +34,7 @@ class Checkout(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
     livemode: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(16))
-    payment_status: Mapped[str] = mapped_column(String(16))
+    payment_status: Mapped[str] = mapped_column(String(32))
     currency: Mapped[str] = mapped_column(String(3))
     customer_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)

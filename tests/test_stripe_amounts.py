@@ -1,0 +1,45 @@
+"""Stripe's own amount rules, end to end against localstripe."""
+
+from __future__ import annotations
+
+from tests.factories import assert_error, create_session
+from tests.test_stripe import _card, _intent, localstripe, stripe_api, stripe_server
+
+__all__ = ["localstripe", "stripe_api", "stripe_server"]  # fixtures used by name
+
+VISA = "4242424242424242"
+
+
+def _one(amount: int) -> list[dict]:
+    return [{"product": "sku-1", "name": "Thing", "unit_amount": amount, "quantity": 1}]
+
+
+def test_isk_is_written_with_two_decimals(stripe_api, localstripe):
+    session = create_session(stripe_api, currency="isk", line_items=_one(5000))
+    assert session["ready_for_payment"] is True
+    done = stripe_api.post(f"/v1/checkouts/{session['id']}/complete", json={"payment": _card(VISA)})
+    assert done.status_code == 200, done.text
+    intent = _intent(localstripe, done.json()["processor_id"])
+    assert (intent["amount"], intent["currency"]) == (500000, "isk")
+
+
+def test_total_stripe_cannot_charge_is_not_ready_and_refused_before_any_call(stripe_api):
+    for currency, amount in (("usd", 10), ("kwd", 5125), ("mga", 150050), ("iqd", 5000)):
+        session = create_session(stripe_api, currency=currency, line_items=_one(amount))
+        assert session["ready_for_payment"] is False, currency
+        assert session["missing_fields"] == ["amount_total"]
+        (message,) = session["messages"]
+        assert message["code"] == "amount_not_chargeable" and message["param"] == "amount_total"
+        error = assert_error(
+            stripe_api.post(
+                f"/v1/checkouts/{session['id']}/complete", json={"payment": _card(VISA)}
+            ),
+            422,
+            code="amount_not_chargeable",
+            param="amount_total",
+        )
+        assert currency.upper() in error["message"]
+        after = stripe_api.get(f"/v1/checkouts/{session['id']}").json()
+        assert after["status"] == "pending" and after["processor_id"] is None
+    fixed = create_session(stripe_api, currency="kwd", line_items=_one(5120))
+    assert fixed["ready_for_payment"] is True and fixed["messages"] == []
