@@ -287,7 +287,7 @@ def test_delayed_decline_shows_the_error_and_allows_a_retry(server, api):
         failed = client.get(path)
         assert failed.status_code == 200 and "Your card was declined." in failed.text
         retry = client.post(path, data=filled_form(failed.text))
-    assert retry.status_code == 303
+    assert retry.status_code == 303, retry.text[-3000:]
     assert api.get(f"/v1/checkouts/{session['id']}").json()["status"] == "completed"
     assert "checkout.failed" in _events(api, session["id"])
 

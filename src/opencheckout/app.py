@@ -18,6 +18,7 @@ from opencheckout.api import (
     orders,
     processors,
     products,
+    refunds,
     tax_rates,
     webhook_endpoints,
 )
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(checkouts.router)
+    app.include_router(refunds.router)
     app.include_router(products.router)
     app.include_router(coupons.router)
     app.include_router(tax_rates.router)

@@ -66,6 +66,8 @@ class RefundResult:
     succeeded: bool
     refund_id: str
     message: str | None = None
+    #: Neither given back nor refused yet (Stripe's ``pending``): settled later.
+    pending: bool = False
 
 
 class Processor(Protocol):

@@ -272,7 +272,12 @@ class StripeProcessor:
         if amount is not None:
             params["amount"] = stripe_amount(currency, amount, charge=False) if currency else amount
         refund = await self.client.v1.refunds.create_async(params=params)  # type: ignore[arg-type]
-        return RefundResult(succeeded=refund.status == "succeeded", refund_id=str(refund.id))
+        return RefundResult(
+            succeeded=refund.status == "succeeded",
+            refund_id=str(refund.id),
+            pending=refund.status in ("pending", "requires_action"),
+            message=getattr(refund, "failure_reason", None),
+        )
 
     def parse_webhook(self, payload: bytes, signature: str) -> WebhookNotice | None:
         """Verify a webhook (raises ``ValueError`` if forged or stale) and read it.

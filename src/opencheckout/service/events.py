@@ -38,11 +38,13 @@ WEBHOOK_EVENT_TYPES = ("webhook_endpoint.disabled",)
 COUPON_EVENT_TYPES = ("coupon.created", "coupon.updated", "coupon.deleted")
 ORDER_EVENT_TYPES = ("order.created", "order.updated")
 PRODUCT_EVENT_TYPES = ("product.updated",)
+REFUND_EVENT_TYPES = ("refund.created", "refund.succeeded", "refund.failed")
 EVENT_TYPES = (
     CHECKOUT_EVENT_TYPES
     + COUPON_EVENT_TYPES
     + ORDER_EVENT_TYPES
     + PRODUCT_EVENT_TYPES
+    + REFUND_EVENT_TYPES
     + WEBHOOK_EVENT_TYPES
 )
 

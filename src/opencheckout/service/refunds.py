@@ -1,0 +1,243 @@
+"""Refunds: giving back all or part of a completed session's payment.
+
+:func:`create` is two transactions around the processor call, like
+``checkouts.complete``. The first locks the session row, checks what remains
+(the total less every pending or succeeded refund), inserts the refund as
+``pending``, updates the session's ``amount_refunded`` and ``payment_status``
+and records ``refund.created``: concurrent refunds queue on the lock, so they
+can never give back more than was paid. The processor is then called with no
+lock held; the second transaction records its answer (``refund.succeeded``, or
+``refund.failed`` which returns the amount to what remains).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opencheckout.domain.errors import Conflict, InvalidValue, NotFound, ProcessorUnavailable
+from opencheckout.domain.lifecycle import PaymentStatus, Status
+from opencheckout.domain.processor_amounts import convert
+from opencheckout.ids import new_id
+from opencheckout.processors.base import Processor, RefundResult
+from opencheckout.service import events
+from opencheckout.service.auth import Principal
+from opencheckout.service.context import Context
+from opencheckout.service.paging import Cursor, cursor_pks
+from opencheckout.service.tenancy import tenant_of
+from opencheckout.service.views import isoformat
+from opencheckout.store import checkouts as checkout_store
+from opencheckout.store import refunds as store
+from opencheckout.store.checkouts import Tenant
+from opencheckout.store.models import Checkout, Refund
+from opencheckout.store.refunds import RefundFilters
+
+REFUNDABLE = frozenset(
+    {PaymentStatus.PAID.value, PaymentStatus.PARTIALLY_REFUNDED.value, PaymentStatus.REFUNDED.value}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RefundParams:
+    #: Minor units; None refunds all that remains.
+    amount: int | None
+    reason: str | None
+    metadata: dict[str, str]
+
+
+def refund_resource(row: Refund) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "object": "refund",
+        "checkout": row.checkout_id,
+        "amount": row.amount,
+        "currency": row.currency,
+        "status": row.status,
+        "reason": row.reason,
+        "metadata": row.metadata_,
+        "failure_message": row.failure_message,
+        "livemode": row.livemode,
+        "created_at": isoformat(row.created_at),
+    }
+
+
+def payment_status_after(amount_total: int, refunded: int) -> str:
+    if refunded <= 0:
+        return PaymentStatus.PAID.value
+    if refunded >= amount_total:
+        return PaymentStatus.REFUNDED.value
+    return PaymentStatus.PARTIALLY_REFUNDED.value
+
+
+async def _emit(session: AsyncSession, refund: Refund, type: str, now: datetime) -> None:
+    await events.record(
+        session,
+        account_id=refund.account_id,
+        livemode=refund.livemode,
+        type=type,
+        obj=refund_resource(refund),
+        now=now,
+    )
+
+
+async def _set_refunded(session: AsyncSession, row: Checkout, now: datetime) -> None:
+    """Recompute the session's ``amount_refunded`` and ``payment_status`` (row locked)."""
+    refunded = await store.reserved_total(session, row.pk)
+    document = copy.deepcopy(row.data)
+    document["amount_refunded"] = refunded
+    row.data = document
+    row.payment_status = payment_status_after(row.amount_total, refunded)
+    row.updated_at = now
+    await session.flush()
+
+
+def _processor_of(ctx: Context, row: Checkout) -> Processor:
+    status = Status(row.status)
+    if status is not Status.COMPLETED or row.payment_status not in REFUNDABLE:
+        what = (
+            "no payment was required"
+            if row.payment_status == PaymentStatus.NO_PAYMENT_REQUIRED.value
+            else f"it is {status.value}"
+        )
+        raise Conflict(
+            f"This checkout cannot be refunded: {what}. Only completed, paid sessions can.",
+            code="checkout_not_refundable",
+        )
+    processor = ctx.processors.get(row.processor or "")
+    if processor is None or row.processor_id is None:
+        raise Conflict(
+            f"The {row.processor} processor that took this payment is not configured.",
+            code="processor_not_configured",
+        )
+    return processor
+
+
+def _amount_of(row: Checkout, params: RefundParams, remaining: int) -> int:
+    amount = remaining if params.amount is None else params.amount
+    if amount <= 0 or amount > remaining:
+        raise InvalidValue(
+            f"Only {remaining} ({row.currency.upper()} minor units) remains to refund "
+            f"on this checkout; {amount} was asked.",
+            code="refund_amount_invalid",
+            param="amount",
+        )
+    written = convert(row.processor or "", row.currency, amount, charge=False)
+    if not written.chargeable:
+        raise InvalidValue(
+            f"{written.reason} This refund cannot be made exactly.",
+            code="refund_amount_invalid",
+            param="amount",
+        )
+    return amount
+
+
+async def _reserve(
+    ctx: Context, tenant: Tenant, checkout_id: str, params: RefundParams
+) -> tuple[Refund, Processor, str]:
+    now = ctx.clock()
+    async with ctx.db.write() as session:
+        row = await checkout_store.get(session, tenant, checkout_id, for_update=True)
+        if row is None:
+            raise NotFound(f"No such checkout: '{checkout_id}'.", param="id")
+        processor = _processor_of(ctx, row)
+        remaining = row.amount_total - await store.reserved_total(session, row.pk)
+        amount = _amount_of(row, params, remaining)
+        refund = Refund(
+            id=new_id("re"),
+            account_id=row.account_id,
+            livemode=row.livemode,
+            checkout_pk=row.pk,
+            checkout_id=row.id,
+            amount=amount,
+            currency=row.currency,
+            status="pending",
+            reason=params.reason,
+            metadata_=params.metadata,
+            processor=row.processor,
+            processor_refund_id=None,
+            failure_message=None,
+            created_at=now,
+            updated_at=now,
+        )
+        await store.insert(session, refund)
+        await _set_refunded(session, row, now)
+        await _emit(session, refund, "refund.created", now)
+        return refund, processor, str(row.processor_id)
+
+
+async def _record(
+    ctx: Context, tenant: Tenant, refund: Refund, result: RefundResult | None, message: str | None
+) -> Refund:
+    now = ctx.clock()
+    if result is not None and result.succeeded:
+        status = "succeeded"
+    elif result is not None and result.pending:
+        return refund  # The processor settles it later; it stays reserved.
+    else:
+        status = "failed"
+    async with ctx.db.write() as session:
+        row = await checkout_store.get(session, tenant, refund.checkout_id, for_update=True)
+        settled = await store.settle(
+            session,
+            refund.pk,
+            status=status,
+            processor_refund_id=result.refund_id if result is not None else None,
+            failure_message=None if status == "succeeded" else message,
+            now=now,
+        )
+        if settled is None:
+            return refund
+        if status == "failed" and row is not None:
+            await _set_refunded(session, row, now)
+        await _emit(session, settled, f"refund.{status}", now)
+    return settled
+
+
+async def create(
+    ctx: Context, principal: Principal, checkout_id: str, params: RefundParams
+) -> Refund:
+    tenant = tenant_of(principal)
+    refund, processor, payment_id = await _reserve(ctx, tenant, checkout_id, params)
+    try:
+        result = await processor.refund(payment_id, refund.amount, currency=refund.currency)
+    except Exception as exc:
+        await _record(ctx, tenant, refund, None, "The processor could not be reached.")
+        raise ProcessorUnavailable(
+            f"The {processor.name} processor could not be reached; the refund {refund.id} "
+            "failed and nothing was given back. Retry with a new Idempotency-Key."
+        ) from exc
+    message = result.message or (
+        "The processor refused the refund." if not result.succeeded else None
+    )
+    return await _record(ctx, tenant, refund, result, message)
+
+
+async def retrieve(ctx: Context, principal: Principal, refund_id: str) -> Refund:
+    async with ctx.db.read() as session:
+        row = await store.get(session, tenant_of(principal), refund_id)
+    if row is None:
+        raise NotFound(f"No such refund: '{refund_id}'.", param="id")
+    return row
+
+
+async def list_refunds(
+    ctx: Context, principal: Principal, cursor: Cursor, filters: RefundFilters
+) -> tuple[list[Refund], bool]:
+    tenant = tenant_of(principal)
+    async with ctx.db.read() as session:
+        if filters.checkout_id is not None:
+            exists = await checkout_store.pk_of(session, tenant, filters.checkout_id)
+            if exists is None:
+                raise NotFound(f"No such checkout: '{filters.checkout_id}'.", param="checkout")
+
+        async def pk_of(refund_id: str) -> int | None:
+            return await store.pk_of(session, tenant, refund_id)
+
+        after_pk, before_pk = await cursor_pks(cursor, pk_of, "refund")
+        return await store.list_page(
+            session, tenant, filters, limit=cursor.limit, after_pk=after_pk, before_pk=before_pk
+        )

@@ -1,0 +1,99 @@
+"""Queries on refunds. Every function takes the tenant (account, mode).
+
+The amount a session can still give back is guarded by the session row's lock
+(``SELECT ... FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) taken
+by the caller before :func:`reserved_total` is read and the new refund inserted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opencheckout.store.checkouts import Tenant
+from opencheckout.store.models import Refund
+from opencheckout.store.pagination import keyset_page
+
+#: Refunds that count against what remains: given back, or on their way.
+ACTIVE_STATUSES = ("pending", "succeeded")
+
+
+@dataclass(frozen=True, slots=True)
+class RefundFilters:
+    checkout_id: str | None = None
+    status: str | None = None
+
+
+def _tenant(tenant: Tenant) -> ColumnElement[bool]:
+    return and_(Refund.account_id == tenant.account_id, Refund.livemode == tenant.livemode)
+
+
+async def get(session: AsyncSession, tenant: Tenant, refund_id: str) -> Refund | None:
+    query = select(Refund).where(_tenant(tenant), Refund.id == refund_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def pk_of(session: AsyncSession, tenant: Tenant, refund_id: str) -> int | None:
+    query = select(Refund.pk).where(_tenant(tenant), Refund.id == refund_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def insert(session: AsyncSession, refund: Refund) -> None:
+    session.add(refund)
+    await session.flush()
+
+
+async def reserved_total(session: AsyncSession, checkout_pk: int) -> int:
+    """What the session's pending and succeeded refunds give back, in minor units."""
+    query = select(func.coalesce(func.sum(Refund.amount), 0)).where(
+        Refund.checkout_pk == checkout_pk, Refund.status.in_(ACTIVE_STATUSES)
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def settle(
+    session: AsyncSession,
+    refund_pk: int,
+    *,
+    status: str,
+    processor_refund_id: str | None,
+    failure_message: str | None,
+    now: datetime,
+) -> Refund | None:
+    """Move a pending refund to ``status``; None if it was not pending any more."""
+    result = await session.execute(
+        update(Refund)
+        .where(Refund.pk == refund_pk, Refund.status == "pending")
+        .values(
+            status=status,
+            processor_refund_id=processor_refund_id,
+            failure_message=failure_message,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return await session.get(Refund, refund_pk, populate_existing=True)
+
+
+async def list_page(
+    session: AsyncSession,
+    tenant: Tenant,
+    filters: RefundFilters,
+    *,
+    limit: int,
+    after_pk: int | None = None,
+    before_pk: int | None = None,
+) -> tuple[list[Refund], bool]:
+    conditions: list[ColumnElement[bool]] = [_tenant(tenant)]
+    if filters.checkout_id is not None:
+        conditions.append(Refund.checkout_id == filters.checkout_id)
+    if filters.status is not None:
+        conditions.append(Refund.status == filters.status)
+    return await keyset_page(
+        session, Refund, conditions, limit=limit, after_pk=after_pk, before_pk=before_pk
+    )

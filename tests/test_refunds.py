@@ -1,0 +1,167 @@
+"""Refunds through the test processor: the resource, the session's refunded state,
+the refusals, idempotency, events, tenancy and a race of twenty partial refunds."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from tests.conftest import client_for
+from tests.factories import GOOD_CARD, assert_error, create_session
+
+RACERS = 20
+
+
+def _paid(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
+    session = create_session(api, **overrides)
+    done = api.post(f"/v1/checkouts/{session['id']}/complete", json={"payment": GOOD_CARD})
+    assert done.status_code == 200, done.text
+    body: dict[str, Any] = done.json()
+    return body
+
+
+def _refund(api: httpx.Client, checkout_id: str, **body: Any) -> httpx.Response:
+    return api.post(f"/v1/checkouts/{checkout_id}/refunds", json=body)
+
+
+def test_partial_then_the_rest(api):
+    session = _paid(api)
+    total = session["amount_total"]
+    assert session["amount_refunded"] == 0
+    first = _refund(
+        api, session["id"], amount=1000, reason="requested_by_customer", metadata={"ticket": "T-1"}
+    )
+    assert first.status_code == 201, first.text
+    refund = first.json()
+    assert refund["id"].startswith("re_") and refund["object"] == "refund"
+    assert refund["checkout"] == session["id"]
+    assert (refund["amount"], refund["currency"], refund["status"]) == (1000, "eur", "succeeded")
+    assert refund["reason"] == "requested_by_customer"
+    assert refund["metadata"] == {"ticket": "T-1"}
+    assert refund["created_at"].endswith("Z")
+    after = api.get(f"/v1/checkouts/{session['id']}").json()
+    assert after["amount_refunded"] == 1000
+    assert after["payment_status"] == "partially_refunded"
+    assert after["status"] == "completed"
+
+    rest = _refund(api, session["id"])
+    assert rest.status_code == 201, rest.text
+    assert rest.json()["amount"] == total - 1000
+    full = api.get(f"/v1/checkouts/{session['id']}").json()
+    assert full["amount_refunded"] == total and full["payment_status"] == "refunded"
+    assert_error(_refund(api, session["id"]), 422, code="refund_amount_invalid", param="amount")
+    assert_error(_refund(api, session["id"], amount=1), 422, code="refund_amount_invalid")
+
+    listed = api.get(f"/v1/checkouts/{session['id']}/refunds").json()
+    assert listed["object"] == "list" and listed["has_more"] is False
+    assert [r["id"] for r in listed["data"]] == [rest.json()["id"], refund["id"]]
+    assert api.get(f"/v1/refunds/{refund['id']}").json() == refund
+    page = api.get("/v1/refunds", params={"checkout": session["id"], "limit": 1}).json()
+    assert page["has_more"] is True and page["data"][0]["id"] == rest.json()["id"]
+    older = api.get(
+        "/v1/refunds", params={"checkout": session["id"], "starting_after": rest.json()["id"]}
+    ).json()
+    assert [r["id"] for r in older["data"]] == [refund["id"]]
+    failed = api.get("/v1/refunds", params={"checkout": session["id"], "status": "failed"})
+    assert failed.json()["data"] == []
+    paid_filter = api.get("/v1/checkouts", params={"payment_status": "refunded"}).json()
+    assert session["id"] in [row["id"] for row in paid_filter["data"]]
+
+    types = [
+        e["type"]
+        for e in api.get("/v1/events", params={"type": "refund.*", "limit": 100}).json()["data"]
+        if e["data"]["object"]["checkout"] == session["id"]
+    ]
+    assert sorted(types) == sorted(["refund.created", "refund.succeeded"] * 2)
+
+
+def test_refusals(api):
+    pending = create_session(api)
+    assert_error(_refund(api, pending["id"]), 409, code="checkout_not_refundable")
+    assert_error(_refund(api, "cs_missing"), 404, param="id")
+    session = _paid(api)
+    assert_error(
+        _refund(api, session["id"], amount=session["amount_total"] + 1),
+        422,
+        code="refund_amount_invalid",
+        param="amount",
+    )
+    for bad in (0, -5, "100", 1.5):
+        assert_error(_refund(api, session["id"], amount=bad), 422)
+    assert_error(_refund(api, session["id"], reason="x" * 501), 422)
+    assert_error(_refund(api, session["id"], unknown=1), 422)
+    assert_error(api.get("/v1/refunds/re_missing"), 404, param="id")
+    assert_error(api.get("/v1/refunds", params={"status": "lost"}), 422)
+    assert_error(api.get("/v1/refunds", params={"checkout": "cs_missing"}), 404)
+    untouched = api.get(f"/v1/checkouts/{session['id']}").json()
+    assert untouched["amount_refunded"] == 0 and untouched["payment_status"] == "paid"
+
+
+def test_zero_total_is_not_refundable(api):
+    free = api.post("/v1/coupons", json={"percent_off": 100}).json()
+    session = create_session(api, discounts=[{"coupon": free["id"]}])
+    done = api.post(f"/v1/checkouts/{session['id']}/complete", json={})
+    assert done.json()["payment_status"] == "no_payment_required"
+    assert_error(_refund(api, session["id"]), 409, code="checkout_not_refundable")
+
+
+def test_idempotency_key_makes_one_refund(api):
+    session = _paid(api)
+    headers = {"Idempotency-Key": f"refund-{session['id']}"}
+    url = f"/v1/checkouts/{session['id']}/refunds"
+    first = api.post(url, json={"amount": 500}, headers=headers)
+    again = api.post(url, json={"amount": 500}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert len(api.get(url).json()["data"]) == 1
+    assert api.get(f"/v1/checkouts/{session['id']}").json()["amount_refunded"] == 500
+
+
+def test_refunds_are_invisible_to_other_accounts(api, server, other_account):
+    session = _paid(api)
+    refund = _refund(api, session["id"], amount=100).json()
+    with client_for(server, other_account.secret_key) as other:
+        assert_error(other.get(f"/v1/refunds/{refund['id']}"), 404)
+        assert_error(other.post(f"/v1/checkouts/{session['id']}/refunds", json={}), 404)
+        assert other.get("/v1/refunds").json()["data"] == []
+
+
+async def _together(server, key: str, url: str, amount: int) -> list[httpx.Response]:
+    limits = httpx.Limits(max_connections=RACERS + 5, max_keepalive_connections=RACERS + 5)
+    async with httpx.AsyncClient(
+        base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=120, limits=limits
+    ) as client:
+        await asyncio.gather(*(client.get("/healthz") for _ in range(RACERS)))
+        start = asyncio.Event()
+
+        async def one() -> httpx.Response:
+            await start.wait()
+            return await client.post(url, json={"amount": amount})
+
+        tasks = [asyncio.create_task(one()) for _ in range(RACERS)]
+        await asyncio.sleep(0.05)
+        start.set()
+        return await asyncio.gather(*tasks)
+
+
+def test_twenty_concurrent_partial_refunds_never_exceed_what_was_paid(server, account, api):
+    session = _paid(api)
+    total = session["amount_total"]  # 5799
+    amount = total // 7 + 1  # seven fit, the eighth would pass the total
+    url = f"/v1/checkouts/{session['id']}/refunds"
+    responses = asyncio.run(_together(server, account.secret_key, url, amount))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(201) == total // amount, statuses
+    assert statuses.count(422) == RACERS - total // amount, statuses
+    assert all(
+        r.json()["error"]["code"] == "refund_amount_invalid"
+        for r in responses
+        if r.status_code == 422
+    )
+    final = api.get(f"/v1/checkouts/{session['id']}").json()
+    refunds = api.get(url, params={"limit": 100}).json()["data"]
+    assert sum(r["amount"] for r in refunds) == final["amount_refunded"] <= total
+    assert final["amount_refunded"] == amount * (total // amount)
+    assert final["payment_status"] == "partially_refunded"
