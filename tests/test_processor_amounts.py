@@ -157,5 +157,5 @@ def test_positive_total_needs_a_payment(api):
         api.post(f"/v1/checkouts/{session['id']}/complete", json={}),
         422,
         code="parameter_missing",
-        param="payment.method",
+        param="payment",
     )

@@ -534,9 +534,9 @@ def _check_chargeable(row: Checkout, payment: PaymentParams, processor: Processo
     """The payment method, and the processor's ability to charge the exact total."""
     if payment.method is None:
         raise InvalidValue(
-            "This checkout has a total to pay: send payment.method.",
+            "This checkout has a total to pay: send payment (with payment.method).",
             code="parameter_missing",
-            param="payment.method",
+            param="payment",
         )
     if payment.method not in row.data["payment_methods"]:
         raise InvalidValue(
