@@ -614,7 +614,14 @@ async def complete(
             row.pk,
             expected=OPEN_STATUSES,
             not_expired_at=now,
-            values={"status": Status.PROCESSING.value, "updated_at": now},
+            # A retry forgets the failed attempt's payment id: otherwise the worker,
+            # seeing "processing" with a delayed decline's id that is due, would
+            # settle this new attempt with the old outcome.
+            values={
+                "status": Status.PROCESSING.value,
+                "processor_id": None,
+                "updated_at": now,
+            },
         )
         if claimed is None:
             raise Conflict(
