@@ -195,6 +195,15 @@ async def list_line_items(
     )
 
 
+def _processor_id(processor_id: str | None, payment_intent_id: str | None) -> str | None:
+    if processor_id and payment_intent_id and processor_id != payment_intent_id:
+        raise InvalidValue(
+            "payment_intent_id is another name for processor_id; give one, or the same value.",
+            param="payment_intent_id",
+        )
+    return processor_id or payment_intent_id
+
+
 @router.get("", response_model=CheckoutList, responses=ERRORS)
 async def list_checkouts(
     request: Request,
@@ -207,6 +216,12 @@ async def list_checkouts(
     payment_status: PaymentStatus | None = Query(None),
     client_reference_id: str | None = Query(None),
     processor_id: str | None = Query(None),
+    payment_intent_id: str | None = Query(
+        None, description="The processor's payment id: an alias of `processor_id`."
+    ),
+    customer_ids: list[str] | None = Query(None, alias="customer_ids[]", max_length=100),
+    product_ids: list[str] | None = Query(None, alias="product_ids[]", max_length=100),
+    group_keys: list[str] | None = Query(None, alias="group_keys[]", max_length=100),
     created: CreatedRange = Depends(created_range),
     limit: int = Query(20, ge=1, le=100),
     starting_after: str | None = Query(None, description="Cursor: a checkout id."),
@@ -231,7 +246,10 @@ async def list_checkouts(
         product=product,
         payment_status=payment_status.value if payment_status else None,
         client_reference_id=client_reference_id,
-        processor_id=processor_id,
+        processor_id=_processor_id(processor_id, payment_intent_id),
+        customers=customer_ids or [],
+        products=product_ids or [],
+        group_keys=group_keys or [],
         created_gte=created.gte,
         created_gt=created.gt,
         created_lte=created.lte,

@@ -183,6 +183,7 @@ def _new_record(
         completed_at=None,
         recovered_from=recovered_from,
         data=document,
+        group_key=params.get("group_key"),
     )
     _apply_totals(row, checkout_pricing.reprice(document, row.currency))
     _sync_columns(row)
@@ -354,6 +355,8 @@ async def update(
         row.currency = currency
         if "client_reference_id" in params:
             row.client_reference_id = params["client_reference_id"]
+        if "group_key" in params:
+            row.group_key = params["group_key"]
         if params.get("abandon_after_seconds") is not None:
             row.abandon_after_seconds = params["abandon_after_seconds"]
         await _save_edit(ctx, session, row, document, now, products_changed="line_items" in params)
@@ -476,6 +479,7 @@ async def recover(ctx: Context, principal: Principal, checkout_id: str) -> Check
             customer=original.data["customer"],
             currency=original.currency,
             client_reference_id=original.client_reference_id,
+            group_key=original.group_key,
             abandon_after_seconds=original.abandon_after_seconds,
         )
         # The same prices, tax rates and discounts as the buyer saw: a copy of the

@@ -145,6 +145,7 @@ def checkout_resource(
         "success_url": data["success_url"],
         "cancel_url": data["cancel_url"],
         "client_reference_id": row.client_reference_id,
+        "group_key": row.group_key,
         "metadata": data["metadata"],
         "custom": data["custom"],
         "ready_for_payment": not missing and status in (Status.PENDING, Status.FAILED),

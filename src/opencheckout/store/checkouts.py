@@ -29,6 +29,9 @@ class CheckoutFilters:
     payment_status: str | None = None
     client_reference_id: str | None = None
     processor_id: str | None = None
+    customers: list[str] = field(default_factory=list)
+    products: list[str] = field(default_factory=list)
+    group_keys: list[str] = field(default_factory=list)
     created_gte: datetime | None = None
     created_gt: datetime | None = None
     created_lte: datetime | None = None
@@ -80,6 +83,20 @@ def _conditions(tenant: Tenant, filters: CheckoutFilters, now: datetime) -> list
                 )
             )
         )
+    if filters.products:
+        conditions.append(
+            Checkout.pk.in_(
+                select(CheckoutProduct.checkout_pk).where(
+                    CheckoutProduct.account_id == tenant.account_id,
+                    CheckoutProduct.livemode == tenant.livemode,
+                    CheckoutProduct.product.in_(filters.products),
+                )
+            )
+        )
+    if filters.customers:
+        conditions.append(Checkout.customer_ref.in_(filters.customers))
+    if filters.group_keys:
+        conditions.append(Checkout.group_key.in_(filters.group_keys))
     if filters.payment_status is not None:
         conditions.append(Checkout.payment_status == filters.payment_status)
     if filters.client_reference_id is not None:

@@ -168,6 +168,11 @@ class CheckoutCreate(StrictModel):
     success_url: HttpUrl | None = None
     cancel_url: HttpUrl | None = None
     client_reference_id: Reference | None = None
+    group_key: Reference | None = Field(
+        None,
+        description="Your grouping of sessions (e.g. one cart's attempts); list filter "
+        "`group_keys[]`.",
+    )
     metadata: Metadata = Field(default_factory=dict)
     custom: Custom = Field(default_factory=dict)
     abandon_after_seconds: AbandonAfter = 1800
@@ -196,6 +201,7 @@ class CheckoutUpdate(StrictModel):
     success_url: HttpUrl | None = None
     cancel_url: HttpUrl | None = None
     client_reference_id: Reference | None = None
+    group_key: Reference | None = None
     metadata: MetadataUpdate | None = None
     custom: Custom | None = None
     abandon_after_seconds: AbandonAfter | None = None
@@ -328,6 +334,7 @@ class Checkout(BaseModel):
     success_url: str | None
     cancel_url: str | None
     client_reference_id: str | None
+    group_key: str | None
     metadata: dict[str, str]
     custom: dict[str, Any]
     ready_for_payment: bool
