@@ -10,6 +10,7 @@ import httpx
 
 from tests.conftest import client_for
 from tests.factories import GOOD_CARD, assert_error, create_session
+from tests.hosted import buyer, page_path
 
 RACERS = 20
 
@@ -165,3 +166,12 @@ def test_twenty_concurrent_partial_refunds_never_exceed_what_was_paid(server, ac
     assert sum(r["amount"] for r in refunds) == final["amount_refunded"] <= total
     assert final["amount_refunded"] == amount * (total // amount)
     assert final["payment_status"] == "partially_refunded"
+
+
+def test_the_page_shows_a_refunded_session(api, server):
+    session = _paid(api)
+    assert _refund(api, session["id"], amount=1000).status_code == 201
+    with buyer(server) as client:
+        page = client.get(page_path(session))
+    assert page.status_code == 410
+    assert "Payment refunded" in page.text and "€10.00" in page.text

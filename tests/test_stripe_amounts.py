@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import httpx
+
 from tests.factories import assert_error, create_session
-from tests.test_stripe import _card, _intent, localstripe, stripe_api, stripe_server
+from tests.test_stripe import (
+    STRIPE_KEY,
+    _card,
+    _intent,
+    localstripe,
+    stripe_api,
+    stripe_server,
+)
 
 __all__ = ["localstripe", "stripe_api", "stripe_server"]  # fixtures used by name
 
@@ -43,3 +52,24 @@ def test_total_stripe_cannot_charge_is_not_ready_and_refused_before_any_call(str
         assert after["status"] == "pending" and after["processor_id"] is None
     fixed = create_session(stripe_api, currency="kwd", line_items=_one(5120))
     assert fixed["ready_for_payment"] is True and fixed["messages"] == []
+
+
+def test_refunds_through_stripe(stripe_api, localstripe):
+    session = create_session(stripe_api)
+    done = stripe_api.post(
+        f"/v1/checkouts/{session['id']}/complete", json={"payment": _card(VISA)}
+    ).json()
+    url = f"/v1/checkouts/{session['id']}/refunds"
+    partial = stripe_api.post(url, json={"amount": 1000})
+    assert partial.status_code == 201, partial.text
+    assert partial.json()["status"] == "succeeded"
+    rest = stripe_api.post(url, json={})
+    assert rest.status_code == 201 and rest.json()["amount"] == done["amount_total"] - 1000
+    final = stripe_api.get(f"/v1/checkouts/{session['id']}").json()
+    assert final["payment_status"] == "refunded"
+    assert final["amount_refunded"] == done["amount_total"]
+    refunds = httpx.get(
+        f"{localstripe}/v1/refunds", params={"limit": 100}, auth=(STRIPE_KEY, "")
+    ).json()["data"]
+    mine = sorted(r["amount"] for r in refunds if r.get("payment_intent") == done["processor_id"])
+    assert mine == sorted([1000, done["amount_total"] - 1000])

@@ -202,6 +202,22 @@ def _not_found(request: Request) -> HTMLResponse:
 def _closed(renderer: _Renderer, hosted_session: HostedSession) -> HTMLResponse:
     """A session the buyer can no longer pay: 410 with the way back to the store."""
     row = hosted_session.row
+    if hosted_session.status is Status.COMPLETED and row.payment_status in (
+        "refunded",
+        "partially_refunded",
+    ):
+        # The same state the API, Quaderno and ACP report: refunded in full or in part.
+        refunded = renderer.money(int(row.data.get("amount_refunded", 0)))
+        return renderer.response(
+            "message.html",
+            410,
+            title=renderer.gettext(_("Payment refunded")),
+            body=renderer.gettext(_("%(amount)s of this payment was refunded.")).replace(
+                "%(amount)s", refunded
+            ),
+            link=security.success_target(row.data.get("success_url"), row.id),
+            link_text=renderer.gettext(_("Continue")),
+        )
     if hosted_session.status is Status.COMPLETED:
         return renderer.message(
             410,
