@@ -2,17 +2,26 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two stamps: `make run` installs only what serving needs; `make test` adds the toolchain.
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint clean chromium locales bench
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
+	@echo "==> creating $(VENV) and installing opencheckout (runtime dependencies only)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --progress-bar on --upgrade pip
+	$(BIN)/python -m pip install --progress-bar on -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
+	@echo "==> installing the test and lint toolchain"
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(RUNTIME)
+	@echo "==> migrating the database, creating a demo key, serving on http://127.0.0.1:8000"
 	$(BIN)/opencheckout migrate
 	$(BIN)/opencheckout demo
 	$(BIN)/opencheckout serve --host 127.0.0.1 --port 8000

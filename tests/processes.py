@@ -41,9 +41,11 @@ class Serve:
         return f"http://127.0.0.1:{self.port}"
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown handler, no flush, as in a crash or an OOM kill."""
+        """SIGKILL: no shutdown handler, no flush, as in a crash or an OOM kill.
+
+        The whole process group, so ``--workers`` children die with their parent."""
         if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGKILL)
+            os.killpg(self.popen.pid, signal.SIGKILL)
         self.popen.wait(timeout=10)
 
     def stop(self) -> None:
@@ -58,20 +60,27 @@ class Serve:
         return self.log.read_text(errors="replace")
 
 
-def start_serve(database_url: str, log_dir: Path, port: int | None = None, **env: str) -> Serve:
+def start_serve(
+    database_url: str, log_dir: Path, port: int | None = None, workers: int = 1, **env: str
+) -> Serve:
     """Start ``opencheckout serve`` and wait until ``/readyz`` answers."""
     port = port or free_port()
     log = log_dir / f"serve-{port}-{time.monotonic_ns()}.log"
     with log.open("wb") as out:
         popen = subprocess.Popen(
-            [sys.executable, "-m", "opencheckout", "serve", "--port", str(port)],
+            [
+                sys.executable,
+                *("-m", "opencheckout", "serve", "--port", str(port), "--workers", str(workers)),
+            ],
             env=process_env(database_url, **env),
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     serve = Serve(popen, port, log, database_url)
-    # Generous: a loaded 2-core machine can take half a minute to import and migrate.
-    deadline = time.monotonic() + 90
+    # Generous: a loaded 2-core machine can take half a minute to import and migrate,
+    # and each --workers child is a new interpreter.
+    deadline = time.monotonic() + 90 + 45 * (workers - 1)
     while True:
         if popen.poll() is not None:
             raise RuntimeError(f"serve exited: {serve.output()[-3000:]}")
@@ -95,5 +104,6 @@ def start_worker(database_url: str, log_dir: Path, **env: str) -> Serve:
             env=process_env(database_url, **env),
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     return Serve(popen, 0, log, database_url)

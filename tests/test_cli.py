@@ -74,14 +74,16 @@ def test_serve_migrates_sqlite_and_demo_prints_a_working_key(tmp_path):
     permalink = lines["Sample checkout"].strip()
     assert key.startswith("sk_test_") and permalink.startswith(f"http://127.0.0.1:{port}/c/")
 
+    # To a file: serve logs every request, and an unread pipe would fill and stall it.
+    log = (tmp_path / "serve.log").open("wb")
     process = subprocess.Popen(
         [*CLI, "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
@@ -98,3 +100,4 @@ def test_serve_migrates_sqlite_and_demo_prints_a_working_key(tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=20)
+        log.close()

@@ -2,4 +2,6 @@
 
 from opencheckout.cli import app
 
-app()
+# Guarded: ``serve --workers N`` spawns children that import this module again.
+if __name__ == "__main__":
+    app()

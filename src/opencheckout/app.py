@@ -13,6 +13,7 @@ from opencheckout.api import (
     checkouts,
     coupons,
     customers,
+    docs,
     events,
     health,
     orders,
@@ -29,7 +30,14 @@ from opencheckout.api.hot import HotPathMiddleware
 from opencheckout.api.input_guard import InputGuardMiddleware
 from opencheckout.api.middleware import BodyGuardMiddleware, RequestIdMiddleware
 from opencheckout.api.ratelimit import RateLimitMiddleware
+from opencheckout.api.telemetry import (
+    TelemetryMiddleware,
+    metrics_endpoint,
+    start_metrics_port,
+    stop_metrics_port,
+)
 from opencheckout.config import Settings
+from opencheckout.observability import logs
 from opencheckout.pages import routes as pages
 from opencheckout.processors import build_processors
 from opencheckout.service.auth import PrincipalCache
@@ -61,10 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.embedded_worker:
             # The single-process default: deliveries and sweeps need no second command.
             worker_task = asyncio.create_task(Worker(context).run(stop))
+        metrics_server = await start_metrics_port(context)
         try:
             yield
         finally:
             stop.set()
+            await stop_metrics_port(metrics_server)
             if worker_task is not None:
                 await worker_task
             await db.dispose()
@@ -74,11 +84,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served by api.docs from packaged assets (FastAPI's defaults load from CDNs).
+        docs_url=None,
+        redoc_url=None,
         telemetry={"tracing": settings.otel, "metrics": settings.otel, "logs": settings.otel},
     )
     app.state.context = context
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     install_error_handlers(app)
+    docs.install(app)
     app.include_router(health.router)
     app.include_router(checkouts.router)
     app.include_router(refunds.router)
@@ -95,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(acp.router)
     app.include_router(processors.router)
     pages.install(app, context)
+    if settings.metrics and settings.metrics_port is None:
+        app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     if settings.hot_path:
         # Innermost: behind the request id, rate limit and body guard like any route.
         app.add_middleware(HotPathMiddleware, context=context, principals=app.state.principals)
@@ -114,10 +130,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     # Outside the body guard and the rate limit: their refusals under /acp are flat too.
     app.add_middleware(FlatErrorMiddleware)
+    # Inside RequestId (its log line carries the id), outside the rate limit (429s count).
+    app.add_middleware(TelemetryMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app
 
 
 def app_from_env() -> FastAPI:
-    """Entry point for ``uvicorn --factory`` (used by ``serve --workers N``)."""
-    return create_app()
+    """Entry point for ``uvicorn --factory`` (used by ``serve``, in every worker process)."""
+    settings = Settings.from_env()
+    logs.configure(settings.log_format, settings.log_level)
+    return create_app(settings)

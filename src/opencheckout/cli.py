@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
@@ -10,9 +11,11 @@ from typing import Annotated, Any, TypeVar
 import typer
 import uvicorn
 
+from opencheckout.api import telemetry
 from opencheckout.config import Settings
 from opencheckout.domain.errors import DomainError
 from opencheckout.httpserver import GuardedHttpToolsProtocol
+from opencheckout.observability import logs, metrics
 from opencheckout.processors import build_processors
 from opencheckout.service import auth, checkouts, webhooks
 from opencheckout.service.auth import Principal, Scope
@@ -63,16 +66,26 @@ def serve(
 ) -> None:
     """Serve the API (and migrate first when the database is SQLite)."""
     settings = Settings.from_env()
+    logs.configure(settings.log_format, settings.log_level)
     if settings.database_url.startswith("sqlite"):
         asyncio.run(upgrade_to_head(settings.database_url))
-    typer.echo(f"opencheckout listening on http://{host}:{port} (docs at /docs)", err=True)
+    logging.getLogger("opencheckout.serve").info(
+        f"opencheckout listening on http://{host}:{port} (docs at /docs)",
+        extra={"fields": {"host": host, "port": port, "workers": workers}},
+    )
+    if workers > 1:
+        metrics.use_multiprocess_dir()
     uvicorn.run(
         "opencheckout.app:app_from_env",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_level=settings.log_level,
+        # Our JSON/console logs (configured in each process by app_from_env), and one
+        # line per request from opencheckout.request instead of uvicorn's access log.
+        log_config=None,
+        access_log=False,
         # Cut off slow or idle clients instead of holding sockets open.
         timeout_keep_alive=5,
         h11_max_incomplete_event_size=16 * 1024,
@@ -85,6 +98,7 @@ def serve(
 def worker() -> None:
     """Deliver webhooks and abandon expired sessions until interrupted (SIGINT/SIGTERM)."""
     settings = Settings.from_env()
+    logs.configure(settings.log_format, settings.log_level)
 
     async def main() -> None:
         db = Database(settings.database_url)
@@ -92,15 +106,17 @@ def worker() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+        ctx = Context(db=db, settings=settings, processors=build_processors(settings, db))
+        metrics_server = await telemetry.start_metrics_port(ctx)
         try:
-            processors = build_processors(settings, db)
-            await Worker(Context(db=db, settings=settings, processors=processors)).run(stop)
+            await Worker(ctx).run(stop)
         finally:
+            await telemetry.stop_metrics_port(metrics_server)
             await db.dispose()
 
     if settings.database_url.startswith("sqlite"):
         asyncio.run(upgrade_to_head(settings.database_url))
-    typer.echo("opencheckout worker running", err=True)
+    logging.getLogger("opencheckout.worker").info("opencheckout worker running")
     asyncio.run(main())
 
 

@@ -84,6 +84,16 @@ class Settings:
     #: JSON list of shipping options (native ``shipping_options`` shape) offered on
     #: every session created over ACP, where agents cannot define their own.
     acp_shipping_options: str | None = None
+    #: Serve Prometheus metrics at ``GET /metrics``.
+    metrics: bool = True
+    #: Serve ``/metrics`` on this port (of ``metrics_host``) instead of the API's port.
+    metrics_port: int | None = None
+    #: Interface of the separate metrics port.
+    metrics_host: str = "127.0.0.1"
+    #: ``json`` or ``console``; None: console on a terminal, JSON otherwise.
+    log_format: str | None = None
+    #: Threshold of what is logged (``debug``, ``info``, ``warning``, ``error``).
+    log_level: str = "info"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -124,6 +134,13 @@ class Settings:
             acp_webhook_url=env.get("OPENCHECKOUT_ACP_WEBHOOK_URL") or None,
             acp_webhook_secret=env.get("OPENCHECKOUT_ACP_WEBHOOK_SECRET") or None,
             acp_shipping_options=env.get("OPENCHECKOUT_ACP_SHIPPING_OPTIONS") or None,
+            metrics=_flag(env.get("OPENCHECKOUT_METRICS", "1")),
+            metrics_port=int(env["OPENCHECKOUT_METRICS_PORT"])
+            if env.get("OPENCHECKOUT_METRICS_PORT")
+            else None,
+            metrics_host=env.get("OPENCHECKOUT_METRICS_HOST", "127.0.0.1"),
+            log_format=(env.get("OPENCHECKOUT_LOG_FORMAT") or "").strip().lower() or None,
+            log_level=env.get("OPENCHECKOUT_LOG_LEVEL", "info").strip().lower() or "info",
         )
 
 

@@ -27,6 +27,7 @@ from opencheckout.api.auth import authorization_of, key_from_authorization
 from opencheckout.api.errors import domain_error_response
 from opencheckout.api.middleware import media_type, read_body, replaying
 from opencheckout.api.schemas.checkouts import CheckoutCreate
+from opencheckout.api.telemetry import mark_route
 from opencheckout.domain.errors import DomainError
 from opencheckout.service import auth
 from opencheckout.service import checkouts as service
@@ -36,6 +37,8 @@ from opencheckout.service.views import checkout_resource
 
 PREFIX = "/v1/checkouts"
 _ITEM_PREFIX = PREFIX + "/"
+#: The templates of the routes answered here, for metrics and logs.
+_ITEM_TEMPLATE = PREFIX + "/{checkout_id}"
 
 
 class HotPathMiddleware:
@@ -63,13 +66,18 @@ class HotPathMiddleware:
         key = key_from_authorization(authorization_of(scope))
         if key is None:
             return None
-        return await auth.authenticate(self.context.db, key, cache=self.principals)
+        principal = await auth.authenticate(self.context.db, key, cache=self.principals)
+        if principal is not None:
+            # Where the route's dependency keeps it, for the request log's account.
+            scope.setdefault("state", {})["principal"] = principal
+        return principal
 
     async def _retrieve(self, scope: Scope, receive: Receive, send: Send, checkout_id: str) -> bool:
         principal = await self._principal(scope)
         if principal is None:
             return False
         ctx = self.context
+        mark_route(scope, _ITEM_TEMPLATE)
         try:
             row = await service.retrieve(ctx, principal, checkout_id)
         except DomainError as exc:
@@ -102,6 +110,7 @@ class HotPathMiddleware:
             params = CheckoutCreate.model_validate_json(body)
         except ValidationError:
             return replay
+        mark_route(scope, PREFIX)
         try:
             _row, resource = await service.create_with_resource(
                 self.context, principal, params.model_dump(exclude_unset=False)

@@ -27,6 +27,7 @@ from opencheckout.domain.errors import (
 from opencheckout.domain.lifecycle import OPEN_STATUSES, PaymentStatus, Status, effective_status
 from opencheckout.domain.pricing import PricingResult
 from opencheckout.ids import new_id, new_token
+from opencheckout.observability import metrics
 from opencheckout.processors.base import Outcome, PaymentRequest, PaymentResult, Processor
 from opencheckout.service import (
     checkout_pricing,
@@ -251,6 +252,7 @@ async def create_with_resource(
         id=new_id("evt"), type="checkout.created", created_at=now, data={"object": resource}
     )
     row.pk = await checkout_records.insert_created(ctx.db, row, event)
+    metrics.record_checkout_transition("pending")  # written by the driver, not the ORM
     return row, resource
 
 
@@ -653,6 +655,7 @@ async def complete(
     try:
         result = await processor.authorize(request)
     except Exception as exc:
+        metrics.record_payment(processor.name, "error")
         # Nothing was charged that we know of: release the claim so the buyer can retry.
         failed_at = ctx.clock()
         async with ctx.db.write() as session:
@@ -671,6 +674,7 @@ async def complete(
             f"The {processor.name} processor could not be reached; retry the payment."
         ) from exc
 
+    metrics.record_payment(processor.name, result.outcome.value)
     settled_at = ctx.clock()
     values: dict[str, Any] = {
         "processor": processor.name,

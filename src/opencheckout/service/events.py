@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from opencheckout.domain.errors import NotFound
 from opencheckout.ids import new_id
+from opencheckout.observability import metrics
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.paging import Cursor, cursor_pks
@@ -48,6 +51,34 @@ EVENT_TYPES = (
     + WEBHOOK_EVENT_TYPES
 )
 
+#: The status a session enters with each event (the checkout transitions metric).
+TRANSITIONS = {
+    "checkout.created": "pending",
+    "checkout.processing": "processing",
+    "checkout.completed": "completed",
+    "checkout.failed": "failed",
+    "checkout.abandoned": "abandoned",
+}
+_PENDING_TRANSITIONS = "opencheckout.transitions"
+
+
+def _note_transition(session: AsyncSession, event_type: str) -> None:
+    """Count the transition once its transaction commits (a rollback moved nothing)."""
+    status = TRANSITIONS.get(event_type)
+    if status is not None:
+        session.sync_session.info.setdefault(_PENDING_TRANSITIONS, []).append(status)
+
+
+@orm_event.listens_for(Session, "after_commit")
+def _count_committed(session: Session) -> None:
+    for status in session.info.pop(_PENDING_TRANSITIONS, ()):
+        metrics.record_checkout_transition(status)
+
+
+@orm_event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING_TRANSITIONS, None)
+
 
 def subscribes(endpoint: WebhookEndpoint, event_type: str) -> bool:
     return "*" in endpoint.enabled_events or event_type in endpoint.enabled_events
@@ -73,6 +104,7 @@ async def record(
     )
     session.add(event)
     await session.flush()
+    _note_transition(session, type)
     for endpoint in await store.enabled_endpoints(session, account_id, livemode):
         if subscribes(endpoint, type):
             session.add(new_delivery(endpoint, event, now))
@@ -109,6 +141,8 @@ async def record_many(
     ]
     session.add_all(events)
     await session.flush()
+    for item in new_events:
+        _note_transition(session, item.type)
     endpoints: dict[tuple[str, bool], Sequence[WebhookEndpoint]] = {}
     for event in events:
         tenant = (event.account_id, event.livemode)

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.lifecycle import PaymentStatus, Status
+from opencheckout.observability import metrics
 from opencheckout.processors.base import Outcome
 from opencheckout.processors.test import LATER_PREFIX, parse_later
 from opencheckout.service import completion, coupons, events, inventory
@@ -117,6 +118,7 @@ async def settle(
         settled = await _finish(ctx, session, row, document, outcome_of, now)
     if settled is None:  # pragma: no cover - the row is locked above
         return Settlement(SettleResult.UNCHANGED, row)
+    metrics.record_payment(processor, outcome.value)
     return Settlement(SettleResult.SETTLED, settled)
 
 

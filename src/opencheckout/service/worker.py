@@ -19,14 +19,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import httpx
 import orjson
 
 from opencheckout.domain.retry import RETRY_WINDOW, next_attempt_delay, should_give_up
 from opencheckout.ids import new_id
+from opencheckout.observability import metrics
 from opencheckout.service import acp_orders, events, payments, reconcile, sweeper
 from opencheckout.service.context import Context
 from opencheckout.service.webhooks import active_secrets, endpoint_resource
@@ -41,6 +45,21 @@ logger = logging.getLogger("opencheckout.worker")
 
 CLAIM_BATCH = 50
 HOUSEKEEPING_INTERVAL = timedelta(minutes=10)
+
+T = TypeVar("T")
+
+
+async def _timed(duty: str, work: Awaitable[T]) -> T:
+    started = time.perf_counter()
+    try:
+        return await work
+    finally:
+        metrics.observe_worker_duty(duty, time.perf_counter() - started)
+
+
+def _log_pass(duty: str, count: int, what: str) -> None:
+    """Every pass at debug; at info when it changed something (a quiet worker stays quiet)."""
+    logger.log(logging.INFO if count else logging.DEBUG, duty, extra={"fields": {what: count}})
 
 
 class Worker:
@@ -87,11 +106,18 @@ class Worker:
 
     async def run_once(self) -> bool:
         """One pass of every duty; True if anything was done."""
-        delivered = await self.deliver_due()
-        swept = await sweeper.abandon_expired(self.ctx)
-        settled = await payments.settle_due_test_payments(self.ctx)
-        reconciled = await reconcile.reconcile_due(self.ctx)
-        await self.housekeeping()
+        started = time.perf_counter()
+        delivered = await _timed("deliver", self.deliver_due())
+        swept = await _timed("sweep", sweeper.abandon_expired(self.ctx))
+        _log_pass("sweep", swept, "abandoned")
+        settled = await _timed("settle", payments.settle_due_test_payments(self.ctx))
+        _log_pass("settle", settled, "settled")
+        reconciled = await _timed("reconcile", reconcile.reconcile_due(self.ctx))
+        _log_pass("reconciliation", reconciled, "reconciled")
+        await _timed("housekeeping", self.housekeeping())
+        metrics.observe_worker_duty("pass", time.perf_counter() - started)
+        # Fresh between scrapes too: with --workers N, each process's pools add up.
+        metrics.set_pools(self.ctx.db.pool_usage())
         return bool(delivered or swept or settled or reconciled)
 
     async def deliver_due(self, *, limit: int = CLAIM_BATCH) -> int:
@@ -147,6 +173,33 @@ class Worker:
         event: Event,
         result: AttemptResult,
     ) -> None:
+        outcome = await self._store_attempt(delivery, endpoint, event, result)
+        metrics.record_webhook_delivery(outcome)
+        logger.log(
+            logging.INFO if result.succeeded else logging.WARNING,
+            "webhook delivery attempt",
+            extra={
+                "fields": {
+                    "endpoint_id": endpoint.id,
+                    "event_id": event.id,
+                    "event_type": event.type,
+                    "attempt": delivery.attempts,
+                    "outcome": outcome,
+                    "status_code": result.status_code,
+                    "latency_ms": result.latency_ms,
+                    "error": result.error,
+                }
+            },
+        )
+
+    async def _store_attempt(
+        self,
+        delivery: WebhookDelivery,
+        endpoint: WebhookEndpoint,
+        event: Event,
+        result: AttemptResult,
+    ) -> str:
+        """Store the attempt and its consequence; the outcome for metrics and logs."""
         now = self.ctx.clock()
         async with self.ctx.db.write() as session:
             session.add(
@@ -167,14 +220,16 @@ class Worker:
             row = await session.get(WebhookDelivery, delivery.pk, with_for_update=True)
             target = await session.get(WebhookEndpoint, endpoint.pk, with_for_update=True)
             if row is None or target is None:  # deleted meanwhile
-                return
+                return "succeeded" if result.succeeded else "failed"
             if result.succeeded:
                 row.status = "succeeded"
                 target.failing_since = None
-                return
+                return "succeeded"
             first = row.first_attempt_at or now
+            outcome = "retrying"
             if should_give_up(first, now):
                 row.status = "failed"
+                outcome = "failed"
             else:
                 row.next_attempt_at = now + next_attempt_delay(
                     row.attempts, base_seconds=self.ctx.settings.webhook_retry_base_seconds
@@ -192,6 +247,7 @@ class Worker:
                     obj=endpoint_resource(target),
                     now=now,
                 )
+        return outcome
 
     async def housekeeping(self) -> None:
         """Drop events past retention and idempotency keys past their replay window."""
@@ -202,9 +258,13 @@ class Worker:
         self._last_housekeeping = now
         settings = self.ctx.settings
         async with self.ctx.db.write() as session:
-            await event_store.purge_events_before(
+            events_purged = await event_store.purge_events_before(
                 session, now - timedelta(days=settings.event_retention_days)
             )
-            await idempotency_store.purge_older_than(
+            keys_purged = await idempotency_store.purge_older_than(
                 session, now - timedelta(seconds=settings.idempotency_ttl_seconds)
             )
+        logger.info(
+            "housekeeping",
+            extra={"fields": {"events_purged": events_purged, "keys_purged": keys_purged}},
+        )

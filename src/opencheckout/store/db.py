@@ -26,7 +26,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import QueuePool
 
+from opencheckout.observability.metrics import PoolUsage
 from opencheckout.store.driver import PostgresDriver, SQLiteDriver
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -77,6 +79,18 @@ def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _queue_pool_usage(name: str, engine: AsyncEngine) -> PoolUsage | None:
+    pool: Any = engine.pool
+    if not isinstance(pool, QueuePool):  # e.g. a StaticPool for an in-memory SQLite
+        return None
+    return PoolUsage(
+        pool=name,
+        size=pool.checkedin() + pool.checkedout(),
+        in_use=pool.checkedout(),
+        max_size=pool.size() + max(pool._max_overflow, 0),
+    )
 
 
 class Database:
@@ -139,6 +153,16 @@ class Database:
     async def ping(self) -> None:
         async with self.read() as session:
             await session.execute(text("SELECT 1"))
+
+    def pool_usage(self) -> list[PoolUsage]:
+        """Each pool's open and checked-out connections, for ``/metrics``."""
+        engines = {"write": self.write_engine}
+        if self.read_engine.pool is not self.write_engine.pool:
+            engines["read"] = self.read_engine
+        usage = [_queue_pool_usage(name, engine) for name, engine in engines.items()]
+        if self.postgres is not None:
+            usage.append(self.postgres.usage())
+        return [item for item in usage if item is not None]
 
     async def dispose(self) -> None:
         if self.postgres is not None:

@@ -26,6 +26,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from opencheckout.observability.metrics import PoolUsage
+
 T = TypeVar("T")
 
 SQLiteWork = Callable[[sqlite3.Connection], T]
@@ -60,6 +62,19 @@ class PostgresDriver:
     async def fetchrow(self, sql: str, *args: Any) -> Any:
         pool = await self.pool()
         return await pool.fetchrow(sql, *args)
+
+    def usage(self) -> PoolUsage:
+        """The asyncpg pool's connections (none before its first use)."""
+        pool = self._pool
+        if pool is None:
+            return PoolUsage(pool="driver", size=0, in_use=0, max_size=self.max_size)
+        size = int(pool.get_size())
+        return PoolUsage(
+            pool="driver",
+            size=size,
+            in_use=size - int(pool.get_idle_size()),
+            max_size=self.max_size,
+        )
 
     async def close(self) -> None:
         if self._pool is not None:

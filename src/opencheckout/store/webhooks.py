@@ -203,3 +203,15 @@ async def claim_due(
         ).scalars()
     }
     return [(d, endpoints[d.endpoint_id], events[d.event_pk]) for d in deliveries]
+
+
+async def pending_delivery_stats(session: AsyncSession) -> tuple[int, datetime | None]:
+    """How many deliveries are pending (due or waiting to retry) and the oldest's creation."""
+    row = (
+        await session.execute(
+            select(func.count(), func.min(WebhookDelivery.created_at)).where(
+                WebhookDelivery.status == "pending"
+            )
+        )
+    ).one()
+    return int(row[0]), row[1]
