@@ -16,6 +16,7 @@ from opencheckout.api import (
     docs,
     events,
     health,
+    openapi,
     orders,
     processors,
     products,
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(acp.router)
     app.include_router(processors.router)
     pages.install(app, context)
+    openapi.install(app)
     if settings.metrics and settings.metrics_port is None:
         app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     if settings.hot_path:

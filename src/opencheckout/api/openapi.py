@@ -1,0 +1,271 @@
+"""The OpenAPI document, completed where FastAPI's generator stops.
+
+Applied to every operation after generation, so routes added later get the
+same treatment:
+
+* ``429`` (the rate limiter answers it before routing, so no route declares it);
+* the ``Idempotency-Key`` header on every POST whose route class honours it;
+* the error ``code`` values each documented status can carry, in the
+  response's description and as ``x-error-codes`` (``{status: [codes]}``);
+* an example for every request body and JSON response, built from its schema
+  (explicit examples and defaults first), so the examples cannot drift from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.routing import BaseRoute
+
+from opencheckout.api.idempotency import IdempotentRoute
+
+Document = dict[str, Any]
+
+#: Codes the shared layers (auth, body guard, validation, rate limit) answer with.
+COMMON_CODES: dict[str, list[str]] = {
+    "400": ["invalid_json", "body_missing"],
+    "401": ["api_key_missing", "api_key_invalid"],
+    "402": ["card_declined"],
+    "403": ["insufficient_scope"],
+    "404": ["resource_missing"],
+    "409": ["state_conflict"],
+    "413": ["body_too_large"],
+    "415": ["unsupported_media_type"],
+    "422": ["parameter_invalid", "parameter_missing"],
+    "429": ["rate_limited"],
+    "500": ["internal_error"],
+    "502": ["processor_unavailable"],
+    "503": ["database_unavailable"],
+}
+#: What an idempotent POST adds.
+IDEMPOTENCY_CODES = {"400": ["idempotency_key_invalid"], "409": ["idempotency_in_flight"]}
+#: Route-specific codes (method, path template) -> status -> codes.
+ROUTE_CODES: dict[tuple[str, str], dict[str, list[str]]] = {
+    ("post", "/v1/checkouts/{checkout_id}/complete"): {
+        "409": [
+            "checkout_not_payable",
+            "checkout_not_ready",
+            "processor_not_configured",
+            "coupon_exhausted",
+        ],
+        "422": ["payment_method_not_allowed"],
+    },
+    ("patch", "/v1/checkouts/{checkout_id}"): {"409": ["checkout_not_editable"]},
+    ("delete", "/v1/checkouts/{checkout_id}"): {"409": ["checkout_not_deletable"]},
+    ("post", "/v1/checkouts/{checkout_id}/cancel"): {"409": ["checkout_not_cancelable"]},
+    ("post", "/v1/checkouts/{checkout_id}/recover"): {"409": ["checkout_not_recoverable"]},
+    ("post", "/v1/checkouts/{checkout_id}/discounts"): {
+        "409": ["coupon_exhausted", "discounts_limit_reached", "coupon_collection_disabled"],
+        "422": ["coupon_invalid", "coupon_inactive", "coupon_expired", "coupon_currency_mismatch"],
+    },
+}
+
+_ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorResponse"}
+_TOO_MANY = (
+    "Too many requests with this API key (per key and process; see the X-RateLimit-* "
+    "headers). Retry after the number of seconds in `Retry-After`."
+)
+
+
+def install(app: FastAPI) -> None:
+    """Replace ``app.openapi`` with the completed, cached document."""
+
+    generate = app.openapi
+    completed: list[Document] = []
+
+    def openapi() -> Document:
+        if not completed:
+            document = generate()  # FastAPI's own, cached on the app
+            complete(document, idempotent_operations(app))
+            completed.append(document)
+        return completed[0]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def idempotent_operations(app: FastAPI) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for route in _flat_routes(app.router):
+        if isinstance(route, IdempotentRoute) and "POST" in (route.methods or ()):
+            found.add(("post", route.path))
+    return found
+
+
+def _flat_routes(router: Any) -> Iterator[BaseRoute]:
+    for route in getattr(router, "routes", ()):
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _flat_routes(inner)
+        else:
+            yield route
+
+
+def complete(document: Document, idempotent: set[tuple[str, str]]) -> None:
+    schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorResponse", _error_response_schema())
+    example = ExampleBuilder(schemas)
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            honours_key = (method, path) in idempotent
+            if honours_key:
+                _document_idempotency(operation)
+            _document_errors(operation, method, path, honours_key)
+            _add_examples(operation, example)
+
+
+def _document_idempotency(operation: Document) -> None:
+    parameters: list[Document] = operation.setdefault("parameters", [])
+    if any(p.get("name", "").lower() == "idempotency-key" for p in parameters):
+        return
+    parameters.append(
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": (
+                "Any unique string (up to 255 characters, e.g. a UUID). A retry with the "
+                "same key and body within 24 hours replays the first response "
+                "(`Idempotent-Replayed: true`) instead of acting twice; the same key with "
+                "another body is refused (400 `idempotency_key_invalid`), and one still "
+                "in flight answers 409 `idempotency_in_flight`."
+            ),
+            "schema": {"type": "string", "maxLength": 255},
+            "example": "3f1c2a9e-6d0b-4b8e-9a57-2c1e0f6d9b11",
+        }
+    )
+
+
+def _document_errors(operation: Document, method: str, path: str, idempotent: bool) -> None:
+    responses: dict[str, Document] = operation.setdefault("responses", {})
+    responses.setdefault(
+        "429",
+        {"description": _TOO_MANY, "content": {"application/json": {"schema": _ERROR_SCHEMA}}},
+    )
+    extra = ROUTE_CODES.get((method, path), {})
+    codes: dict[str, list[str]] = {}
+    for status, response in responses.items():
+        if not status.isdigit() or int(status) < 400:
+            continue
+        listed = [
+            *COMMON_CODES.get(status, []),
+            *(IDEMPOTENCY_CODES.get(status, []) if idempotent else []),
+            *extra.get(status, []),
+        ]
+        if not listed:
+            listed = [f"http_{status}"]
+        codes[status] = list(dict.fromkeys(listed))
+        response["description"] = (
+            response.get("description", "").rstrip()
+            + " Error codes: "
+            + ", ".join(f"`{code}`" for code in codes[status])
+            + "."
+        ).strip()
+        content = response.setdefault("content", {}).setdefault("application/json", {})
+        content.setdefault("schema", _ERROR_SCHEMA)
+        if content["schema"] == _ERROR_SCHEMA:  # (ACP's flat errors get a generated one)
+            content.setdefault("example", _error_example(status, codes[status][0]))
+    operation["x-error-codes"] = codes
+
+
+def _error_example(status: str, code: str) -> Document:
+    kind = {
+        "401": "authentication_error",
+        "402": "card_error",
+        "403": "permission_error",
+        "429": "rate_limit_error",
+    }.get(status, "api_error" if status.startswith("5") else "invalid_request_error")
+    return {"error": {"type": kind, "code": code, "message": "A sentence for you.", "param": None}}
+
+
+def _add_examples(operation: Document, example: ExampleBuilder) -> None:
+    body = operation.get("requestBody", {}).get("content", {})
+    for content in body.values():
+        if "schema" in content and "example" not in content and "examples" not in content:
+            content["example"] = example(content["schema"])
+    for response in operation.get("responses", {}).values():
+        for media, content in response.get("content", {}).items():
+            if "json" not in media or "example" in content or "examples" in content:
+                continue
+            content["example"] = example(content.get("schema", {}))
+
+
+def _error_response_schema() -> Document:
+    return {
+        "title": "ErrorResponse",
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "object", "description": "What went wrong."}},
+    }
+
+
+_FORMATS: dict[str, Any] = {
+    "date-time": "2026-01-31T12:00:00Z",
+    "date": "2026-01-31",
+    "email": "buyer@example.com",
+    "uri": "https://shop.example.com/thanks",
+    "uuid": "3f1c2a9e-6d0b-4b8e-9a57-2c1e0f6d9b11",
+}
+
+
+def _string(schema: Document) -> str:
+    text = str(_FORMATS.get(str(schema.get("format")), "string"))
+    text = text.ljust(int(schema.get("minLength", 0)), "x")
+    return text[: int(schema.get("maxLength", len(text)))]
+
+
+class ExampleBuilder:
+    """A value that satisfies a JSON schema: its own examples and defaults first."""
+
+    #: Deep enough for every schema here; only a self-referencing schema reaches it.
+    MAX_DEPTH = 40
+
+    def __init__(self, schemas: dict[str, Any]) -> None:
+        self.schemas = schemas
+
+    def __call__(self, schema: Document) -> Any:
+        return self._value(schema, 0)
+
+    def _value(self, schema: Document, depth: int) -> Any:
+        if "$ref" in schema:
+            name = str(schema["$ref"]).rsplit("/", 1)[-1]
+            return self._value(self.schemas.get(name, {}), depth + 1)
+        for key in ("example", "const", "default"):
+            if key in schema and schema[key] is not None:
+                return schema[key]
+        if schema.get("examples"):
+            return schema["examples"][0]
+        if schema.get("enum"):
+            return schema["enum"][0]
+        for key in ("anyOf", "oneOf", "allOf"):
+            if key in schema:
+                options = [s for s in schema[key] if s.get("type") != "null"]
+                if not options or (len(options) < len(schema[key]) and "pattern" in options[0]):
+                    return None  # optional, and a made-up value might not match the pattern
+                return self._value(options[0], depth)
+        return self._by_type(schema, depth)
+
+    def _by_type(self, schema: Document, depth: int) -> Any:
+        kind = schema.get("type")
+        builders: dict[str, Callable[[], Any]] = {
+            "object": lambda: self._object(schema, depth),
+            "array": lambda: self._array(schema, depth),
+            "string": lambda: _string(schema),
+            "integer": lambda: int(schema.get("minimum", 0) or 0) or 1,
+            "number": lambda: float(schema.get("minimum", 0) or 0) or 1.0,
+            "boolean": lambda: False,
+        }
+        builder = builders.get(str(kind))
+        return builder() if builder else None
+
+    def _array(self, schema: Document, depth: int) -> list[Any]:
+        if depth > self.MAX_DEPTH:
+            return []
+        return [self._value(schema.get("items", {}), depth + 1)]
+
+    def _object(self, schema: Document, depth: int) -> Any:
+        if depth > self.MAX_DEPTH:
+            return {}
+        properties: dict[str, Document] = schema.get("properties", {})
+        return {name: self._value(sub, depth + 1) for name, sub in properties.items()}

@@ -1,0 +1,101 @@
+"""The served OpenAPI document, walked operation by operation."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from jsonschema import Draft202012Validator
+
+
+@pytest.fixture(scope="module")
+def document(server) -> dict:
+    response = httpx.get(server.url + "/openapi.json", timeout=120)
+    assert response.status_code == 200
+    return response.json()
+
+
+def _operations(document: dict):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            yield method, path, operation
+
+
+def test_every_operation_documents_429_with_its_code(document):
+    for method, path, operation in _operations(document):
+        assert "429" in operation["responses"], (method, path)
+        assert operation["x-error-codes"]["429"] == ["rate_limited"], (method, path)
+        assert "`rate_limited`" in operation["responses"]["429"]["description"]
+
+
+def test_every_error_response_lists_its_codes(document):
+    for method, path, operation in _operations(document):
+        codes = operation["x-error-codes"]
+        for status, response in operation["responses"].items():
+            if int(status) >= 400:
+                assert codes[status], (method, path, status)
+                for code in codes[status]:
+                    assert f"`{code}`" in response["description"], (method, path, status)
+    complete = document["paths"]["/v1/checkouts/{checkout_id}/complete"]["post"]
+    assert "checkout_not_payable" in complete["x-error-codes"]["409"]
+    assert complete["x-error-codes"]["401"] == ["api_key_missing", "api_key_invalid"]
+
+
+def test_idempotency_key_is_documented_wherever_it_is_honoured(document, server, api):
+    documented = set()
+    for method, path, operation in _operations(document):
+        names = {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"}
+        if "idempotency-key" in names:
+            documented.add((method, path))
+    assert ("post", "/v1/checkouts") in documented
+    assert ("post", "/v1/checkouts/{checkout_id}/complete") in documented
+    assert ("post", "/v1/webhook_endpoints") in documented
+    assert all(method == "post" for method, _path in documented)
+    # And it is really honoured there: the same key replays the first answer.
+    from tests.factories import session_body
+
+    headers = {"Idempotency-Key": "openapi-doc-check-" + server.engine}
+    first = api.post("/v1/checkouts", json=session_body(), headers=headers)
+    again = api.post("/v1/checkouts", json=session_body(), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+
+
+def test_every_operation_has_examples_that_match_their_schemas(document):
+    components = document["components"]["schemas"]
+    for method, path, operation in _operations(document):
+        examples = 0
+        bodies = [
+            content
+            for response in operation["responses"].values()
+            for media, content in response.get("content", {}).items()
+            if "json" in media
+        ]
+        bodies += [
+            content
+            for media, content in operation.get("requestBody", {}).get("content", {}).items()
+            if "json" in media
+        ]
+        for content in bodies:
+            assert "example" in content or "examples" in content, (method, path)
+            examples += 1
+            if "example" in content and "schema" in content:
+                schema = {**content["schema"], "$defs": components}
+                schema = _rebase_refs(schema)
+                errors = list(Draft202012Validator(schema).iter_errors(content["example"]))
+                assert not errors, (method, path, errors[0].message)
+        assert examples, (method, path)
+
+
+def _rebase_refs(value):
+    if isinstance(value, dict):
+        return {
+            key: (
+                item.replace("#/components/schemas/", "#/$defs/")
+                if key == "$ref" and isinstance(item, str)
+                else _rebase_refs(item)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_rebase_refs(item) for item in value]
+    return value
