@@ -59,7 +59,7 @@ def test_redoc_renders_offline_without_google_fonts(server, in_browser):  # noqa
         page.wait_for_selector("[data-section-id*='operation/']", timeout=90_000)
         assert page.locator("[data-section-id*='operation/']").count() > 10
         assert blocked == [], blocked
-        assert any("/docs-assets/redoc.standalone.js" in url for url in served)
+        assert any("/docs-assets/redoc.js" in url for url in served)
 
     in_browser(scenario)
 

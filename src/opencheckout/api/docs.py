@@ -9,16 +9,36 @@ fonts and falls back to the system's.
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 ASSETS_PATH = "/docs-assets"
 ASSETS_DIR = Path(str(files("fastapi_offline") / "static"))
+#: ReDoc's footer shows Redocly's logo from their CDN; we serve our favicon instead.
+_REDOC_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+
+
+@cache
+def _redoc_js() -> bytes:
+    return (
+        (ASSETS_DIR / "redoc.standalone.js")
+        .read_bytes()
+        .replace(_REDOC_LOGO, f"{ASSETS_PATH}/favicon.png".encode())
+    )
+
+
+async def _redoc_script(_request: Request) -> Response:
+    return Response(
+        _redoc_js(),
+        media_type="text/javascript",
+        headers={"cache-control": "public, max-age=86400"},
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -39,11 +59,14 @@ def install(app: FastAPI) -> None:
         return get_redoc_html(
             openapi_url=openapi_url,
             title=title,
-            redoc_js_url=f"{ASSETS_PATH}/redoc.standalone.js",
+            redoc_js_url=f"{ASSETS_PATH}/redoc.js",
             redoc_favicon_url=f"{ASSETS_PATH}/favicon.png",
             with_google_fonts=False,
         )
 
     app.add_route("/docs", swagger_ui, methods=["GET"], include_in_schema=False)
     app.add_route("/redoc", redoc, methods=["GET"], include_in_schema=False)
+    app.add_route(
+        f"{ASSETS_PATH}/redoc.js", _redoc_script, methods=["GET"], include_in_schema=False
+    )
     app.mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIR), name="docs-assets")
