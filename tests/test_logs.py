@@ -82,7 +82,7 @@ def test_a_full_run_logs_structured_events_and_never_a_secret(database_url, tmp_
         receiver.wait_for(lambda: len(receiver.on("/hook")) >= 4)
         # Each attempt is logged once its outcome is stored, just after the receiver saw it.
         receiver.wait_for(
-            lambda: serve.output().count('"webhook delivery attempt"') >= 4, timeout=60
+            lambda: serve.output().count('"webhook delivery attempt"') >= 4, timeout=120
         )
     finally:
         serve.stop()
