@@ -17,7 +17,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import Server, _make_account, free_port, server_settings, start_server
+from tests.conftest import (
+    Server,
+    _make_account,
+    free_port,
+    fresh_database,
+    server_settings,
+    start_server,
+)
 from tests.factories import create_session
 from tests.hosted import buyer, filled_form, page_path
 
@@ -261,8 +268,20 @@ def test_hosted_page_pays_through_stripe(stripe_api, stripe_server):
 
 
 @pytest.fixture(scope="module")
-def reconciling_server(database_url: str, localstripe: str) -> Iterator[Server]:
-    """Reconciles a payment attempt left unanswered for 2 seconds."""
+def reconciling_server(
+    database_url: str, localstripe: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """Reconciles a payment attempt left unanswered for 2 seconds.
+
+    On a database of its own: the other server here, with the default window,
+    would keep rescheduling the same attempts (every process of one deployment
+    has the same window)."""
+    engine = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    with fresh_database(engine, tmp_path_factory.mktemp("reconciling")) as own_url:
+        yield from _reconciling(own_url, localstripe)
+
+
+def _reconciling(database_url: str, localstripe: str) -> Iterator[Server]:
     settings = server_settings(
         database_url,
         processor="stripe",

@@ -95,7 +95,12 @@ async def _claim(ctx: Context, now: datetime) -> list[_Due]:
     window = timedelta(seconds=ctx.settings.payment_reconcile_seconds)
     async with ctx.db.write() as session:
         due = await store.due(
-            session, now, created_before=now - window, untouched_since=now - LEASE, limit=BATCH
+            session,
+            now,
+            created_before=now - window,
+            untouched_since=now - LEASE,
+            processors=list(ctx.processors),
+            limit=BATCH,
         )
         for attempt in due:
             attempt.checks += 1

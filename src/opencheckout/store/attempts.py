@@ -30,15 +30,18 @@ async def due(
     *,
     created_before: datetime,
     untouched_since: datetime,
+    processors: Sequence[str],
     limit: int,
 ) -> Sequence[PaymentAttempt]:
     """Open attempts whose next check has come, or created before ``created_before``
     and not looked at since ``untouched_since`` (the window may be shorter in this
-    process than in the one that scheduled the check), oldest first."""
+    process than in the one that scheduled the check), oldest first. Only those of
+    ``processors``: a process that cannot ask a processor leaves its attempts alone."""
     query = (
         select(PaymentAttempt)
         .where(
             PaymentAttempt.status == OPEN,
+            PaymentAttempt.processor.in_(list(processors)),
             or_(
                 PaymentAttempt.next_check_at <= now,
                 and_(
