@@ -21,6 +21,7 @@ from opencheckout.api import (
     processors,
     products,
     refunds,
+    shipping,
     tax_rates,
     webhook_endpoints,
 )
@@ -102,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tax_rates.router)
     app.include_router(customers.router)
     app.include_router(orders.router)
+    app.include_router(shipping.rates_router)
+    app.include_router(shipping.promotions_router)
     app.include_router(events.router)
     app.include_router(webhook_endpoints.router)
     app.include_router(quaderno.router)

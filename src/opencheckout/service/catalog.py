@@ -17,10 +17,10 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.service import coupons, tax_rates
-from opencheckout.store import product_records, products
+from opencheckout.store import product_records, products, shipping
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.db import Database
-from opencheckout.store.models import Coupon, TaxRate
+from opencheckout.store.models import Coupon, ShippingPromotion, ShippingRate, TaxRate
 from opencheckout.store.product_records import ProductLike
 
 
@@ -46,6 +46,12 @@ class Catalog(Protocol):
         param: str,
     ) -> Coupon:
         """:func:`opencheckout.service.coupons.resolve`."""
+        ...
+
+    async def shipping(
+        self, tenant: Tenant, currency: str
+    ) -> tuple[list[ShippingRate], list[ShippingPromotion]]:
+        """The active shipping rates in ``currency`` and the active promotions."""
         ...
 
 
@@ -83,6 +89,11 @@ class SessionCatalog:
             param=param,
         )
 
+    async def shipping(
+        self, tenant: Tenant, currency: str
+    ) -> tuple[list[ShippingRate], list[ShippingPromotion]]:
+        return await shipping.active_for(self.session, tenant, currency)
+
 
 class AutocommitCatalog:
     """Each read on its own, outside any write transaction."""
@@ -113,3 +124,9 @@ class AutocommitCatalog:
             return await SessionCatalog(session).coupon(
                 tenant, coupon_id=coupon_id, code=code, currency=currency, now=now, param=param
             )
+
+    async def shipping(
+        self, tenant: Tenant, currency: str
+    ) -> tuple[list[ShippingRate], list[ShippingPromotion]]:
+        async with self.db.read() as session:
+            return await shipping.active_for(session, tenant, currency)

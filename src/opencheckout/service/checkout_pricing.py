@@ -37,7 +37,7 @@ from opencheckout.domain.pricing import (
 )
 from opencheckout.domain.totals import MAX_AMOUNT
 from opencheckout.ids import new_id
-from opencheckout.service import coupons, inventory
+from opencheckout.service import coupons, inventory, shipping
 from opencheckout.service.catalog import Catalog
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import TaxRate as TaxRateRow
@@ -317,7 +317,40 @@ async def apply_changes(
         document["discounts"] = await _resolve_discounts(
             catalog, tenant, params["discounts"] or [], currency=currency, now=now
         )
+    params = await _offer_rates(catalog, tenant, document, params, currency)
     _apply_shipping(document, params)
+
+
+async def _offer_rates(
+    catalog: Catalog,
+    tenant: Tenant,
+    document: dict[str, Any],
+    params: dict[str, Any],
+    currency: str,
+) -> dict[str, Any]:
+    """A session without options of its own is offered the account's matching rates,
+    recomputed on every edit (address, cart); returns the params left to apply."""
+    if params.get("shipping_options"):
+        document.pop(shipping.SOURCE_KEY, None)
+        return params
+    computed = document.get(shipping.SOURCE_KEY) or not document.get("shipping_options")
+    if not computed and "shipping_options" not in params:
+        return params
+    found, promos = await catalog.shipping(tenant, currency)
+    if not found:
+        if document.pop(shipping.SOURCE_KEY, None):
+            document["shipping_options"] = []
+        return params
+    totals = reprice(document, currency).to_session_totals()
+    document["shipping_options"] = shipping.offered_options(
+        document,
+        found,
+        promos,
+        currency=currency,
+        subtotal=totals.amount_subtotal - totals.amount_discount,
+    )
+    document[shipping.SOURCE_KEY] = "rates"
+    return {key: value for key, value in params.items() if key != "shipping_options"}
 
 
 def copy_state(document: dict[str, Any]) -> dict[str, Any]:

@@ -334,6 +334,13 @@ async def update(
         # change unless the whole edit succeeds.
         document = copy.deepcopy(row.data)
         currency = params.get("currency") or row.currency
+        # Before pricing: the shipping address decides which rates are offered.
+        if "customer" in params:
+            # Fields sent replace the stored ones (null clears); others are kept.
+            document["customer"] = _customer_document(
+                {**document["customer"], **(params["customer"] or {})}
+            )
+            await _link_customer(session, tenant_of(principal), document, required=required)
         await checkout_pricing.apply_changes(
             SessionCatalog(session),
             tenant_of(principal),
@@ -343,12 +350,6 @@ async def update(
             currency_changed=currency != row.currency,
             now=now,
         )
-        if "customer" in params:
-            # Fields sent replace the stored ones (null clears); others are kept.
-            document["customer"] = _customer_document(
-                {**document["customer"], **(params["customer"] or {})}
-            )
-            await _link_customer(session, tenant_of(principal), document, required=required)
         if "metadata" in params:
             document["metadata"] = merge_metadata(document["metadata"], params["metadata"] or {})
         for key in DOCUMENT_DEFAULTS.keys() - {"metadata"}:
