@@ -216,7 +216,10 @@ async def settle_attempt(
             return SettleResult.UNCHANGED
         answer = _Answer(attempt.processor, paid_by or "", outcome, decline_code, message)
         settled = await _finish(ctx, session, row, copy.deepcopy(row.data), answer, now)
-    return SettleResult.SETTLED if settled is not None else SettleResult.UNCHANGED
+    if settled is None:  # pragma: no cover - the row is locked above
+        return SettleResult.UNCHANGED
+    metrics.record_payment(answer.processor, outcome.value)
+    return SettleResult.SETTLED
 
 
 async def _emit(
