@@ -23,6 +23,7 @@ from opencheckout.domain.errors import Conflict, InvalidValue, NotFound, Process
 from opencheckout.domain.lifecycle import PaymentStatus, Status
 from opencheckout.domain.processor_amounts import convert
 from opencheckout.ids import new_id
+from opencheckout.observability import metrics
 from opencheckout.processors.base import Processor, RefundResult
 from opencheckout.service import events
 from opencheckout.service.auth import Principal
@@ -205,6 +206,7 @@ async def create(
     try:
         result = await processor.refund(payment_id, refund.amount, currency=refund.currency)
     except Exception as exc:
+        metrics.record_refund(processor.name, "error")
         await _record(ctx, tenant, refund, None, "The processor could not be reached.")
         raise ProcessorUnavailable(
             f"The {processor.name} processor could not be reached; the refund {refund.id} "
