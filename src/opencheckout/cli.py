@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 
+from opencheckout import preflight
 from opencheckout.api import telemetry
 from opencheckout.config import Settings
-from opencheckout.domain.errors import DomainError
 from opencheckout.httpserver import GuardedHttpToolsProtocol
 from opencheckout.observability import logs, metrics
 from opencheckout.processors import build_processors
@@ -23,7 +22,7 @@ from opencheckout.service.context import Context
 from opencheckout.service.views import permalink
 from opencheckout.service.worker import Worker
 from opencheckout.store.db import Database
-from opencheckout.store.migrate import upgrade_to_head
+from opencheckout.store.migrate import head_revision, upgrade_to_head
 
 app = typer.Typer(help="opencheckout: self-hostable checkout sessions.", no_args_is_help=True)
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
@@ -31,31 +30,16 @@ app.add_typer(keys_app, name="keys")
 events_app = typer.Typer(help="Inspect and redeliver events.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 
-T = TypeVar("T")
-
-
-def _run(make: Callable[[Database], Awaitable[T]]) -> T:
-    """Run one async use case against the configured database, then close it."""
-
-    async def main() -> T:
-        db = Database(Settings.from_env().database_url)
-        try:
-            return await make(db)
-        finally:
-            await db.dispose()
-
-    try:
-        return asyncio.run(main())
-    except DomainError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(1) from exc
-
 
 @app.command()
 def migrate() -> None:
-    """Bring the database schema up to date."""
-    asyncio.run(upgrade_to_head(Settings.from_env().database_url))
-    typer.echo("database is up to date", err=True)
+    """Bring the database schema up to date; print what was applied."""
+    url = preflight.database_url()
+    applied = preflight.run_checked(url, lambda: upgrade_to_head(url))
+    if applied:
+        typer.echo(f"applied {' '.join(applied)} (the schema is now at {applied[-1]})")
+    else:
+        typer.echo(f"already up to date (at {head_revision()})")
 
 
 @app.command()
@@ -65,10 +49,13 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
 ) -> None:
     """Serve the API (and migrate first when the database is SQLite)."""
+    url = preflight.database_url()
     settings = Settings.from_env()
     logs.configure(settings.log_format, settings.log_level)
-    if settings.database_url.startswith("sqlite"):
-        asyncio.run(upgrade_to_head(settings.database_url))
+    state = preflight.preflight(url, migrate_sqlite=True, require_ready=False)
+    if not state.ready:
+        # Serve anyway (an orchestrator may run the migration next); /readyz says 503.
+        typer.echo(f"warning: {state.problem()}; /readyz answers 503 until then", err=True)
     logging.getLogger("opencheckout.serve").info(
         f"opencheckout listening on http://{host}:{port} (docs at /docs)",
         extra={"fields": {"host": host, "port": port, "workers": workers}},
@@ -97,11 +84,15 @@ def serve(
 @app.command()
 def worker() -> None:
     """Deliver webhooks and abandon expired sessions until interrupted (SIGINT/SIGTERM)."""
+    url = preflight.database_url()
     settings = Settings.from_env()
     logs.configure(settings.log_format, settings.log_level)
+    state = preflight.preflight(url, migrate_sqlite=True, require_ready=False)
+    if not state.ready:
+        typer.echo(f"warning: {state.problem()}; the worker waits until then", err=True)
 
     async def main() -> None:
-        db = Database(settings.database_url)
+        db = Database(url)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -114,8 +105,6 @@ def worker() -> None:
             await telemetry.stop_metrics_port(metrics_server)
             await db.dispose()
 
-    if settings.database_url.startswith("sqlite"):
-        asyncio.run(upgrade_to_head(settings.database_url))
     logging.getLogger("opencheckout.worker").info("opencheckout worker running")
     asyncio.run(main())
 
@@ -129,7 +118,7 @@ def events_redeliver(
 ) -> None:
     """Queue an event again for its subscribed endpoints; the worker sends it."""
     settings = Settings.from_env()
-    queued = _run(
+    queued = preflight.run_use_case(
         lambda db: webhooks.redeliver(
             Context(db=db, settings=settings), None, event_id, endpoint_id=endpoint
         )
@@ -148,7 +137,7 @@ def keys_create(
         raise typer.BadParameter("mode must be test or live", param_hint="--mode")
     if scope not in ("write", "read"):
         raise typer.BadParameter("scope must be write or read", param_hint="--scope")
-    created = _run(
+    created = preflight.run_use_case(
         lambda db: auth.create_key(db, account, livemode=mode == "live", scope=Scope(scope))
     )
     typer.echo(created.secret)
@@ -157,7 +146,7 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(account: Annotated[str, typer.Option(help="Account name.")]) -> None:
     """List an account's keys (prefixes only; secrets are never stored)."""
-    keys = _run(lambda db: auth.list_keys(db, account))
+    keys = preflight.run_use_case(lambda db: auth.list_keys(db, account))
     for key in keys:
         state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
         mode = "live" if key.livemode else "test"
@@ -169,7 +158,7 @@ def keys_revoke(
     key_prefix: Annotated[str, typer.Argument(help="Prefix shown by keys list.")],
 ) -> None:
     """Revoke a key; requests with it get 401 from now on."""
-    key = _run(lambda db: auth.revoke_key(db, key_prefix))
+    key = preflight.run_use_case(lambda db: auth.revoke_key(db, key_prefix))
     typer.echo(f"revoked {key.prefix}", err=True)
 
 
@@ -196,14 +185,17 @@ def demo(account: Annotated[str, typer.Option(help="Demo account name.")] = "dem
     """Ensure a demo account; print a new test secret key and a sample session's permalink."""
     settings = Settings.from_env()
 
+    url = preflight.database_url()
+    if preflight.is_sqlite(url):
+        preflight.preflight(url, migrate_sqlite=True)  # the local default needs no extra step
+
     async def make(db: Database) -> tuple[str, str]:
-        await upgrade_to_head(settings.database_url)
         created = await auth.create_key(db, account, livemode=False, scope=Scope.WRITE)
         key = created.key
         principal = Principal(key.account_id, key.livemode, Scope.WRITE, key.id)
         row = await checkouts.create(Context(db=db, settings=settings), principal, SAMPLE_SESSION)
         return created.secret, permalink(settings.public_url, row.token)
 
-    secret, link = _run(make)
+    secret, link = preflight.run_use_case(make)
     typer.echo(f"Test secret key:  {secret}")
     typer.echo(f"Sample checkout:  {link}")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Response
 
 from opencheckout.api.auth import context
 from opencheckout.api.errors import error_response
+from opencheckout.service import schema
 from opencheckout.service.context import Context
 
 router = APIRouter(tags=["health"])
@@ -17,13 +18,25 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "The database is unreachable."}})
+@router.get(
+    "/readyz",
+    responses={503: {"description": "The database is unreachable or its schema not current."}},
+)
 async def readyz(ctx: Context = Depends(context)) -> Response:
-    """The process can serve traffic: its database answers."""
+    """The process can serve traffic: its database answers and its schema is current."""
     try:
-        await ctx.db.ping()
+        current = await schema.state(ctx.db)
     except Exception:
         return error_response(
             503, type="api_error", code="database_unavailable", message="Database unreachable."
+        )
+    problem = current.problem()
+    if problem is not None:
+        # Until `opencheckout migrate` has run every request would fail: keep traffic away.
+        return error_response(
+            503,
+            type="api_error",
+            code="database_schema_outdated",
+            message=f"{problem[0].upper()}{problem[1:]}.",
         )
     return Response(b'{"status":"ok"}', media_type="application/json")

@@ -31,7 +31,7 @@ import orjson
 from opencheckout.domain.retry import RETRY_WINDOW, next_attempt_delay, should_give_up
 from opencheckout.ids import new_id
 from opencheckout.observability import metrics
-from opencheckout.service import acp_orders, events, payments, reconcile, sweeper
+from opencheckout.service import acp_orders, events, payments, reconcile, schema, sweeper
 from opencheckout.service.context import Context
 from opencheckout.service.webhooks import active_secrets, endpoint_resource
 from opencheckout.store import events as event_store
@@ -87,9 +87,28 @@ class Worker:
             await self._client.aclose()
             self._client = None
 
+    async def _sleep(self, stop: asyncio.Event) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=self.ctx.settings.worker_poll_seconds)
+
+    async def wait_for_schema(self, stop: asyncio.Event) -> None:
+        """Until ``opencheckout migrate`` has run every pass would fail: wait quietly
+        (the CLI and ``/readyz`` say why) and start once the schema is current."""
+        unavailable: str | None = None
+        while not stop.is_set():
+            try:
+                if (await schema.state(self.ctx.db)).ready:
+                    return
+            except schema.DatabaseUnavailable as exc:
+                if str(exc) != unavailable:  # once per distinct problem, not per poll
+                    unavailable = str(exc)
+                    logger.warning("worker waiting for the database: %s", exc)
+            await self._sleep(stop)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set; sleep only when a pass found nothing to do."""
         try:
+            await self.wait_for_schema(stop)
             while not stop.is_set():
                 try:
                     busy = await self.run_once()
@@ -97,10 +116,7 @@ class Worker:
                     logger.exception("worker pass failed; retrying")
                     busy = False
                 if not busy:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(
-                            stop.wait(), timeout=self.ctx.settings.worker_poll_seconds
-                        )
+                    await self._sleep(stop)
         finally:
             await self.close()
 

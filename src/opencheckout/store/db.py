@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import QueuePool
 
 from opencheckout.observability.metrics import PoolUsage
+from opencheckout.store.connection import normalize_database_url
 from opencheckout.store.driver import PostgresDriver, SQLiteDriver
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -97,6 +98,8 @@ class Database:
     """The process's connection pools and the two kinds of transaction."""
 
     def __init__(self, url: str) -> None:
+        # postgres:// and sqlite:/// as operators write them; a bad URL is refused here.
+        url = normalize_database_url(url)
         self.url = url
         self.dialect = make_url(url).get_backend_name()
         if self.dialect == "sqlite":
