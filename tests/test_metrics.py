@@ -269,6 +269,20 @@ def client_for_url(url: str, key: str) -> httpx.Client:
     return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
 
 
+def test_refunds_are_counted_by_processor_and_outcome(server, api):
+    session = create_session(api)
+    assert (
+        api.post(f"/v1/checkouts/{session['id']}/complete", json={"payment": GOOD_CARD}).status_code
+        == 200
+    )
+    before = scrape(server.url)
+    refunded = api.post(f"/v1/checkouts/{session['id']}/refunds", json={"amount": 100})
+    assert refunded.status_code in (200, 201), refunded.text
+    after = scrape(server.url)
+    refunds = "opencheckout_refunds_total"
+    assert delta(before, after, refunds, processor="test", outcome="succeeded") == 1
+
+
 def test_record_refund_is_exposed():
     """The hook the refunds code calls; its series appear in the exposition."""
     processor = f"proc{uuid.uuid4().hex[:6]}"

@@ -212,6 +212,7 @@ async def create(
             f"The {processor.name} processor could not be reached; the refund {refund.id} "
             "failed and nothing was given back. Retry with a new Idempotency-Key."
         ) from exc
+    metrics.record_refund(processor.name, "succeeded" if result.succeeded else "failed")
     message = result.message or (
         "The processor refused the refund." if not result.succeeded else None
     )
