@@ -326,7 +326,7 @@ def test_errors_auth_and_idempotency(mcp, acp_server, merchant):
         parse = anonymous.post(
             "/acp/mcp", content=b"{nope", headers={"Content-Type": "application/json"}
         )
-        assert parse.status_code in (400, 401)
+        assert parse.status_code == 400 and parse.json()["error"]["code"] == -32700
     reader = {"Authorization": f"Bearer {merchant.read_key}"}
     with httpx.Client(base_url=acp_server.url, headers=reader, timeout=30) as restricted:
         read = restricted.post("/acp/mcp", json=message)

@@ -259,6 +259,8 @@ def flatten(status: int, body: bytes) -> bytes:
         parsed = orjson.loads(body) if body else {}
     except orjson.JSONDecodeError:
         parsed = {}
+    if isinstance(parsed, dict) and "jsonrpc" in parsed:
+        return body  # the MCP binding's JSON-RPC error envelope is its protocol's own
     inner = parsed.get("error") if isinstance(parsed, dict) else None
     if not isinstance(inner, dict):
         if isinstance(parsed, dict) and {"type", "code", "message"} <= set(parsed):

@@ -40,6 +40,7 @@ from opencheckout.api.compat.acp_schemas import (
     CheckoutSessionCompleteRequest,
     CheckoutSessionCreateRequest,
     CheckoutSessionUpdateRequest,
+    Error,
 )
 from opencheckout.api.compat.acp_versions import LATEST, Operation
 from opencheckout.api.errors import APIError
@@ -368,7 +369,16 @@ def _rpc_error(rpc_id: Any, error: RpcError, status_code: int = 200) -> Response
     return _rpc({"jsonrpc": "2.0", "id": rpc_id, "error": payload}, status_code)
 
 
-@router.post("/mcp", summary="ACP over MCP (JSON-RPC 2.0, Streamable HTTP)")
+@router.post(
+    "/mcp",
+    summary="ACP over MCP (JSON-RPC 2.0, Streamable HTTP)",
+    responses={
+        202: {"description": "A notification (no id): accepted, no body."},
+        400: {"description": "Not a JSON-RPC 2.0 request object (a JSON-RPC error)."},
+        401: {"model": Error, "description": "Missing or invalid API key (flat ACP error)."},
+        403: {"model": Error, "description": "A read-only key called a writing tool."},
+    },
+)
 async def mcp(request: Request) -> Response:
     """`initialize`, `tools/list` and `tools/call` for the five checkout tools."""
     try:
