@@ -41,9 +41,14 @@ def fail(message: str) -> NoReturn:
 def database_url() -> str:
     """``OPENCHECKOUT_DATABASE_URL`` normalized (asyncpg or aiosqlite), or exit."""
     try:
-        return normalize_database_url(Settings.from_env().database_url)
+        url = normalize_database_url(Settings.from_env().database_url)
     except DatabaseURLError as exc:
         fail(f"OPENCHECKOUT_DATABASE_URL: {exc}")
+    path = sqlite_path(url)
+    if path is not None and not path.parent.is_dir():
+        # Checked before aiosqlite opens it: its thread would print a traceback at exit.
+        fail(f"cannot open the SQLite database file {path}: its directory does not exist")
+    return url
 
 
 def is_sqlite(url: str) -> bool:
