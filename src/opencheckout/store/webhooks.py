@@ -215,3 +215,30 @@ async def pending_delivery_stats(session: AsyncSession) -> tuple[int, datetime |
         )
     ).one()
     return int(row[0]), row[1]
+
+
+async def get_endpoint_by_pk(
+    session: AsyncSession, tenant: Tenant, pk: int, *, for_update: bool = False
+) -> WebhookEndpoint | None:
+    """By row number: the Quaderno dialect names endpoints by integer."""
+    query = select(WebhookEndpoint).where(
+        WebhookEndpoint.account_id == tenant.account_id,
+        WebhookEndpoint.livemode == tenant.livemode,
+        WebhookEndpoint.pk == pk,
+    )
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def all_endpoints(session: AsyncSession, tenant: Tenant) -> list[WebhookEndpoint]:
+    """Every endpoint of the tenant, newest first (bounded by max_webhook_endpoints)."""
+    query = (
+        select(WebhookEndpoint)
+        .where(
+            WebhookEndpoint.account_id == tenant.account_id,
+            WebhookEndpoint.livemode == tenant.livemode,
+        )
+        .order_by(WebhookEndpoint.pk.desc())
+    )
+    return list((await session.execute(query)).scalars())

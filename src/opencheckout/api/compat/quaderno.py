@@ -28,11 +28,11 @@ from opencheckout.api.errors import (
 from opencheckout.api.idempotency import IdempotentRoute
 from opencheckout.api.listing import error_responses
 from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate
-from opencheckout.domain.currency import EXPONENTS, to_major, to_minor
+from opencheckout.domain.currency import EXPONENTS, to_minor
 from opencheckout.domain.errors import DomainError, InvalidValue, NotFound
 from opencheckout.domain.inputs import INT64_MAX, bounded_decimal, int64_id
 from opencheckout.domain.lifecycle import Status
-from opencheckout.service import checkouts, compat
+from opencheckout.service import checkouts, compat, quaderno
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
@@ -229,52 +229,7 @@ def from_native(row: CheckoutRow, ctx: Context) -> dict[str, Any]:
         now=ctx.clock(),
         processor=ctx.processor_name_for(row.livemode),
     )
-    currency = resource["currency"]
-    customer = resource["customer"]
-    address = customer.get("billing_address") or {}
-    return {
-        "id": row.pk,
-        "status": resource["status"],
-        "billing_details_collection": resource["billing_details_collection"],
-        "cancel_url": resource["cancel_url"],
-        "success_url": resource["success_url"],
-        "coupon_collection": resource["coupon_collection"],
-        "locale": resource["locale"],
-        "payment_methods": resource["payment_methods"],
-        "custom": resource["custom"],
-        "metadata": resource["metadata"],
-        "items": [
-            {
-                "product": item["product"],
-                # Quaderno's wire format is a decimal number; the exact value
-                # comes from integer minor units and round-trips exactly.
-                "amount": float(to_major(item["unit_amount"], currency)),
-                "name": item["name"],
-                "description": item["description"],
-                "currency": currency.upper(),
-                "quantity": item["quantity"],
-            }
-            for item in resource["line_items"]
-        ],
-        "customer": {
-            "billing_city": address.get("city"),
-            "billing_country": address.get("country"),
-            "billing_postal_code": address.get("postal_code"),
-            "billing_street_line_1": address.get("line1"),
-            "billing_street_line_2": address.get("line2"),
-            "company": customer.get("company"),
-            "contact": customer.get("id"),
-            "email": customer.get("email"),
-            "first_name": customer.get("first_name"),
-            "last_name": customer.get("last_name"),
-            "tax_id": customer.get("tax_id"),
-            "business_number": customer.get("business_number"),
-        },
-        "permalink": resource["permalink"],
-        "processor": resource["processor"],
-        "processor_id": resource["processor_id"],
-        "amount_total": float(to_major(resource["amount_total"], currency)),
-    }
+    return quaderno.session_of(resource, row.pk)
 
 
 def _json(content: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -456,3 +411,82 @@ for path in ("/checkout/sessions/{number}.json", "/checkout/session/{number}.jso
     ) -> Response:
         """Permanently delete a pending session."""
         return await _guarded(_delete(ctx, principal, number))
+
+
+
+# Quaderno's webhooks: the same endpoints and worker, Quaderno's body and signature.
+
+
+def _webhook_number(text: str) -> int:
+    number = int64_id(text)
+    if number is None:
+        raise NotFound(f"No such webhook: {text[:40]}.", param="id")
+    return number
+
+
+@router.get("/webhooks.json")
+async def list_webhooks(
+    principal: Principal = Depends(require_read), ctx: Context = Depends(context)
+) -> Response:
+    rows = await quaderno.list_webhooks(ctx, principal)
+    return _json([quaderno.webhook_resource(row) for row in rows])
+
+
+@router.post("/webhooks.json", status_code=201)
+async def create_webhook(
+    request: Request,
+    principal: Principal = Depends(require_write),
+    ctx: Context = Depends(context),
+) -> Response:
+    """`url` and `events_types`; the answer carries the `auth_key` that signs deliveries."""
+
+    async def run() -> Response:
+        body = _parse_body(await request.body())
+        row = await quaderno.create_webhook(ctx, principal, body)
+        return _json(quaderno.webhook_resource(row), 201)
+
+    return await _guarded(run())
+
+
+WEBHOOK_NUMBER = Path(description="The webhook's integer id.", examples=["7"])
+
+
+@router.get("/webhooks/{number}.json")
+async def retrieve_webhook(
+    number: str = WEBHOOK_NUMBER,
+    principal: Principal = Depends(require_read),
+    ctx: Context = Depends(context),
+) -> Response:
+    async def run() -> Response:
+        row = await quaderno.retrieve_webhook(ctx, principal, _webhook_number(number))
+        return _json(quaderno.webhook_resource(row))
+
+    return await _guarded(run())
+
+
+@router.put("/webhooks/{number}.json")
+async def update_webhook(
+    request: Request,
+    number: str = WEBHOOK_NUMBER,
+    principal: Principal = Depends(require_write),
+    ctx: Context = Depends(context),
+) -> Response:
+    async def run() -> Response:
+        body = _parse_body(await request.body())
+        row = await quaderno.update_webhook(ctx, principal, _webhook_number(number), body)
+        return _json(quaderno.webhook_resource(row))
+
+    return await _guarded(run())
+
+
+@router.delete("/webhooks/{number}.json", status_code=204)
+async def delete_webhook(
+    number: str = WEBHOOK_NUMBER,
+    principal: Principal = Depends(require_write),
+    ctx: Context = Depends(context),
+) -> Response:
+    async def run() -> Response:
+        await quaderno.delete_webhook(ctx, principal, _webhook_number(number))
+        return Response(status_code=204)
+
+    return await _guarded(run())
