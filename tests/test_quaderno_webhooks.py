@@ -52,13 +52,17 @@ def test_webhook_crud_in_the_quaderno_dialect(quaderno, api, server, other_accou
     path = f"/api/webhooks/{webhook['id']}.json"
     assert quaderno.get(path).json() == webhook
     assert [w["id"] for w in quaderno.get("/api/webhooks.json").json()] == [webhook["id"]]
-    updated = quaderno.put(path, json={"events_types": EVENTS, "url": "https://hooks.example.com/2"})
+    updated = quaderno.put(
+        path, json={"events_types": EVENTS, "url": "https://hooks.example.com/2"}
+    )
     assert updated.status_code == 200, updated.text
     assert updated.json()["events_types"] == EVENTS
     assert updated.json()["url"] == "https://hooks.example.com/2"
     assert updated.json()["auth_key"] == webhook["auth_key"]
     # native endpoints are not Quaderno webhooks
-    api.post("/v1/webhook_endpoints", json={"url": "https://n.example.com", "enabled_events": ["*"]})
+    api.post(
+        "/v1/webhook_endpoints", json={"url": "https://n.example.com", "enabled_events": ["*"]}
+    )
     assert [w["id"] for w in quaderno.get("/api/webhooks.json").json()] == [webhook["id"]]
     # validation, in the dialect's error shape
     bad = quaderno.post("/api/webhooks.json", json={"url": "https://x.example.com"})
@@ -111,9 +115,7 @@ def test_paid_and_failed_sessions_reach_a_quaderno_receiver_signed(quaderno, api
     with pytest.raises(AssertionError):
         quaderno_verified(url, webhook["auth_key"], forged)
     # the deliveries are in the native delivery log
-    endpoint = next(
-        e for e in api.get("/v1/webhook_endpoints").json()["data"] if e["url"] == url
-    )
+    endpoint = next(e for e in api.get("/v1/webhook_endpoints").json()["data"] if e["url"] == url)
     log = api.get(f"/v1/webhook_endpoints/{endpoint['id']}/deliveries").json()["data"]
     assert sorted(a["status_code"] for a in log) == [200, 200, 500]
 

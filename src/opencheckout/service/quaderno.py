@@ -209,5 +209,3 @@ async def render(ctx: Context, endpoint: WebhookEndpoint, event: Event) -> Rende
             "user-agent": USER_AGENT,
         },
     )
-
-

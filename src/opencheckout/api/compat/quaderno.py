@@ -413,7 +413,6 @@ for path in ("/checkout/sessions/{number}.json", "/checkout/session/{number}.jso
         return await _guarded(_delete(ctx, principal, number))
 
 
-
 # Quaderno's webhooks: the same endpoints and worker, Quaderno's body and signature.
 
 
