@@ -351,7 +351,12 @@ def test_the_401_asks_for_basic_auth(server, account):
 
 
 def test_a_create_without_items_names_items(quaderno):
-    for body in ({}, {"success_url": "https://shop.example.com/ok"}, {"items": None}):
+    for body in (
+        {},
+        {"success_url": "https://shop.example.com/ok"},
+        {"items": None},
+        {"items": []},
+    ):
         response = quaderno.post("/api/checkout/sessions.json", json=body)
         assert response.status_code == 422, response.text
         error = response.json()["error"]
