@@ -38,6 +38,7 @@ from opencheckout.store.db import Database
 from opencheckout.store.models import Event, WebhookEndpoint
 from opencheckout.webhooks import acp_signature
 from tests.conftest import (
+    MISSING_SHARED,
     SHARED,
     Account,
     Server,
@@ -52,7 +53,7 @@ from tests.receiver import Receiver, run_receiver
 
 SPEC = SHARED / "specs" / "acp" / "spec" / "2026-04-17" / "json-schema"
 if not SPEC.is_dir():
-    pytest.skip(f"ACP specification data missing: {SPEC}", allow_module_level=True)
+    pytest.skip(f"{MISSING_SHARED} {SPEC}", allow_module_level=True)
 EXAMPLES = SHARED / "specs" / "acp" / "examples" / "2026-04-17"
 BUNDLE = SharedJSON(SPEC / "schema.agentic_checkout.json")
 NAMED = SharedJSON(EXAMPLES / "examples.agentic_checkout.json")

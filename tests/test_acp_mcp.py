@@ -18,11 +18,11 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from tests.conftest import SHARED
+from tests.conftest import MISSING_SHARED, SHARED
 
 SPEC = SHARED / "specs" / "acp" / "spec" / "2026-04-17"
 if not (SPEC / "openrpc").is_dir():
-    pytest.skip(f"ACP OpenRPC document missing: {SPEC / 'openrpc'}", allow_module_level=True)
+    pytest.skip(f"{MISSING_SHARED} {SPEC / 'openrpc'}", allow_module_level=True)
 
 from tests.test_acp import SHIPPING, acp_server, agent, merchant, native, receiver  # noqa: E402
 from tests.test_acp_versions import ADDRESS, BUYER  # noqa: E402

@@ -20,11 +20,11 @@ from agentic_commerce_protocol.models.error import Error as FirstVersionError
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from tests.conftest import SHARED
+from tests.conftest import MISSING_SHARED, SHARED
 
 ACP = SHARED / "specs" / "acp"
 if not (ACP / "spec").is_dir():
-    pytest.skip(f"ACP specification data missing: {ACP / 'spec'}", allow_module_level=True)
+    pytest.skip(f"{MISSING_SHARED} {ACP / 'spec'}", allow_module_level=True)
 
 from tests.test_acp import (  # noqa: E402  (after the skip: it reads the spec at import)
     SHIPPING,

@@ -31,7 +31,8 @@ def test_the_whole_suite_collects_without_the_spec_data(tmp_path):
     result = pytest_run(tmp_path, "--collect-only", "-q")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "error" not in result.stdout.lower().splitlines()[-1]
-    assert "tests/test_acp.py::" in result.stdout
+    # The spec-reading modules are there: collected, or skipped at collection by name.
+    assert "tests/test_acp.py" in result.stdout
 
 
 def test_spec_tests_skip_naming_the_missing_path_and_are_counted(tmp_path):
