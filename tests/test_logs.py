@@ -15,10 +15,18 @@ import httpx
 import pytest
 
 from opencheckout.observability.logs import ConsoleFormatter, JsonFormatter, redact
-from tests.conftest import _make_account
+from tests.conftest import _make_account, fresh_database
 from tests.factories import DECLINED_CARD, GOOD_CARD, session_body
 from tests.processes import start_serve
 from tests.receiver import Receiver, run_receiver
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_database(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A database of this test's own: the suite's in-process server embeds a worker
+    on the shared one, and would deliver (and log) this test's webhooks itself."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -35,7 +43,8 @@ def _lines(text: str) -> list[dict]:
     return records
 
 
-def test_a_full_run_logs_structured_events_and_never_a_secret(database_url, tmp_path, receiver):
+def test_a_full_run_logs_structured_events_and_never_a_secret(own_database, tmp_path, receiver):
+    database_url = own_database
     account = asyncio.run(_make_account(database_url, f"logs-{uuid.uuid4().hex[:8]}"))
     serve = start_serve(database_url, tmp_path, OPENCHECKOUT_LOG_FORMAT="json")
     bogus_key = "sk_test_" + uuid.uuid4().hex
