@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -33,13 +34,27 @@ def worker_env(database_url: str, **extra: str) -> dict[str, str]:
     }
 
 
+#: Each worker's log, by pid. A file, not a pipe: the worker logs every delivery
+#: attempt, and a pipe nobody reads fills up and blocks it mid-run.
+WORKER_LOGS: dict[int, tempfile._TemporaryFileWrapper[bytes]] = {}
+
+
 def start_worker(database_url: str, **extra: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
+    log = tempfile.NamedTemporaryFile(prefix="oc-worker-", suffix=".log")  # noqa: SIM115 (kept open until the worker ends)
+    worker = subprocess.Popen(
         [sys.executable, "-m", "opencheckout", "worker"],
         env=worker_env(database_url, **extra),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
+    WORKER_LOGS[worker.pid] = log
+    return worker
+
+
+def worker_log(worker: subprocess.Popen[bytes]) -> str:
+    log = WORKER_LOGS[worker.pid]
+    log.seek(0)
+    return log.read().decode(errors="replace")[-3000:]
 
 
 async def seed(database_url: str, endpoint_url: str, sessions: int) -> None:
@@ -98,4 +113,4 @@ def test_two_workers_on_postgresql_deliver_each_event_once(tmp_path: Path):
             for worker in workers:
                 worker.send_signal(signal.SIGTERM)
             for worker in workers:
-                assert worker.wait(timeout=30) == 0, worker.stderr.read() if worker.stderr else ""
+                assert worker.wait(timeout=30) == 0, worker_log(worker)
