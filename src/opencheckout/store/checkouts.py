@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from opencheckout.domain.lifecycle import EXPIRING_STATUSES, Status
 from opencheckout.store.checkout_records import CheckoutRecord, from_row
 from opencheckout.store.models import Checkout, CheckoutProduct
-from opencheckout.store.pagination import keyset_rows
+from opencheckout.store.pagination import created_range, keyset_rows
 from opencheckout.store.tenant import Tenant as Tenant  # re-exported: callers import it here
 
 _COLUMNS = tuple(Checkout.__table__.c)
@@ -103,14 +103,13 @@ def _conditions(tenant: Tenant, filters: CheckoutFilters, now: datetime) -> list
         conditions.append(Checkout.client_reference_id == filters.client_reference_id)
     if filters.processor_id is not None:
         conditions.append(Checkout.processor_id == filters.processor_id)
-    if filters.created_gte is not None:
-        conditions.append(Checkout.created_at >= filters.created_gte)
-    if filters.created_gt is not None:
-        conditions.append(Checkout.created_at > filters.created_gt)
-    if filters.created_lte is not None:
-        conditions.append(Checkout.created_at <= filters.created_lte)
-    if filters.created_lt is not None:
-        conditions.append(Checkout.created_at < filters.created_lt)
+    conditions += created_range(
+        Checkout.created_at,
+        gte=filters.created_gte,
+        gt=filters.created_gt,
+        lte=filters.created_lte,
+        lt=filters.created_lt,
+    )
     return conditions
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import Event, WebhookEndpoint
-from opencheckout.store.pagination import keyset_page
+from opencheckout.store.pagination import created_range, keyset_page
 
 
 async def get_event(session: AsyncSession, tenant: Tenant, event_id: str) -> Event | None:
@@ -51,14 +51,9 @@ async def list_events(
         if exact:
             matches.append(Event.type.in_(exact))
         conditions.append(or_(*matches))
-    if created_gte is not None:
-        conditions.append(Event.created_at >= created_gte)
-    if created_gt is not None:
-        conditions.append(Event.created_at > created_gt)
-    if created_lte is not None:
-        conditions.append(Event.created_at <= created_lte)
-    if created_lt is not None:
-        conditions.append(Event.created_at < created_lt)
+    conditions += created_range(
+        Event.created_at, gte=created_gte, gt=created_gt, lte=created_lte, lt=created_lt
+    )
     return await keyset_page(
         session, Event, conditions, limit=limit, after_pk=after_pk, before_pk=before_pk
     )

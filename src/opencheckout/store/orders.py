@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.store.models import Order
+from opencheckout.store.pagination import created_range
 from opencheckout.store.repository import TenantRepository
 from opencheckout.store.tenant import Tenant
 
@@ -34,14 +35,13 @@ def conditions(filters: OrderFilters) -> list[ColumnElement[bool]]:
         found.append(Order.customer_id == filters.customer)
     if filters.status is not None:
         found.append(Order.status == filters.status)
-    if filters.created_gte is not None:
-        found.append(Order.created_at >= filters.created_gte)
-    if filters.created_gt is not None:
-        found.append(Order.created_at > filters.created_gt)
-    if filters.created_lte is not None:
-        found.append(Order.created_at <= filters.created_lte)
-    if filters.created_lt is not None:
-        found.append(Order.created_at < filters.created_lt)
+    found += created_range(
+        Order.created_at,
+        gte=filters.created_gte,
+        gt=filters.created_gt,
+        lte=filters.created_lte,
+        lt=filters.created_lt,
+    )
     return found
 
 

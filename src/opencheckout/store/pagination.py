@@ -7,11 +7,33 @@ however many rows the tenant has.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+
+
+def created_range(
+    column: InstrumentedAttribute[datetime],
+    *,
+    gte: datetime | None,
+    gt: datetime | None,
+    lte: datetime | None,
+    lt: datetime | None,
+) -> list[ColumnElement[bool]]:
+    """The ``created[gte|gt|lte|lt]`` list filters every resource takes, on ``column``."""
+    bounds: list[ColumnElement[bool]] = []
+    if gte is not None:
+        bounds.append(column >= gte)
+    if gt is not None:
+        bounds.append(column > gt)
+    if lte is not None:
+        bounds.append(column <= lte)
+    if lt is not None:
+        bounds.append(column < lt)
+    return bounds
 
 
 class HasPk(Protocol):
