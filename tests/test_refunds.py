@@ -7,7 +7,16 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 
+from opencheckout.config import Settings
+from opencheckout.domain.errors import ProcessorUnavailable
+from opencheckout.processors import test as test_processor
+from opencheckout.processors.base import RefundResult
+from opencheckout.service import auth as auth_service
+from opencheckout.service import refunds as refund_service
+from opencheckout.service.context import Context
+from opencheckout.store.db import Database
 from tests.conftest import client_for
 from tests.factories import GOOD_CARD, assert_error, create_session
 from tests.hosted import buyer, page_path
@@ -175,3 +184,95 @@ def test_the_page_shows_a_refunded_session(api, server):
         page = client.get(page_path(session))
     assert page.status_code == 410
     assert "Payment refunded" in page.text and "€10.00" in page.text
+
+
+def test_the_order_shows_each_refund_as_an_adjustment(api):
+    session = _paid(api)
+    total = session["amount_total"]
+    order_id = "ord_" + session["id"].removeprefix("cs_")
+    before = api.get(f"/v1/orders/{order_id}").json()
+    assert before["adjustments"] == [] and before["amount_refunded"] == 0
+    first = _refund(api, session["id"], amount=1000, reason="requested_by_customer").json()
+    rest = _refund(api, session["id"]).json()
+    order = api.get(f"/v1/orders/{order_id}").json()
+    assert order["adjustments"] == [
+        {
+            "id": "adj_" + refund["id"].removeprefix("re_"),
+            "object": "adjustment",
+            "type": "refund",
+            "refund": refund["id"],
+            "amount": refund["amount"],
+            "currency": "eur",
+            "status": "succeeded",
+            "reason": refund["reason"],
+            "created_at": refund["created_at"],
+            "updated_at": order["adjustments"][n]["updated_at"],
+        }
+        for n, refund in enumerate((first, rest))
+    ]
+    checkout = api.get(f"/v1/checkouts/{session['id']}").json()
+    assert order["amount_refunded"] == checkout["amount_refunded"] == total
+    assert order["amount_total"] == total and order["status"] == "confirmed"
+    # Each refund changes the order twice (created pending, then succeeded), each an event.
+    updates = [
+        e["data"]["object"]
+        for e in api.get("/v1/events", params={"type": "order.updated", "limit": 100}).json()[
+            "data"
+        ]
+        if e["data"]["object"]["id"] == order_id
+    ]
+    assert len(updates) == 4
+    newest = updates[0]
+    assert newest["amount_refunded"] == total and newest["adjustments"] == order["adjustments"]
+    oldest = updates[-1]
+    assert [a["status"] for a in oldest["adjustments"]] == ["pending"]
+    assert oldest["amount_refunded"] == 1000
+    assert api.get("/v1/orders", params={"checkout": session["id"]}).json()["data"] == [order]
+
+
+class _UnreachableRefunds(test_processor.TestProcessor):
+    """The test processor, but refunds never reach it (a network failure)."""
+
+    async def refund(
+        self, processor_id: str, amount: int | None = None, *, currency: str | None = None
+    ) -> RefundResult:
+        raise ConnectionError("refunds are down")
+
+
+def test_a_failed_refund_changes_its_adjustment_and_gives_the_amount_back(api, server, account):
+    session = _paid(api)
+    order_id = "ord_" + session["id"].removeprefix("cs_")
+
+    async def refund_unreachable() -> None:
+        db = Database(server.database_url)
+        try:
+            principal = await auth_service.authenticate(db, account.secret_key)
+            assert principal is not None
+            ctx = Context(
+                db=db,
+                settings=Settings(database_url=server.database_url),
+                processors={"test": _UnreachableRefunds()},
+            )
+            params = refund_service.RefundParams(amount=700, reason=None, metadata={})
+            with pytest.raises(ProcessorUnavailable):
+                await refund_service.create(ctx, principal, session["id"], params)
+        finally:
+            await db.dispose()
+
+    asyncio.run(refund_unreachable())
+    (failed,) = api.get(f"/v1/checkouts/{session['id']}/refunds").json()["data"]
+    assert failed["status"] == "failed"
+    order = api.get(f"/v1/orders/{order_id}").json()
+    assert [(a["refund"], a["status"], a["amount"]) for a in order["adjustments"]] == [
+        (failed["id"], "failed", 700)
+    ]
+    checkout = api.get(f"/v1/checkouts/{session['id']}").json()
+    assert order["amount_refunded"] == checkout["amount_refunded"] == 0
+    assert checkout["payment_status"] == "paid"
+    events = api.get("/v1/events", params={"type": "order.updated", "limit": 100}).json()["data"]
+    statuses = [
+        [a["status"] for a in e["data"]["object"]["adjustments"]]
+        for e in events
+        if e["data"]["object"]["id"] == order_id
+    ]
+    assert statuses == [["failed"], ["pending"]]

@@ -75,10 +75,25 @@ def order_resource(row: Order) -> dict[str, Any]:
         "shipping_option": data.get("shipping_option"),
         "fulfillment_events": data.get("fulfillment_events", []),
         "adjustments": data.get("adjustments", []),
+        "amount_refunded": amount_refunded(data.get("adjustments", [])),
         "livemode": row.livemode,
         "created_at": isoformat(row.created_at),
         "updated_at": isoformat(row.updated_at),
     }
+
+
+#: Refund adjustments in these states count in ``amount_refunded``, as the
+#: session counts its refunds (given back, or on their way).
+COUNTED_REFUND_STATUSES = frozenset({"pending", "succeeded"})
+
+
+def amount_refunded(adjustments: Sequence[dict[str, Any]]) -> int:
+    """What the order's refunds give back: the session's ``amount_refunded``."""
+    return sum(
+        int(entry.get("amount") or 0)
+        for entry in adjustments
+        if entry.get("type") == "refund" and entry.get("status") in COUNTED_REFUND_STATUSES
+    )
 
 
 def _shipping_option(document: dict[str, Any]) -> dict[str, Any] | None:
@@ -232,6 +247,33 @@ async def add_adjustment(
     if row is None:
         return None
     _changed(row, "adjustments", {"object": "adjustment", **adjustment}, MAX_ADJUSTMENTS, now)
+    await session.flush()
+    await _emit(session, row, "order.updated", now)
+    return row
+
+
+async def update_adjustment(
+    session: AsyncSession,
+    tenant: Tenant,
+    checkout_id: str,
+    adjustment_id: str,
+    changes: dict[str, Any],
+    now: datetime,
+) -> Order | None:
+    """Change one adjustment in place (a refund that settled), in the caller's
+    transaction, with an ``order.updated`` event. None if there is no such one."""
+    row = await store.by_checkout(session, tenant, checkout_id, for_update=True)
+    if row is None:
+        return None
+    items = list(row.data.get("adjustments", []))
+    for index, entry in enumerate(items):
+        if entry.get("id") == adjustment_id:
+            items[index] = {**entry, **changes}
+            break
+    else:
+        return None
+    row.data = {**row.data, "adjustments": items}
+    row.updated_at = now
     await session.flush()
     await _emit(session, row, "order.updated", now)
     return row

@@ -8,6 +8,11 @@ and records ``refund.created``: concurrent refunds queue on the lock, so they
 can never give back more than was paid. The processor is then called with no
 lock held; the second transaction records its answer (``refund.succeeded``, or
 ``refund.failed`` which returns the amount to what remains).
+
+The session's order shows each refund as an adjustment (``adj_X`` for
+``re_X``), added when the refund is created and changed when it settles, in
+the same transactions, each with an ``order.updated`` event: the order's
+``amount_refunded`` is always the session's.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from opencheckout.domain.processor_amounts import convert
 from opencheckout.ids import new_id
 from opencheckout.observability import metrics
 from opencheckout.processors.base import Processor, RefundResult
-from opencheckout.service import events
+from opencheckout.service import events, orders
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.paging import Cursor, cursor_pks
@@ -72,6 +77,26 @@ def payment_status_after(amount_total: int, refunded: int) -> str:
     if refunded >= amount_total:
         return PaymentStatus.REFUNDED.value
     return PaymentStatus.PARTIALLY_REFUNDED.value
+
+
+def adjustment_id(refund_id: str) -> str:
+    """The order adjustment of refund ``re_X`` is ``adj_X``."""
+    return "adj_" + refund_id.removeprefix("re_")
+
+
+def adjustment_of(refund: Refund) -> dict[str, Any]:
+    """The refund as an entry of its order's ``adjustments[]``."""
+    return {
+        "id": adjustment_id(refund.id),
+        "type": "refund",
+        "refund": refund.id,
+        "amount": refund.amount,
+        "currency": refund.currency,
+        "status": refund.status,
+        "reason": refund.reason,
+        "created_at": isoformat(refund.created_at),
+        "updated_at": isoformat(refund.updated_at),
+    }
 
 
 async def _emit(session: AsyncSession, refund: Refund, type: str, now: datetime) -> None:
@@ -167,6 +192,7 @@ async def _reserve(
         await store.insert(session, refund)
         await _set_refunded(session, row, now)
         await _emit(session, refund, "refund.created", now)
+        await orders.add_adjustment(session, tenant, row.id, adjustment_of(refund), now)
         return refund, processor, str(row.processor_id)
 
 
@@ -195,6 +221,14 @@ async def _record(
         if status == "failed" and row is not None:
             await _set_refunded(session, row, now)
         await _emit(session, settled, f"refund.{status}", now)
+        await orders.update_adjustment(
+            session,
+            tenant,
+            settled.checkout_id,
+            adjustment_id(settled.id),
+            {"status": settled.status, "updated_at": isoformat(now)},
+            now,
+        )
     return settled
 
 

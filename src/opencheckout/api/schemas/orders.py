@@ -53,6 +53,21 @@ class FulfillmentEvent(BaseModel):
     created_at: str
 
 
+class Adjustment(BaseModel):
+    """A post-order money movement. A refund's entry follows the refund's status."""
+
+    id: str = Field(examples=["adj_1Mr3b8LkdIwHu7ixVwXyZ123"])
+    object: Literal["adjustment"] = "adjustment"
+    type: Literal["refund"]
+    refund: str = Field(description="The refund (`re_…`).")
+    amount: int
+    currency: str
+    status: Literal["pending", "succeeded", "failed"]
+    reason: str | None
+    created_at: str
+    updated_at: str
+
+
 class Order(BaseModel):
     id: str = Field(examples=["ord_1Mr3b8LkdIwHu7ixVwXyZ123"])
     object: Literal["order"] = "order"
@@ -70,7 +85,11 @@ class Order(BaseModel):
     shipping_address: dict[str, Any] | None
     shipping_option: dict[str, Any] | None
     fulfillment_events: list[FulfillmentEvent]
-    adjustments: list[dict[str, Any]] = Field(description="Refunds and other post-order changes.")
+    adjustments: list[Adjustment] = Field(description="Refunds and other post-order changes.")
+    amount_refunded: int = Field(
+        description="What the order's pending and succeeded refunds give back "
+        "(the session's `amount_refunded`)."
+    )
     livemode: bool
     created_at: str
     updated_at: str
