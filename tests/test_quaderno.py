@@ -364,3 +364,29 @@ def test_a_create_without_items_names_items(quaderno):
         assert "items" in error["message"] and "line_items" not in error["message"]
         assert list(response.json()["errors"]) == ["items"]
         assert "line_items" not in response.text
+
+
+def test_a_refunded_session_says_so(quaderno, api):
+    """Quaderno has no refunds: the session stays completed and tells what was given back."""
+    number = _ready_session(quaderno)
+    native_id = _native_id(quaderno, api, number)
+    paid = api.post(f"/v1/checkouts/{native_id}/complete", json={"payment": GOOD_CARD}).json()
+    path = f"/api/checkout/sessions/{number}.json"
+    session = quaderno.get(path).json()
+    assert (session["status"], session["payment_status"]) == ("completed", "paid")
+    assert session["amount_total"] == 12.5 and session["amount_refunded"] == 0.0
+
+    assert api.post(f"/v1/checkouts/{native_id}/refunds", json={"amount": 250}).status_code == 201
+    partly = quaderno.get(path).json()
+    assert partly["status"] == "completed"
+    assert partly["payment_status"] == "partially_refunded"
+    assert (partly["amount_total"], partly["amount_refunded"]) == (12.5, 2.5)
+    listed = quaderno.get("/api/checkout/sessions.json", params={"status": "completed"}).json()
+    assert next(s for s in listed if s["id"] == number) == partly
+
+    assert api.post(f"/v1/checkouts/{native_id}/refunds", json={}).status_code == 201
+    full = quaderno.get(path).json()
+    assert (full["payment_status"], full["amount_refunded"]) == ("refunded", 12.5)
+    native = api.get(f"/v1/checkouts/{native_id}").json()
+    assert native["amount_refunded"] == paid["amount_total"] == 1250
+    assert native["payment_status"] == full["payment_status"]

@@ -92,6 +92,10 @@ def session_of(resource: dict[str, Any], number: int) -> dict[str, Any]:
         "processor": resource["processor"],
         "processor_id": resource["processor_id"],
         "amount_total": float(to_major(resource["amount_total"], currency)),
+        # Quaderno has no refunds of its own: a refunded session stays ``completed``
+        # (final) and says how much was given back, as the native session does.
+        "amount_refunded": float(to_major(resource.get("amount_refunded") or 0, currency)),
+        "payment_status": resource["payment_status"],
     }
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from opencheckout.api.auth import context, require_read, require_write
 from opencheckout.api.errors import (
@@ -101,6 +101,16 @@ class QuadernoSession(BaseModel):
     permalink: str
     processor: str | None
     processor_id: str | None
+    amount_total: float = Field(description="In major units, like the items' `amount`.")
+    amount_refunded: float = Field(
+        description="What refunds gave back (or are giving back), in major units."
+    )
+    payment_status: Literal[
+        "unpaid", "paid", "no_payment_required", "partially_refunded", "refunded"
+    ] = Field(
+        description="A refunded session stays `completed` (final) with this "
+        "`partially_refunded` or `refunded`."
+    )
 
 
 #: Seed 001: "Only pending sessions can be updated" (the native API also edits failed ones).
