@@ -42,8 +42,8 @@ test: lint chromium
 locales: $(STAMP)
 	cd src/opencheckout/pages && ../../../$(BIN)/pybabel extract -F babel.cfg --no-location \
 		--omit-header --sort-output -o locales/messages.pot . && \
-	../../../$(BIN)/pybabel update -i locales/messages.pot -d locales --no-location \
-		--no-fuzzy-matching && \
+	../../../$(BIN)/pybabel update -i locales/messages.pot -d locales \
+		--no-fuzzy-matching --ignore-obsolete && \
 	../../../$(BIN)/pybabel compile -d locales --statistics
 
 # Benchmarks against a bare-stack baseline on SQLite and PostgreSQL (about 8 minutes on

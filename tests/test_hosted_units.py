@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
@@ -102,6 +104,23 @@ def test_every_supported_locale_has_a_complete_compiled_catalog():
         assert set(po_strings) == template_ids, code
         # The .mo is compiled from the current .po (run `make locales` after editing).
         assert {m.id: m.string for m in mo if m.id} == po_strings, code
+
+
+def test_the_template_holds_every_string_the_page_marks():
+    """A string marked in the sources but missing from messages.pot (``make locales``
+    not run) would show in English in every locale; the catalogs test cannot see it."""
+    pages = LOCALES.parent
+    with (pages / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    marked = {
+        message
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(pages), method_map, options_map
+        )
+    }
+    with (LOCALES / "messages.pot").open("rb") as handle:
+        template_ids = {m.id for m in read_po(handle) if m.id}
+    assert marked == template_ids
 
 
 def test_spanish_translates_and_missing_strings_fall_back_to_english():

@@ -11,6 +11,7 @@ import pytest
 
 from opencheckout.config import Settings
 from opencheckout.domain.errors import ProcessorUnavailable
+from opencheckout.pages.i18n import SUPPORTED_LOCALES
 from opencheckout.processors import test as test_processor
 from opencheckout.processors.base import RefundResult
 from opencheckout.service import auth as auth_service
@@ -182,8 +183,21 @@ def test_the_page_shows_a_refunded_session(api, server):
     assert _refund(api, session["id"], amount=1000).status_code == 201
     with buyer(server) as client:
         page = client.get(page_path(session))
-    assert page.status_code == 410
-    assert "Payment refunded" in page.text and "€10.00" in page.text
+        assert page.status_code == 410
+        assert "Payment partially refunded" in page.text
+        assert "Refunded €10.00 of €57.99." in page.text
+        # Translated in every locale the page has (English only where it is English).
+        for locale in SUPPORTED_LOCALES:
+            if locale == "en":
+                continue
+            translated = client.get(page_path(session), headers={"Accept-Language": locale})
+            assert translated.status_code == 410
+            assert "Payment partially refunded" not in translated.text, locale
+            assert "Refunded" not in translated.text, locale
+            assert "57,99" in translated.text or "57.99" in translated.text, locale
+        assert _refund(api, session["id"]).status_code == 201
+        full = client.get(page_path(session)).text
+    assert "Payment refunded" in full and "Refunded €57.99 of €57.99." in full
 
 
 def test_the_order_shows_each_refund_as_an_adjustment(api):

@@ -207,14 +207,21 @@ def _closed(renderer: _Renderer, hosted_session: HostedSession) -> HTMLResponse:
         "partially_refunded",
     ):
         # The same state the API, Quaderno and ACP report: refunded in full or in part.
-        refunded = renderer.money(int(row.data.get("amount_refunded", 0)))
+        refunded = int(row.data.get("amount_refunded", 0))
+        title = (
+            _("Payment refunded")
+            if row.payment_status == "refunded"
+            else _("Payment partially refunded")
+        )
+        body = renderer.gettext(_("Refunded %(refunded)s of %(total)s.")) % {
+            "refunded": renderer.money(refunded),
+            "total": renderer.money(row.amount_total),
+        }
         return renderer.response(
             "message.html",
             410,
-            title=renderer.gettext(_("Payment refunded")),
-            body=renderer.gettext(_("%(amount)s of this payment was refunded.")).replace(
-                "%(amount)s", refunded
-            ),
+            title=renderer.gettext(title),
+            body=body,
             link=security.success_target(row.data.get("success_url"), row.id),
             link_text=renderer.gettext(_("Continue")),
         )
