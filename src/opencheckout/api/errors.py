@@ -139,6 +139,7 @@ _VALIDATION_CODES = {
 #: Patterns our schemas use, said in words (pydantic would quote the regex).
 _PATTERNS = {
     r"^[^/\x00-\x1f\x7f]+$": "any characters except '/' and control characters",
+    r"^[A-Za-z0-9_-]+$": "letters, digits, '_' and '-'",
 }
 _TYPE_WORDS = {
     "string_type": "a string",

@@ -26,6 +26,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from opencheckout.domain.custom_fields import (
+    DEFAULT_MAXIMUM_QUANTITY,
+    DEFAULT_MINIMUM_QUANTITY,
+    bounds_of,
+)
 from opencheckout.domain.errors import InvalidValue
 from opencheckout.domain.percent import COUPON_PLACES, TAX_PLACES, from_units
 from opencheckout.domain.pricing import (
@@ -159,10 +164,104 @@ async def _resolve_lines(
                 "amount_tax": 0,
                 "amount_total": 0,
                 "taxes": [],
+                "adjustable_quantity": None,
             }
         )
-    inventory.check_lines(items, {sku: entry.stock for sku, entry in entries.items()})
+    stock = {sku: entry.stock for sku, entry in entries.items()}
+    inventory.check_lines(items, stock)
+    for index, (raw, item) in enumerate(zip(raw_items, items, strict=True)):
+        item["adjustable_quantity"] = _adjustable(
+            raw.get("adjustable_quantity"), stock.get(item["product"]), index
+        )
+        _check_bounds(item, index)
     return items, catalog_priced, refs
+
+
+def _adjustable(raw: dict[str, Any] | None, stock: int | None, index: int) -> dict[str, Any] | None:
+    """The stored ``adjustable_quantity`` (defaults filled, bounded by tracked stock)."""
+    if raw is None:
+        return None
+    minimum = raw.get("minimum") or DEFAULT_MINIMUM_QUANTITY
+    maximum = raw.get("maximum") or DEFAULT_MAXIMUM_QUANTITY
+    if minimum > maximum:
+        raise InvalidValue(
+            f"adjustable_quantity.minimum ({minimum}) may not exceed its maximum ({maximum}).",
+            param=f"line_items[{index}].adjustable_quantity.minimum",
+        )
+    if stock is not None:
+        maximum = max(minimum, min(maximum, stock))
+    return {"enabled": bool(raw.get("enabled")), "minimum": minimum, "maximum": maximum}
+
+
+def _check_bounds(item: dict[str, Any], index: int) -> None:
+    bounds = bounds_of(item)
+    if bounds is not None and not bounds.allows(item["quantity"]):
+        raise InvalidValue(
+            bounds.message(item["quantity"]),
+            code="quantity_out_of_range",
+            param=f"line_items[{index}].quantity",
+        )
+
+
+#: What a line named by ``id`` in an update may change.
+_BY_ID_KEYS = frozenset({"id", "quantity", "adjustable_quantity"})
+
+
+async def _change_lines(
+    catalog: Catalog, tenant: Tenant, document: dict[str, Any], changes: list[dict[str, Any]]
+) -> None:
+    """Lines named by ``id``: the buyer's quantity (within bounds) or new bounds;
+    prices and the other lines stay as they are."""
+    lines = {line["id"]: line for line in document["line_items"]}
+    seen: set[str] = set()
+    for index, change in enumerate(changes):
+        line_id = change.get("id")
+        if line_id is None:
+            raise InvalidValue(
+                "Send every line in full (with 'product'), or name existing lines by 'id' to "
+                "change their quantity; not both in one request.",
+                param=f"line_items[{index}].id",
+            )
+        extra = sorted(set(change) - _BY_ID_KEYS)
+        if extra:
+            raise InvalidValue(
+                f"A line named by id changes only quantity and adjustable_quantity, not "
+                f"'{extra[0]}' (send every line in full to change more).",
+                param=f"line_items[{index}].{extra[0]}",
+            )
+        if line_id not in lines or line_id in seen:
+            raise InvalidValue(
+                f"'{line_id[:40]}' is not one of this checkout's line items"
+                + (" (or is named twice)." if line_id in seen else "."),
+                code="line_item_unknown",
+                param=f"line_items[{index}].id",
+            )
+        seen.add(line_id)
+    stock = {
+        sku: entry.stock
+        for sku, entry in (
+            await catalog.products(tenant, (line["product"] for line in document["line_items"]))
+        ).items()
+    }
+    for index, change in enumerate(changes):
+        line = lines[change["id"]]
+        if "adjustable_quantity" in change:
+            line["adjustable_quantity"] = _adjustable(
+                change["adjustable_quantity"], stock.get(line["product"]), index
+            )
+        quantity = change.get("quantity")
+        if quantity is not None and quantity != line["quantity"]:
+            bounds = bounds_of(line)
+            if bounds is None:
+                raise InvalidValue(
+                    f"Line '{line['id']}' does not let its quantity be adjusted; send every "
+                    "line in full to change it, or give it adjustable_quantity.",
+                    code="quantity_not_adjustable",
+                    param=f"line_items[{index}].quantity",
+                )
+            line["quantity"] = quantity
+        _check_bounds(line, index)
+    inventory.check_lines(document["line_items"], stock)
 
 
 async def _snapshot_tax_rates(
@@ -299,9 +398,25 @@ async def apply_changes(
     new_refs: list[tuple[str, str]] = []
     if currency_changed:
         _check_kept_state(document, currency, params)
-    if "line_items" in params:
+    if params.get("line_items") and params["line_items"][0].get("id") is not None:
+        await _change_lines(catalog, tenant, document, params["line_items"])
+    elif "line_items" in params:
         if params["line_items"] is None:
             raise InvalidValue("'line_items' cannot be null.", param="line_items")
+        for index, raw in enumerate(params["line_items"]):
+            if raw.get("id") is not None:
+                raise InvalidValue(
+                    "Send every line in full (with 'product'), or name existing lines by "
+                    "'id' to change their quantity; not both in one request.",
+                    param=f"line_items[{index}].id",
+                )
+            if raw.get("product") is None:
+                raise InvalidValue(
+                    "Missing required parameter: line_items[N].product (or name an existing "
+                    "line by 'id' to change its quantity).".replace("N", str(index)),
+                    code="parameter_missing",
+                    param=f"line_items[{index}].product",
+                )
         items, catalog_priced, refs = await _resolve_lines(
             catalog, tenant, params["line_items"], currency
         )

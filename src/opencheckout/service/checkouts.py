@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opencheckout.domain import custom_fields
 from opencheckout.domain.errors import (
     Conflict,
     InvalidValue,
@@ -207,7 +208,26 @@ def _new_row(
 def _base_document(params: dict[str, Any]) -> dict[str, Any]:
     document = {key: params.get(key, default) for key, default in DOCUMENT_DEFAULTS.items()}
     document["customer"] = _customer_document(params.get("customer"))
+    document["custom_fields"] = custom_fields.definitions(params.get("custom_fields") or [])
+    _set_custom_values(document, params)
     return document
+
+
+def _set_custom_values(document: dict[str, Any], params: dict[str, Any]) -> None:
+    """``custom_field_values`` from the API (or the page), checked like the buyer's input."""
+    values = params.get("custom_field_values")
+    if values:
+        custom_fields.set_values(document["custom_fields"], values, param="custom_field_values")
+
+
+def _update_custom_fields(document: dict[str, Any], params: dict[str, Any]) -> None:
+    if "custom_fields" in params:
+        old = document.get("custom_fields") or []
+        new = custom_fields.definitions(params["custom_fields"] or [])
+        document["custom_fields"] = custom_fields.kept_values(old, new)
+    else:
+        document.setdefault("custom_fields", [])
+    _set_custom_values(document, params)
 
 
 async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> CheckoutRecord:
@@ -350,6 +370,7 @@ async def update(
             currency_changed=currency != row.currency,
             now=now,
         )
+        _update_custom_fields(document, params)
         if "metadata" in params:
             document["metadata"] = merge_metadata(document["metadata"], params["metadata"] or {})
         for key in DOCUMENT_DEFAULTS.keys() - {"metadata"}:
@@ -488,6 +509,7 @@ async def recover(ctx: Context, principal: Principal, checkout_id: str) -> Check
         # The same prices, tax rates and discounts as the buyer saw: a copy of the
         # snapshots, not a fresh catalog read. Coupons are re-checked on payment.
         document = _base_document(params)
+        document["custom_fields"] = copy.deepcopy(original.data.get("custom_fields") or [])
         document.update(checkout_pricing.copy_state(original.data))
         if original.data.get(customer_links.LINK_KEY):
             document[customer_links.LINK_KEY] = original.data[customer_links.LINK_KEY]

@@ -45,6 +45,11 @@ EVENT_TYPES = {
 _QUADERNO_NAME = {native: name for name, native in EVENT_TYPES.items()}
 
 
+def updatable_quantity(line_items: list[dict[str, Any]]) -> bool:
+    """Quaderno's session-wide flag: whether the buyer may change quantities."""
+    return any((line.get("adjustable_quantity") or {}).get("enabled") for line in line_items)
+
+
 def session_of(resource: dict[str, Any], number: int) -> dict[str, Any]:
     """A native ``checkout`` resource as Quaderno shows it (id = row number)."""
     currency = resource["currency"]
@@ -91,6 +96,7 @@ def session_of(resource: dict[str, Any], number: int) -> dict[str, Any]:
         "permalink": resource["permalink"],
         "processor": resource["processor"],
         "processor_id": resource["processor_id"],
+        "updatable_quantity": updatable_quantity(resource["line_items"]),
         "amount_total": float(to_major(resource["amount_total"], currency)),
         # Quaderno has no refunds of its own: a refunded session stays ``completed``
         # (final) and says how much was given back, as the native session does.

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from opencheckout.domain.custom_fields import missing_keys
 from opencheckout.domain.lifecycle import Status, effective_status
 from opencheckout.domain.percent import COUPON_PLACES, TAX_PLACES, from_units
 from opencheckout.domain.processor_amounts import convert
@@ -41,12 +42,16 @@ def permalink(public_url: str, token: str) -> str:
 
 def missing_of(data: Mapping[str, Any]) -> list[str]:
     """What the buyer still has to give; shared by the resource and ``complete``."""
-    return missing_fields(
+    missing = missing_fields(
         data["customer"],
         data["billing_details_collection"],
         shipping_selection_required=bool(data.get("shipping_options"))
         and data.get("selected_shipping_option") is None,
     )
+    fields = data.get("custom_fields")
+    if fields:
+        missing.extend(missing_keys(fields))
+    return missing
 
 
 def amount_blocker(row: CheckoutRow, processor: str | None) -> str | None:
@@ -148,6 +153,7 @@ def checkout_resource(
         "group_key": row.group_key,
         "metadata": data["metadata"],
         "custom": data["custom"],
+        "custom_fields": data.get("custom_fields", []),
         "ready_for_payment": not missing and status in (Status.PENDING, Status.FAILED),
         "missing_fields": missing,
         "messages": messages,

@@ -111,6 +111,9 @@ class QuadernoSession(BaseModel):
         description="A refunded session stays `completed` (final) with this "
         "`partially_refunded` or `refunded`."
     )
+    updatable_quantity: bool = Field(
+        description="Whether the buyer may change quantities on the page."
+    )
 
 
 #: Seed 001: "Only pending sessions can be updated" (the native API also edits failed ones).
@@ -207,13 +210,38 @@ def _customer_to_native(customer: Any) -> dict[str, Any]:
     return native
 
 
-def to_native(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    """A Quaderno request body in the native create/update shape."""
+def _updatable_quantity(body: dict[str, Any]) -> bool | None:
+    """Quaderno's session-wide ``updatable_quantity`` (None when not sent)."""
+    if "updatable_quantity" not in body or body["updatable_quantity"] is None:
+        return None
+    value = body["updatable_quantity"]
+    if not isinstance(value, bool):
+        raise InvalidValue("updatable_quantity must be true or false.", param="updatable_quantity")
+    return value
+
+
+def _adjustable(enabled: bool, quantity: Any) -> dict[str, Any]:
+    """``updatable_quantity: true``: the native bounds (1 to 99, or up to the quantity sent)."""
+    high = quantity if isinstance(quantity, int) and not isinstance(quantity, bool) else 1
+    return {"enabled": enabled, "minimum": 1, "maximum": max(99, min(high, 999_999))}
+
+
+def to_native(
+    body: dict[str, Any], *, creating: bool, updatable: bool | None = None
+) -> dict[str, Any]:
+    """A Quaderno request body in the native create/update shape; ``updatable`` is the
+    session's ``updatable_quantity`` to give new items when the body does not say."""
     native: dict[str, Any] = {
         key: body[key] for key in SESSION_FIELDS if key in body and key not in READ_ONLY
     }
+    flag = _updatable_quantity(body)
+    if flag is None:
+        flag = updatable
     if "items" in body:
         native["line_items"], currency = _items_to_line_items(body["items"])
+        if flag:
+            for line in native["line_items"]:
+                line["adjustable_quantity"] = _adjustable(True, line.get("quantity"))
         if currency is not None:
             native["currency"] = currency
         elif creating:
@@ -371,7 +399,24 @@ async def _retrieve(ctx: Context, principal: Principal, number: str) -> Response
 
 
 async def _update(request: Request, ctx: Context, principal: Principal, number: str) -> Response:
-    native = to_native(_parse_body(await request.body()), creating=False)
+    raw = _parse_body(await request.body())
+    flag = _updatable_quantity(raw)
+    current = None
+    if "items" in raw or flag is not None:
+        # updatable_quantity is the session's: new items keep it, the flag alone sets it.
+        current_id = await _checkout_id(ctx, principal, number)
+        current = await checkouts.retrieve(ctx, principal, current_id)
+    native = to_native(
+        raw,
+        creating=False,
+        updatable=quaderno.updatable_quantity(current.data["line_items"]) if current else None,
+    )
+    if flag is not None and "items" not in raw and current is not None:
+        # Only the flag: every current line becomes adjustable (or fixed), prices kept.
+        native["line_items"] = [
+            {"id": line["id"], "adjustable_quantity": _adjustable(flag, line["quantity"])}
+            for line in current.data["line_items"]
+        ]
     body = _validate(CheckoutUpdate, native)
     checkout_id = await _checkout_id(ctx, principal, number)
     row = await checkouts.update(

@@ -99,6 +99,20 @@ def customer_by_id(value: Any) -> Any:
     return CustomerIn.model_construct(id=value, link_required=True)
 
 
+class AdjustableQuantityIn(StrictModel):
+    """The buyer may change the line's quantity on the hosted page, within these bounds."""
+
+    enabled: StrictBool
+    minimum: Annotated[StrictInt, Field(ge=1, le=999_999)] = Field(
+        1, description="The least the buyer may choose (default 1)."
+    )
+    maximum: Annotated[StrictInt, Field(ge=1, le=999_999)] = Field(
+        99,
+        description="The most the buyer may choose (default 99); lowered to the stock left "
+        "when the SKU's stock is tracked.",
+    )
+
+
 class LineItemIn(StrictModel):
     """What the line omits comes from the catalog product with this SKU, if any."""
 
@@ -115,6 +129,81 @@ class LineItemIn(StrictModel):
         None, description="Overrides the product's tax rates; empty means the session defaults."
     )
     metadata: Metadata | None = None
+    adjustable_quantity: AdjustableQuantityIn | None = Field(
+        None,
+        description="Lets the buyer change the quantity within bounds; `quantity` must lie "
+        "within them (else 422 `quantity_out_of_range`).",
+    )
+
+
+LineItemId = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(no_nul)]
+
+
+class LineItemUpdateIn(LineItemIn):
+    """A line in full (with ``product``) replaces the cart; a line named by ``id`` (an
+    existing line's) changes only its ``quantity`` and/or ``adjustable_quantity``."""
+
+    id: LineItemId | None = Field(
+        None, description="An existing line's id: change its quantity (within its bounds)."
+    )
+    product: Sku | None = Field(None, description="The merchant's SKU (a line in full).")  # type: ignore[assignment]
+
+
+CustomFieldKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
+]
+LabelText = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(no_nul)]
+TranslatedLocale = Literal["ca", "de", "en", "es", "fi", "fr", "hu", "it", "nb", "nl", "no", "sv"]
+
+
+class CustomFieldLabelIn(StrictModel):
+    custom: LabelText = Field(description="The label, shown when no translation applies.")
+    translations: dict[TranslatedLocale, LabelText] = Field(
+        default_factory=dict,
+        description='The label per page locale, e.g. `{"de": "Bestellnummer"}`.',
+    )
+
+
+class CustomFieldOptionIn(StrictModel):
+    label: LabelText
+    value: CustomFieldKey
+
+
+def _label_text(value: Any) -> Any:
+    """``label: "Order number"`` is ``{"custom": "Order number"}``."""
+    return {"custom": value} if isinstance(value, str) else value
+
+
+class CustomFieldIn(StrictModel):
+    """A field the buyer fills in on the hosted page."""
+
+    _label = field_validator("label", mode="before")(_label_text)
+
+    key: CustomFieldKey = Field(description="Unique per session; letters, digits, `_`, `-`.")
+    label: CustomFieldLabelIn = Field(
+        description="A string, or `{custom, translations: {locale: text}}`."
+    )
+    type: Literal["text", "numeric", "dropdown"]
+    optional: StrictBool = Field(False, description="Required fields block payment until set.")
+    options: list[CustomFieldOptionIn] | None = Field(
+        None, min_length=1, max_length=50, description="Dropdown only: the choices."
+    )
+    minimum_length: Annotated[StrictInt, Field(ge=1, le=255)] | None = Field(
+        None, description="Text and numeric only."
+    )
+    maximum_length: Annotated[StrictInt, Field(ge=1, le=255)] | None = Field(
+        None, description="Text and numeric only (default 255)."
+    )
+
+
+CustomFieldValue = Annotated[str, StringConstraints(max_length=255), AfterValidator(no_nul)]
+CustomFieldValues = Annotated[
+    dict[str, CustomFieldValue | None],
+    Field(
+        description="Values by custom field key, as if the buyer had typed them; null clears "
+        "one. Checked like the buyer's input (422 `custom_field_invalid`)."
+    ),
+]
 
 
 class DiscountIn(StrictModel):
@@ -182,6 +271,10 @@ class CheckoutCreate(StrictModel):
     discounts: list[DiscountIn] = Field(default_factory=list, max_length=5)
     shipping_options: list[ShippingOptionIn] = Field(default_factory=list, max_length=5)
     selected_shipping_option: ShippingOptionId | None = None
+    custom_fields: list[CustomFieldIn] = Field(
+        default_factory=list, max_length=3, description="Up to 3 fields the buyer fills in."
+    )
+    custom_field_values: CustomFieldValues | None = None
 
 
 class CheckoutUpdate(StrictModel):
@@ -189,7 +282,13 @@ class CheckoutUpdate(StrictModel):
 
     _customer_by_id = field_validator("customer", mode="before")(customer_by_id)
 
-    line_items: list[LineItemIn] | None = Field(None, min_length=1, max_length=100)
+    line_items: list[LineItemUpdateIn] | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="Lines in full replace the cart; lines named by `id` change only their "
+        "quantity (within `adjustable_quantity`, else 422 `quantity_out_of_range`).",
+    )
     currency: Currency | None = None
     customer: CustomerIn | None = Field(
         None, description="The buyer, or a customer's id (`cus_…`) to link the session to."
@@ -211,6 +310,12 @@ class CheckoutUpdate(StrictModel):
     )
     shipping_options: list[ShippingOptionIn] | None = Field(None, max_length=5)
     selected_shipping_option: ShippingOptionId | None = None
+    custom_fields: list[CustomFieldIn] | None = Field(
+        None,
+        max_length=3,
+        description="Replaces the definitions; a field keeping its key and type keeps its value.",
+    )
+    custom_field_values: CustomFieldValues | None = None
 
 
 class ApplyCode(StrictModel):
@@ -246,6 +351,12 @@ class LineTax(BaseModel):
     inclusive: bool
 
 
+class AdjustableQuantity(BaseModel):
+    enabled: bool
+    minimum: int
+    maximum: int
+
+
 class LineItem(BaseModel):
     id: str
     object: Literal["line_item"] = "line_item"
@@ -261,6 +372,7 @@ class LineItem(BaseModel):
     amount_tax: int
     amount_total: int
     taxes: list[LineTax]
+    adjustable_quantity: AdjustableQuantity | None = None
 
 
 class AppliedDiscount(BaseModel):
@@ -294,6 +406,27 @@ class ShippingOption(BaseModel):
     display_name: str
     amount: int
     delivery_estimate: DeliveryEstimateOut | None
+
+
+class CustomFieldLabel(BaseModel):
+    custom: str
+    translations: dict[str, str]
+
+
+class CustomFieldOption(BaseModel):
+    label: str
+    value: str
+
+
+class CustomField(BaseModel):
+    key: str
+    label: CustomFieldLabel
+    type: Literal["text", "numeric", "dropdown"]
+    optional: bool
+    options: list[CustomFieldOption] | None
+    minimum_length: int | None
+    maximum_length: int | None
+    value: str | None = Field(description="The buyer's answer (or the API's), null until given.")
 
 
 class Total(BaseModel):
@@ -337,6 +470,7 @@ class Checkout(BaseModel):
     group_key: str | None
     metadata: dict[str, str]
     custom: dict[str, Any]
+    custom_fields: list[CustomField]
     ready_for_payment: bool
     missing_fields: list[str]
     permalink: str
