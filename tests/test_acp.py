@@ -712,17 +712,17 @@ def test_acp_endpoints_send_nothing_once_unconfigured():
     event = Event(id="evt_1", type="checkout.completed", data={"object": snapshot})
     now = datetime.now(UTC)
     configured = Settings(acp_webhook_url=endpoint.url, acp_webhook_secret=SECRET)
-    sent = acp_orders.render(configured, endpoint, event, now)
+    sent = acp_orders.render_body(configured, endpoint, event, now)
     assert sent is not None and sent.payload is not None
     acp_signature.verify(SECRET, sent.headers["Merchant-Signature"], sent.payload, now=now)
     for settings in (
         Settings(),
         Settings(acp_webhook_url="https://x.test", acp_webhook_secret="s"),
     ):
-        skipped = acp_orders.render(settings, endpoint, event, now)
+        skipped = acp_orders.render_body(settings, endpoint, event, now)
         assert skipped is not None and skipped.payload is None  # never a native payload
     plain = WebhookEndpoint(url=endpoint.url, metadata_={})
-    assert acp_orders.render(configured, plain, event, now) is None
+    assert acp_orders.render_body(configured, plain, event, now) is None
 
 
 def test_both_dialects_are_in_the_openapi_document(acp_server):

@@ -19,6 +19,14 @@ platform issues it); the row's own secret is never used.
 
 Only sessions that carry ACP state (``custom.acp``, written by the ``/acp``
 surface) are reported to the agent platform; others are skipped.
+
+``checkout.completed`` becomes ``order_create``; every later change of the
+order (``order.updated``: a refund created or settled, a fulfillment event)
+becomes ``order_update`` with the whole order, in the ACP version the session
+was created in (``custom.acp.api_version``): up to 2026-01-30 the webhook's
+``EventDataOrder`` with ``refunds[]`` (the succeeded ones, as
+``original_payment``), from 2026-04-17 the checkout spec's ``Order`` with
+``adjustments[]`` and an ``amount_refunded`` total.
 """
 
 from __future__ import annotations
@@ -38,7 +46,10 @@ from opencheckout.config import Settings
 from opencheckout.domain.errors import InvalidValue
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
+from opencheckout.service.views import checkout_resource
+from opencheckout.store import checkouts as checkout_store
 from opencheckout.store.models import Event, WebhookEndpoint
+from opencheckout.store.tenant import Tenant
 from opencheckout.webhooks import acp_signature
 from opencheckout.webhooks.netguard import validate_endpoint_url
 from opencheckout.webhooks.sender import AttemptResult, deliver
@@ -50,9 +61,24 @@ logger = logging.getLogger("opencheckout.acp")
 ENDPOINT_MARKER = "opencheckout_acp"
 ENDPOINT_MARKER_VALUE = "order_events"
 #: Native events an ACP endpoint subscribes to.
-SUBSCRIBED_EVENTS = ["checkout.completed"]
+SUBSCRIBED_EVENTS = ["checkout.completed", "order.updated"]
 #: ``custom`` key under which the ACP surface keeps what has no native field.
 CUSTOM_KEY = "acp"
+#: The ACP version a session was created in, under ``custom.acp``.
+VERSION_KEY = "api_version"
+#: The internal (and latest) version; sessions made before versions were recorded.
+LATEST_VERSION = "2026-04-17"
+#: Versions whose order webhook is the flat ``EventDataOrder`` with ``refunds[]``.
+LEGACY_WEBHOOK_VERSIONS = frozenset({"2025-09-29", "2025-12-12", "2026-01-16", "2026-01-30"})
+#: Native order status -> the order ``status`` (2026-04-17; legacy webhooks).
+_STATUSES = {
+    "confirmed": ("confirmed", "confirmed"),
+    "partially_fulfilled": ("shipped", "shipped"),
+    "fulfilled": ("shipped", "fulfilled"),
+    "canceled": ("canceled", "canceled"),
+}
+#: Native refund status -> the ACP ``Adjustment`` status.
+_ADJUSTMENT_STATUSES = {"pending": "pending", "succeeded": "completed", "failed": "failed"}
 
 
 def order_id(checkout_id: str) -> str:
@@ -71,9 +97,40 @@ def session_totals(resource: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def order_of(resource: dict[str, Any], *, status: str = "created") -> dict[str, Any]:
-    """The ACP ``Order`` for a paid session (a native ``checkout`` resource)."""
-    return {
+def adjustment(entry: dict[str, Any]) -> dict[str, Any]:
+    """A native order adjustment (a refund) as an ACP ``Adjustment``."""
+    out: dict[str, Any] = {
+        "id": entry["id"],
+        "type": entry["type"],
+        "occurred_at": entry.get("updated_at") or entry["created_at"],
+        "status": _ADJUSTMENT_STATUSES.get(entry["status"], entry["status"]),
+        "amount": entry["amount"],
+        "currency": entry["currency"],
+    }
+    if entry.get("reason"):
+        out["reason"] = entry["reason"]
+    return out
+
+
+def legacy_refunds(order: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The ``refunds[]`` of the webhooks up to 2026-01-30: what was given back."""
+    return [
+        {"type": "original_payment", "amount": entry["amount"]}
+        for entry in (order or {}).get("adjustments", [])
+        if entry.get("type") == "refund" and entry.get("status") == "succeeded"
+    ]
+
+
+def order_of(
+    resource: dict[str, Any], *, status: str = "created", order: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ACP ``Order`` for a paid session (a native ``checkout`` resource), with the
+    native ``order``'s adjustments when it is given."""
+    totals = session_totals(resource)
+    refunded = int((order or resource).get("amount_refunded") or 0)
+    if refunded:
+        totals.append({"type": "amount_refunded", "display_text": "Refunded", "amount": refunded})
+    out: dict[str, Any] = {
         "type": "order",
         "id": order_id(resource["id"]),
         "checkout_session_id": resource["id"],
@@ -94,8 +151,11 @@ def order_of(resource: dict[str, Any], *, status: str = "created") -> dict[str, 
             }
             for line in resource["line_items"]
         ],
-        "totals": session_totals(resource),
     }
+    if order is not None:
+        out["adjustments"] = [adjustment(entry) for entry in order.get("adjustments", [])]
+    out["totals"] = totals
+    return out
 
 
 def is_acp_session(resource: dict[str, Any]) -> bool:
@@ -103,16 +163,38 @@ def is_acp_session(resource: dict[str, Any]) -> bool:
     return isinstance(custom, dict) and isinstance(custom.get(CUSTOM_KEY), dict)
 
 
-def order_event(event_type: str, resource: dict[str, Any]) -> dict[str, Any] | None:
+def session_version(resource: dict[str, Any]) -> str:
+    version = (resource.get("custom") or {}).get(CUSTOM_KEY, {}).get(VERSION_KEY)
+    return version if isinstance(version, str) else LATEST_VERSION
+
+
+def order_event(
+    event_type: str, resource: dict[str, Any], order: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
     """The ACP ``WebhookEvent`` a native event means, or None when it means none.
 
-    ``checkout.completed`` creates the order; any later event about a completed
-    session (opencheckout has none yet; refunds would be one) updates it.
+    ``resource`` is the session (a native ``checkout``), ``order`` its native
+    order as the event saw it. ``checkout.completed`` creates the order; any
+    later event about a completed session updates it. The body is in the
+    session's ACP version.
     """
     if not is_acp_session(resource) or resource.get("status") != "completed":
         return None
-    kind = "order_create" if event_type == "checkout.completed" else "order_update"
-    return {"type": kind, "data": order_of(resource)}
+    creating = event_type == "checkout.completed"
+    kind = "order_create" if creating else "order_update"
+    native_status = (order or {}).get("status", "confirmed")
+    latest, legacy = _STATUSES.get(native_status, ("confirmed", "confirmed"))
+    if session_version(resource) in LEGACY_WEBHOOK_VERSIONS:
+        data: dict[str, Any] = {
+            "type": "order",
+            "checkout_session_id": resource["id"],
+            "permalink_url": resource["permalink"],
+            "status": "created" if creating else legacy,
+            "refunds": legacy_refunds(order),
+        }
+        return {"type": kind, "data": data}
+    shown = order_of(resource, status="created" if creating else latest, order=order)
+    return {"type": kind, "data": shown}
 
 
 def configured(settings: Settings) -> bool:
@@ -168,8 +250,9 @@ async def ensure_endpoint(ctx: Context, principal: Principal) -> None:
                         updated_at=now,
                     )
                 )
-            elif row.url != url:
+            elif row.url != url or row.enabled_events != SUBSCRIBED_EVENTS:
                 row.url = url
+                row.enabled_events = list(SUBSCRIBED_EVENTS)
                 row.updated_at = now
     except IntegrityError:
         pass  # a concurrent request made the row first
@@ -188,8 +271,30 @@ class Rendered:
     retry: bool = False
 
 
-def render(
-    settings: Settings, endpoint: WebhookEndpoint, event: Event, now: datetime
+async def render(ctx: Context, endpoint: WebhookEndpoint, event: Event) -> Rendered | None:
+    """:func:`render_body` for ``event``, reading the session an ``order.updated``
+    event is about (its order is in the event; the session is not)."""
+    if not is_acp_endpoint(endpoint) or event.type == "checkout.completed":
+        return render_body(ctx.settings, endpoint, event, ctx.clock())
+    order = event.data.get("object") or {}
+    resource: dict[str, Any] = {}
+    if order.get("object") == "order" and isinstance(order.get("checkout"), str):
+        async with ctx.db.read() as session:
+            tenant = Tenant(event.account_id, event.livemode)
+            row = await checkout_store.get(session, tenant, order["checkout"])
+        if row is not None:
+            resource = checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
+    return render_body(ctx.settings, endpoint, event, ctx.clock(), session=resource, order=order)
+
+
+def render_body(
+    settings: Settings,
+    endpoint: WebhookEndpoint,
+    event: Event,
+    now: datetime,
+    *,
+    session: dict[str, Any] | None = None,
+    order: dict[str, Any] | None = None,
 ) -> Rendered | None:
     """The ACP request for ``event``, or None if ``endpoint`` is not an ACP endpoint.
 
@@ -204,8 +309,10 @@ def render(
         return Rendered(
             None, {}, "ACP order webhooks are not configured for this URL here", retry=True
         )
-    resource = event.data.get("object") or {}
-    body = order_event(event.type, resource)
+    resource = session if session is not None else (event.data.get("object") or {})
+    if order is None and event.type == "checkout.completed":
+        order = {"status": "confirmed", "adjustments": []}  # as it was created
+    body = order_event(event.type, resource, order)
     if body is None:
         return Rendered(None, {}, "not an ACP order event; nothing sent")
     payload = orjson.dumps(body)

@@ -164,6 +164,19 @@ async def retrieve(ctx: Context, principal: Principal, order_id_: str) -> Order:
     return row
 
 
+async def of_checkouts(
+    ctx: Context, principal: Principal, checkout_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The orders (resources) of these sessions, by session id; sessions without one are absent."""
+    if not checkout_ids:
+        return {}
+    async with ctx.db.read() as session:
+        rows = await store.orders.find(
+            session, tenant_of(principal), [Order.checkout_id.in_(list(checkout_ids))]
+        )
+    return {row.checkout_id: order_resource(row) for row in rows}
+
+
 async def list_orders(
     ctx: Context, principal: Principal, cursor: Cursor, filters: OrderFilters
 ) -> tuple[list[Order], bool]:

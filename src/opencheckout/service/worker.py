@@ -165,7 +165,7 @@ class Worker:
     ) -> None:
         for delivery, endpoint, event in items:
             now = self.ctx.clock()
-            acp = acp_orders.render(self.ctx.settings, endpoint, event, now)
+            acp = await acp_orders.render(self.ctx, endpoint, event)
             if acp is None:
                 # A Quaderno webhook: Quaderno's body and X-Quaderno-Signature.
                 acp = await quaderno.render(self.ctx, endpoint, event)

@@ -63,8 +63,8 @@ from opencheckout.api.compat.acp_schemas import (
 from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate, ShippingOptionIn
 from opencheckout.config import Settings
 from opencheckout.domain.errors import Conflict, DomainError, NotFound, PaymentDeclined
-from opencheckout.service import acp_orders, checkouts, products
-from opencheckout.service.acp_orders import CUSTOM_KEY
+from opencheckout.service import acp_orders, checkouts, orders, products
+from opencheckout.service.acp_orders import CUSTOM_KEY, VERSION_KEY
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
@@ -164,7 +164,7 @@ def _psp(ctx: Context, principal: Principal) -> str:
     return processor.name if processor is not None else "unconfigured"
 
 
-def _session(
+async def _session(
     ctx: Context,
     principal: Principal,
     row: CheckoutRow,
@@ -172,7 +172,10 @@ def _session(
     status_code: int = 200,
     messages: Sequence[dict[str, Any]] = (),
 ) -> Response:
-    return json_body(session_body(ctx, principal, row, messages), status_code)
+    found = await orders.of_checkouts(ctx, principal, [row.id] if row.status == "completed" else [])
+    return json_body(
+        session_body(ctx, principal, row, messages, order=found.get(row.id)), status_code
+    )
 
 
 def session_body(
@@ -180,7 +183,10 @@ def session_body(
     principal: Principal,
     row: CheckoutRow,
     messages: Sequence[dict[str, Any]] = (),
+    *,
+    order: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The ACP session; a completed one's ``order`` carries ``order``'s adjustments."""
     resource = checkout_resource(
         row,
         public_url=ctx.settings.public_url,
@@ -192,6 +198,7 @@ def session_body(
         psp=_psp(ctx, principal),
         merchant_id=principal.account_id,
         extra_messages=messages,
+        order=order,
     )
 
 
@@ -275,7 +282,8 @@ async def create_checkout_session(
     """Items are catalog SKUs (`/v1/products`): the catalog sets names, prices and tax
     rates. The session offers the shipping options configured for ACP."""
     line_paths = _line_paths(body.line_items)
-    state: dict[str, Any] = {"created_via": "acp"}
+    # The version the agent speaks: the order webhooks are sent in it.
+    state: dict[str, Any] = {"created_via": "acp", VERSION_KEY: versions.CURRENT.get()}
     if body.fulfillment_details is not None:
         state["fulfillment"] = requests.fulfillment_extras(body.fulfillment_details)
     if body.order_notes is not None:
@@ -306,7 +314,7 @@ async def create_checkout_session(
         row = await _with_codes(codes, state, run)
     except DomainError as exc:
         raise _native_errors(exc, line_paths) from exc
-    return _session(ctx, principal, row, status_code=201)
+    return await _session(ctx, principal, row, status_code=201)
 
 
 async def _catalog_currency(
@@ -336,7 +344,7 @@ async def retrieve_checkout_session(
     ctx: Context = Depends(context),
 ) -> Response:
     row = await checkouts.retrieve(ctx, principal, checkout_session_id)
-    return _session(ctx, principal, row)
+    return await _session(ctx, principal, row)
 
 
 async def _current(ctx: Context, principal: Principal, checkout_id: str) -> dict[str, Any]:
@@ -407,7 +415,7 @@ async def update_checkout_session(
         row = await _with_codes(codes, state, run)
     except DomainError as exc:
         raise _native_errors(exc, line_paths) from exc
-    return _session(ctx, principal, row)
+    return await _session(ctx, principal, row)
 
 
 def _payment_details(ctx: Context, principal: Principal, token: str) -> dict[str, Any]:
@@ -480,7 +488,7 @@ async def complete_checkout_session(
             code="payment_declined",
             param="$.authentication_result",
         )
-        return _session(ctx, principal, row, messages=[declined])
+        return await _session(ctx, principal, row, messages=[declined])
     try:
         row = await checkouts.complete(
             ctx,
@@ -493,22 +501,22 @@ async def complete_checkout_session(
         declined = mapping.message(
             "error", exc.message, code="payment_declined", param="$.payment_data"
         )
-        return _session(ctx, principal, row, messages=[declined])
+        return await _session(ctx, principal, row, messages=[declined])
     except Conflict as exc:
         if exc.code == "checkout_not_ready":
             # The session says what is missing, as messages.
             row = await checkouts.retrieve(ctx, principal, checkout_session_id)
-            return _session(ctx, principal, row)
+            return await _session(ctx, principal, row)
         if exc.code == "coupon_exhausted":
             row = await checkouts.retrieve(ctx, principal, checkout_session_id)
             message = mapping.message(
                 "error", exc.message, code="coupon_invalid", param="$.discounts.codes"
             )
-            return _session(ctx, principal, row, messages=[message])
+            return await _session(ctx, principal, row, messages=[message])
         raise _native_errors(exc, ()) from exc
     except DomainError as exc:
         raise _native_errors(exc, ()) from exc
-    return _session(ctx, principal, row)
+    return await _session(ctx, principal, row)
 
 
 async def _complete_inputs(
@@ -570,4 +578,4 @@ async def cancel_checkout_session(
                 f"This checkout session is {status} and cannot be canceled.",
             ) from exc
         raise _native_errors(exc, ()) from exc
-    return _session(ctx, principal, row)
+    return await _session(ctx, principal, row)

@@ -17,7 +17,7 @@ from opencheckout.api.compat.acp import ERRORS, api_version_header, json_body, s
 from opencheckout.api.compat.acp_errors import AcpError
 from opencheckout.api.compat.acp_route import AcpRoute
 from opencheckout.domain.errors import DomainError, NotFound
-from opencheckout.service import acp_sessions
+from opencheckout.service import acp_sessions, orders
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 
@@ -96,7 +96,9 @@ async def list_checkout_sessions(
         raise AcpError(
             404 if isinstance(exc, NotFound) else 400, exc.code, exc.message, param=exc.param
         ) from exc
-    data = [session_body(ctx, principal, row) for row in page.rows]
+    paid = [row.id for row in page.rows if row.status == "completed"]
+    found = await orders.of_checkouts(ctx, principal, paid)
+    data = [session_body(ctx, principal, row, order=found.get(row.id)) for row in page.rows]
     body: dict[str, Any] = {
         "data": data,
         "has_more": page.has_more,

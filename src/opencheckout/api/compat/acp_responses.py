@@ -324,6 +324,7 @@ def checkout_session(
     psp: str,
     merchant_id: str,
     extra_messages: Sequence[dict[str, Any]] = (),
+    order: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ACP ``CheckoutSession`` (with ``order`` once paid) for a native resource."""
     state = acp_state(resource)
@@ -396,5 +397,5 @@ def checkout_session(
         session["continue_url"] = resource["permalink"]
         session["expires_at"] = resource["expires_at"]
     if resource["status"] == "completed":
-        session["order"] = order_of(resource)
+        session["order"] = order_of(resource, order=order)
     return session

@@ -120,6 +120,7 @@ class AcpRoute(IdempotentRoute):
                 refused = errors.error_response(exc)
                 refused.headers[VERSION_HEADER] = versions.LATEST.name
                 return refused
+            token = versions.CURRENT.set(adapter.name)
             try:
                 request.state.acp_version = adapter.name
                 key = request.headers.get("idempotency-key")
@@ -132,6 +133,8 @@ class AcpRoute(IdempotentRoute):
                 response = await inner(request)
             except Exception as exc:
                 response = _render_unexpected(request, exc)
+            finally:
+                versions.CURRENT.reset(token)
             response = reshape(response, adapter)
             response.headers[VERSION_HEADER] = adapter.name
             key = request.headers.get("idempotency-key")

@@ -14,6 +14,8 @@ like the StateSet client, speak that shape.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from opencheckout.api.compat.acp_versions import (
     v2025_09_29,
     v2025_12_12,
@@ -38,4 +40,8 @@ LATEST = v2026_04_17.ADAPTER
 #: What a request without ``API-Version`` is answered in.
 DEFAULT = v2025_09_29.ADAPTER
 
-__all__ = ["DEFAULT", "LATEST", "SUPPORTED_VERSIONS", "VERSIONS", "Adapter", "Operation"]
+#: The version of the request being served (set by the route class; the MCP
+#: binding speaks the latest). A session records the version it was created in.
+CURRENT: ContextVar[str] = ContextVar("acp_version", default=LATEST.name)
+
+__all__ = ["CURRENT", "DEFAULT", "LATEST", "SUPPORTED_VERSIONS", "VERSIONS", "Adapter", "Operation"]
