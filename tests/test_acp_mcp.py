@@ -206,6 +206,9 @@ def test_full_purchase_over_mcp_costs_what_rest_and_native_charge(mcp, native):
         },
     )["result"]
     sid = created["id"]
+    # The binding speaks 2026-04-17: the session's order webhooks are sent in it.
+    acp_state = native.get(f"/v1/checkouts/{sid}").json()["custom"]["acp"]
+    assert acp_state["api_version"] == "2026-04-17"
     lines = [line["id"] for line in created["line_items"]]
     mcp.call(
         "update_checkout_session",

@@ -78,7 +78,9 @@ def test_refunds_reach_the_agent_in_the_sessions_version(agent, native, receiver
     path = f"/checkout_sessions/{session['id']}"
     done = speaker.post(f"{path}/complete", speaker.payment_body()).json()
     assert done["status"] == "completed"
-    total = native.get(f"/v1/checkouts/{session['id']}").json()["amount_total"]
+    seen = native.get(f"/v1/checkouts/{session['id']}").json()
+    assert seen["custom"]["acp"]["api_version"] == version  # what the webhooks speak
+    total = seen["amount_total"]
     receiver.wait_for(lambda: len(_deliveries(receiver, session["id"])) >= 1)
 
     partial = native.post(f"/v1/checkouts/{session['id']}/refunds", json={"amount": 100})
