@@ -27,6 +27,7 @@ from opencheckout.api import (
 )
 from opencheckout.api.compat import acp, acp_listing, acp_mcp, quaderno
 from opencheckout.api.compat.acp_errors import FlatErrorMiddleware
+from opencheckout.api.compat.ucp import rest as ucp
 from opencheckout.api.errors import install_error_handlers
 from opencheckout.api.hot import HotPathMiddleware
 from opencheckout.api.input_guard import InputGuardMiddleware
@@ -111,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(acp_mcp.router)
     app.include_router(acp_listing.router)
     app.include_router(acp.router)
+    app.include_router(ucp.discovery)
+    app.include_router(ucp.router)
     app.include_router(processors.router)
     pages.install(app, context)
     openapi.install(app)

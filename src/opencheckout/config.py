@@ -84,6 +84,13 @@ class Settings:
     #: JSON list of shipping options (native ``shipping_options`` shape) offered on
     #: every session created over ACP, where agents cannot define their own.
     acp_shipping_options: str | None = None
+    #: The account (name or ``acct_`` id) and mode (``test`` or ``live``) the public
+    #: UCP binding (``/.well-known/ucp``, ``/ucp``) sells for; unset: it answers 404.
+    ucp_account: str | None = None
+    ucp_mode: str = "test"
+    #: Enables ``POST /ucp/testing/simulate-shipping/{id}`` for callers sending it in
+    #: a ``Simulation-Secret`` header (conformance runs); unset: that route is 403.
+    ucp_simulation_secret: str | None = None
     #: Serve Prometheus metrics at ``GET /metrics``.
     metrics: bool = True
     #: Serve ``/metrics`` on this port (of ``metrics_host``) instead of the API's port.
@@ -134,6 +141,9 @@ class Settings:
             acp_webhook_url=env.get("OPENCHECKOUT_ACP_WEBHOOK_URL") or None,
             acp_webhook_secret=env.get("OPENCHECKOUT_ACP_WEBHOOK_SECRET") or None,
             acp_shipping_options=env.get("OPENCHECKOUT_ACP_SHIPPING_OPTIONS") or None,
+            ucp_account=(env.get("OPENCHECKOUT_UCP_ACCOUNT") or "").strip() or None,
+            ucp_mode=(env.get("OPENCHECKOUT_UCP_MODE") or "test").strip().lower() or "test",
+            ucp_simulation_secret=env.get("OPENCHECKOUT_UCP_SIMULATION_SECRET") or None,
             metrics=_flag(env.get("OPENCHECKOUT_METRICS", "1")),
             metrics_port=int(env["OPENCHECKOUT_METRICS_PORT"])
             if env.get("OPENCHECKOUT_METRICS_PORT")

@@ -37,6 +37,23 @@ async def _send_error(
     await send({"type": "http.response.body", "body": body})
 
 
+#: Dialects whose clients send their own ``Request-Id`` for tracing (UCP: the header is
+#: part of every operation); it is echoed instead of a new one.
+_ECHO_PREFIXES = ("/ucp", "/.well-known/ucp")
+
+
+def _echoed_id(scope: Scope) -> str | None:
+    if not str(scope.get("path", "")).startswith(_ECHO_PREFIXES):
+        return None
+    for name, value in scope.get("headers", []):
+        if name == b"request-id":
+            text = bytes(value).decode("latin-1").strip()
+            if 0 < len(text) <= 200 and text.isprintable():
+                return text
+            return None
+    return None
+
+
 class RequestIdMiddleware:
     """Tag every response with a ``Request-Id`` for support and log correlation."""
 
@@ -47,7 +64,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = "req_" + random_base62(16)
+        request_id = _echoed_id(scope) or "req_" + random_base62(16)
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"request-id", request_id.encode())
 

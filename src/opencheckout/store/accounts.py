@@ -23,3 +23,7 @@ async def list_keys(session: AsyncSession, account_id: str) -> list[ApiKey]:
         select(ApiKey).where(ApiKey.account_id == account_id).order_by(ApiKey.created_at)
     )
     return list(result.scalars())
+
+
+async def get_account(session: AsyncSession, account_id: str) -> Account | None:
+    return await session.get(Account, account_id)
