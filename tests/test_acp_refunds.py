@@ -124,7 +124,7 @@ def test_refunds_reach_the_agent_in_the_sessions_version(agent, native, receiver
         assert _totals(last["data"])["total"] == total
         # The session's order says the same (validated against the bundle by the agent).
         order = speaker.get(path).json()["order"]
-        assert order["adjustments"] == adjustments
+        assert order["adjustments"] == adjustments and order["status"] == "confirmed"
         assert _totals(order)["amount_refunded"] == total
         listed = speaker.get("/checkout_sessions?limit=100").json()["data"]
         assert next(s for s in listed if s["id"] == session["id"])["order"] == order
@@ -144,3 +144,5 @@ def test_fulfillment_updates_reach_the_agent_too(agent, native, receiver):
     update = _deliveries(receiver, session["id"])[1]
     _check_delivery("2026-04-17", update)
     assert update["type"] == "order_update" and update["data"]["status"] == "shipped"
+    order = speaker.get(f"/checkout_sessions/{session['id']}").json()["order"]
+    assert order["status"] == "shipped"

@@ -163,6 +163,14 @@ def is_acp_session(resource: dict[str, Any]) -> bool:
     return isinstance(custom, dict) and isinstance(custom.get(CUSTOM_KEY), dict)
 
 
+def order_status(order: dict[str, Any] | None, *, legacy: bool = False) -> str:
+    """The ACP order ``status`` of a native order (``created`` before there is one)."""
+    if order is None or "status" not in order:
+        return "created"
+    latest, older = _STATUSES.get(order["status"], ("confirmed", "confirmed"))
+    return older if legacy else latest
+
+
 def session_version(resource: dict[str, Any]) -> str:
     version = (resource.get("custom") or {}).get(CUSTOM_KEY, {}).get(VERSION_KEY)
     return version if isinstance(version, str) else LATEST_VERSION
@@ -182,18 +190,18 @@ def order_event(
         return None
     creating = event_type == "checkout.completed"
     kind = "order_create" if creating else "order_update"
-    native_status = (order or {}).get("status", "confirmed")
-    latest, legacy = _STATUSES.get(native_status, ("confirmed", "confirmed"))
-    if session_version(resource) in LEGACY_WEBHOOK_VERSIONS:
+    legacy = session_version(resource) in LEGACY_WEBHOOK_VERSIONS
+    status = "created" if creating else order_status(order, legacy=legacy)
+    if legacy:
         data: dict[str, Any] = {
             "type": "order",
             "checkout_session_id": resource["id"],
             "permalink_url": resource["permalink"],
-            "status": "created" if creating else legacy,
+            "status": status,
             "refunds": legacy_refunds(order),
         }
         return {"type": kind, "data": data}
-    shown = order_of(resource, status="created" if creating else latest, order=order)
+    shown = order_of(resource, status=status, order=order)
     return {"type": kind, "data": shown}
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from opencheckout.api.compat.acp_errors import ADDRESS_FIELDS
 from opencheckout.api.compat.acp_schemas import API_VERSION
 from opencheckout.domain.pricing import allocate
-from opencheckout.service.acp_orders import CUSTOM_KEY, order_of, session_totals
+from opencheckout.service.acp_orders import CUSTOM_KEY, order_of, order_status, session_totals
 
 #: The payment handler this server offers: delegated card tokens.
 HANDLER_ID = "card_tokenized"
@@ -397,5 +397,5 @@ def checkout_session(
         session["continue_url"] = resource["permalink"]
         session["expires_at"] = resource["expires_at"]
     if resource["status"] == "completed":
-        session["order"] = order_of(resource, order=order)
+        session["order"] = order_of(resource, status=order_status(order), order=order)
     return session
