@@ -35,7 +35,7 @@ from opencheckout.domain.errors import (
     ProcessorUnavailable,
 )
 from opencheckout.domain.lifecycle import Status
-from opencheckout.pages import forms, i18n, security, totals
+from opencheckout.pages import extras, forms, i18n, security, totals
 from opencheckout.service import hosted
 from opencheckout.service.context import Context
 from opencheckout.service.hosted import HostedSession
@@ -377,7 +377,8 @@ def _csrf_ok(request: Request, pages: Pages, row: Checkout, form: FormData) -> b
 
 async def _read_form(request: Request) -> FormData | None:
     try:
-        return await request.form(max_files=0, max_fields=100)
+        # Up to 100 lines may each post a quantity, besides the buyer's details.
+        return await request.form(max_files=0, max_fields=300)
     except Exception:
         return None
 
@@ -428,10 +429,19 @@ async def submit(request: Request, token: str) -> Response:
         return _form(renderer, 403, row, error=CSRF_FAILED)
 
     submission = forms.read_submission(form)
+    posted = extras.read(form, row.data)
+    submission.values.update(extras.typed_values(posted))
     billing_required = row.data.get("billing_details_collection") == "required"
     forms.check_details(submission, billing_required=billing_required)
     try:
-        row = await _save_details(ctx, row, submission, billing_required=billing_required)
+        row = await _save_details(
+            ctx,
+            row,
+            submission,
+            billing_required=billing_required,
+            posted=posted,
+            gettext=renderer.gettext,
+        )
     except DomainError as exc:
         return await _refused(ctx, renderer, token, exc, submission)
     renderer.row = row
@@ -459,12 +469,23 @@ async def refresh_totals(request: Request, token: str) -> Response:
         form = await _read_form(request)
         if form is None or not _csrf_ok(request, renderer.pages, row, form):
             return _json_error(403, "csrf_invalid")
+        params: dict[str, Any] = {}
         option = forms.read_submission(form).values["shipping_option"]
         options = [o["id"] for o in row.data.get("shipping_options") or []]
-        if option not in options:
-            return _json_error(422, "shipping_option_invalid")
-        if option != row.data.get("selected_shipping_option"):
-            row = await hosted.update_details(ctx, row, {"selected_shipping_option": option})
+        posted = extras.read(form, row.data)
+        if option or not posted.quantities:
+            if option not in options:
+                return _json_error(422, "shipping_option_invalid")
+            if option != row.data.get("selected_shipping_option"):
+                params["selected_shipping_option"] = option
+        problems: dict[str, str] = {}
+        changes = extras.quantity_changes(posted, row.data["line_items"], problems, str)
+        if problems:
+            return _json_error(422, "quantity_out_of_range")
+        if changes:
+            params["line_items"] = changes
+        if params:
+            row = await hosted.update_details(ctx, row, params)
             renderer.row = row
     except NotFound:
         return _json_error(404, "checkout_link_unknown")
@@ -481,9 +502,27 @@ def _json_error(status: int, code: str) -> JSONResponse:
 
 
 async def _save_details(
-    ctx: Context, row: Checkout, submission: forms.Submission, *, billing_required: bool
+    ctx: Context,
+    row: Checkout,
+    submission: forms.Submission,
+    *,
+    billing_required: bool,
+    posted: extras.Extras | None = None,
+    gettext: Callable[[str], str] = str,
 ) -> Checkout:
     params: dict[str, Any] = {}
+    if posted is not None:
+        # The buyer's quantities (within each line's bounds) and custom field answers.
+        quantities = extras.quantity_changes(
+            posted, row.data["line_items"], submission.errors, gettext
+        )
+        if quantities:
+            params["line_items"] = quantities
+        values = extras.field_values(
+            posted, row.data.get("custom_fields") or [], submission.errors, gettext, require=True
+        )
+        if values:
+            params["custom_field_values"] = values
     changes = forms.customer_changes(
         submission, row.data["customer"], billing_required=billing_required
     )
@@ -604,6 +643,10 @@ async def _refused(
     if isinstance(exc, Conflict) and exc.code == "checkout_not_ready":
         missing = exc.extra.get("missing_fields")
         for path in missing if isinstance(missing, list) else []:
+            custom_name = extras.field_name_of_missing(str(path))
+            if custom_name is not None:
+                submission.errors.setdefault(custom_name, extras.REQUIRED)
+                continue
             name = str(path).rsplit(".", 1)[-1]
             name = "shipping_option" if name == "selected_shipping_option" else name
             submission.errors.setdefault(name, forms.REQUIRED)
@@ -656,14 +699,17 @@ def _form(
     money = renderer.money
     items = [
         {
+            "id": item["id"],
             "name": item.get("name") or item.get("product"),
             "description": item.get("description"),
             "quantity": item["quantity"],
             "unit": money(item["unit_amount"]),
             "amount": money(item.get("amount_subtotal", item["unit_amount"] * item["quantity"])),
+            "control": extras.quantity_control(item, values),
         }
         for item in data["line_items"]
     ]
+    custom_fields = extras.view_fields(data.get("custom_fields") or [], values, renderer.locale)
     discounts = [
         {
             "coupon": discount["coupon"],
@@ -696,6 +742,8 @@ def _form(
         csrf_token=security.csrf_token(pages.secret_key, row.token, nonce),
         test_mode=not row.livemode,
         items=items,
+        adjustable=any(item["control"] for item in items),
+        custom_fields=custom_fields,
         discounts=discounts,
         summary=figures,
         subtotal=figures.subtotal,

@@ -67,6 +67,8 @@ class Summary:
     delivery_estimate: str
     #: A zero total asks for no payment details ("Place order").
     free: bool
+    #: Each line's ``{id, quantity, amount}`` (the buyer may change quantities).
+    lines: list[dict[str, Any]]
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -90,4 +92,12 @@ def summary(row: Checkout, money: Callable[[int], str], gettext: Callable[[str],
         if option
         else "",
         free=free,
+        lines=[
+            {
+                "id": line["id"],
+                "quantity": line["quantity"],
+                "amount": money(line.get("amount_subtotal", 0)),
+            }
+            for line in data["line_items"]
+        ],
     )

@@ -29,6 +29,11 @@
     var type = event.target.type;
     if (type === "radio" || type === "checkbox") { return; }
     event.preventDefault();
+    if (event.target.hasAttribute("data-quantity")) {
+      // Enter in a quantity field updates the total; it does not pay.
+      event.target.dispatchEvent(new Event("change"));
+      return;
+    }
     var target = event.target.name === "code"
       ? form.querySelector("button[value=apply_code]")
       : document.getElementById("pay");
@@ -60,7 +65,6 @@
   var totalsUrl = form.getAttribute("data-totals");
   var expected = document.getElementById("expected-amount");
   var pay = document.getElementById("pay");
-  var pending = 0;
   function setRow(rowId, valueId, text) {
     var row = document.getElementById(rowId);
     var value = document.getElementById(valueId);
@@ -74,16 +78,31 @@
     setRow("tax-row", "tax", figures.tax);
     var estimate = document.getElementById("delivery-estimate");
     if (estimate) { estimate.textContent = figures.delivery_estimate; }
+    var lines = figures.lines || [];
+    for (var l = 0; l < lines.length; l++) {
+      var amount = document.getElementById("amount-" + lines[l].id);
+      if (amount) { amount.textContent = lines[l].amount; }
+    }
     document.getElementById("total").textContent = figures.total;
     expected.value = String(figures.amount_total);
     pay.textContent = figures.pay_label;
   }
-  function refreshTotals(choice) {
+  var quantities = form.querySelectorAll("input[data-quantity]");
+  // One request at a time, each carrying every current choice: the last answer is
+  // the server's figures for what the page shows now.
+  var inFlight = false;
+  var again = false;
+  function refreshTotals() {
+    if (inFlight) { again = true; return; }
     var body = new URLSearchParams();
     var csrf = form.querySelector("input[name=csrf_token]");
     body.append(csrf.name, csrf.value);
-    body.append(choice.name, choice.value);
-    pending += 1;
+    var choice = form.querySelector("input[name=shipping_option]:checked");
+    if (choice) { body.append(choice.name, choice.value); }
+    for (var q = 0; q < quantities.length; q++) {
+      body.append(quantities[q].name, quantities[q].value);
+    }
+    inFlight = true;
     pay.disabled = true;
     fetch(totalsUrl, {
       method: "POST", body: body, credentials: "same-origin",
@@ -94,13 +113,45 @@
     }).then(showTotals).catch(function () {
       // Without fresh figures the server still refuses a stale total when paying.
     }).then(function () {
-      pending -= 1;
-      if (!pending) { pay.disabled = false; }
+      inFlight = false;
+      if (again) { again = false; refreshTotals(); return; }
+      pay.disabled = false;
     });
   }
   var shippingChoices = form.querySelectorAll("input[name=shipping_option]");
   for (var s = 0; s < shippingChoices.length; s++) {
-    shippingChoices[s].addEventListener("change", function (event) { refreshTotals(event.target); });
+    shippingChoices[s].addEventListener("change", refreshTotals);
+  }
+
+  // Quantity controls: - and + step within the line's bounds; every change reprices.
+  function clamp(input) {
+    var value = parseInt(input.value, 10);
+    var low = parseInt(input.min, 10);
+    var high = parseInt(input.max, 10);
+    if (isNaN(value)) { return false; }
+    if (value < low) { value = low; }
+    if (value > high) { value = high; }
+    if (String(value) !== input.value) { input.value = String(value); }
+    return true;
+  }
+  for (var n = 0; n < quantities.length; n++) {
+    quantities[n].addEventListener("change", function (event) {
+      if (clamp(event.target)) { refreshTotals(); }
+    });
+  }
+  var steps = form.querySelectorAll("button[data-step]");
+  for (var b = 0; b < steps.length; b++) {
+    steps[b].hidden = false;
+    steps[b].addEventListener("click", function (event) {
+      var button = event.currentTarget;
+      var input = document.getElementById(button.getAttribute("data-for"));
+      var value = parseInt(input.value, 10);
+      if (isNaN(value)) { value = parseInt(input.min, 10); }
+      var next = value + parseInt(button.getAttribute("data-step"), 10);
+      if (next < parseInt(input.min, 10) || next > parseInt(input.max, 10)) { return; }
+      input.value = String(next);
+      refreshTotals();
+    });
   }
 
   var alert = document.getElementById("form-error");
