@@ -68,6 +68,12 @@ def test_refunds_through_stripe(stripe_api, localstripe):
     final = stripe_api.get(f"/v1/checkouts/{session['id']}").json()
     assert final["payment_status"] == "refunded"
     assert final["amount_refunded"] == done["amount_total"]
+    order = stripe_api.get("/v1/orders", params={"checkout": session["id"]}).json()["data"][0]
+    assert order["amount_refunded"] == done["amount_total"]
+    assert [(a["refund"], a["status"]) for a in order["adjustments"]] == [
+        (partial.json()["id"], "succeeded"),
+        (rest.json()["id"], "succeeded"),
+    ]
     refunds = httpx.get(
         f"{localstripe}/v1/refunds", params={"limit": 100}, auth=(STRIPE_KEY, "")
     ).json()["data"]
