@@ -290,3 +290,55 @@ def test_a_failed_refund_changes_its_adjustment_and_gives_the_amount_back(api, s
         if e["data"]["object"]["id"] == order_id
     ]
     assert statuses == [["failed"], ["pending"]]
+
+
+class _PendingRefunds(test_processor.TestProcessor):
+    """The test processor, but refunds are settled later (as Stripe's may be)."""
+
+    async def refund(
+        self, processor_id: str, amount: int | None = None, *, currency: str | None = None
+    ) -> RefundResult:
+        return RefundResult(succeeded=False, refund_id="re_later", pending=True)
+
+
+def test_a_pending_refund_counts_until_it_settles(api, server, account):
+    session = _paid(api)
+    order_id = "ord_" + session["id"].removeprefix("cs_")
+
+    async def refund_later() -> str:
+        db = Database(server.database_url)
+        try:
+            principal = await auth_service.authenticate(db, account.secret_key)
+            assert principal is not None
+            ctx = Context(
+                db=db,
+                settings=Settings(database_url=server.database_url),
+                processors={"test": _PendingRefunds()},
+            )
+            params = refund_service.RefundParams(amount=900, reason=None, metadata={})
+            refund = await refund_service.create(ctx, principal, session["id"], params)
+            assert refund.status == "pending"
+            pending = api.get(f"/v1/orders/{order_id}").json()
+            checkout = api.get(f"/v1/checkouts/{session['id']}").json()
+            assert [a["status"] for a in pending["adjustments"]] == ["pending"]
+            assert pending["amount_refunded"] == checkout["amount_refunded"] == 900
+            done = RefundResult(succeeded=True, refund_id="re_later")
+            settled = await refund_service.settle_pending(ctx, refund, done)
+            assert settled.status == "succeeded"
+            again = await refund_service.settle_pending(ctx, refund, done)
+            assert again.status == "succeeded"  # already settled: nothing changes twice
+            return refund.id
+        finally:
+            await db.dispose()
+
+    refund_id = asyncio.run(refund_later())
+    assert api.get(f"/v1/refunds/{refund_id}").json()["status"] == "succeeded"
+    order = api.get(f"/v1/orders/{order_id}").json()
+    assert [a["status"] for a in order["adjustments"]] == ["succeeded"]
+    assert order["amount_refunded"] == 900
+    types = [
+        e["type"]
+        for e in api.get("/v1/events", params={"limit": 100}).json()["data"]
+        if e["data"]["object"].get("id") in (refund_id, order_id)
+    ]
+    assert types.count("refund.succeeded") == 1 and types.count("order.updated") == 2

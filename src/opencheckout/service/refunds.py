@@ -216,8 +216,9 @@ async def _record(
             failure_message=None if status == "succeeded" else message,
             now=now,
         )
-        if settled is None:
-            return refund
+        if settled is None:  # settled already (by another answer): as it stands
+            current = await session.get(Refund, refund.pk, populate_existing=True)
+            return current if current is not None else refund
         if status == "failed" and row is not None:
             await _set_refunded(session, row, now)
         await _emit(session, settled, f"refund.{status}", now)
@@ -250,6 +251,17 @@ async def create(
     message = result.message or (
         "The processor refused the refund." if not result.succeeded else None
     )
+    return await _record(ctx, tenant, refund, result, message)
+
+
+async def settle_pending(
+    ctx: Context, refund: Refund, result: RefundResult, message: str | None = None
+) -> Refund:
+    """Record the final answer for a refund the processor left ``pending`` (e.g. from
+    its webhook): the refund, the session's refunded amount, the order's adjustment
+    and their events change together, once (an already settled refund is returned
+    as it is)."""
+    tenant = Tenant(refund.account_id, refund.livemode)
     return await _record(ctx, tenant, refund, result, message)
 
 
