@@ -39,24 +39,55 @@ _DISCOUNT_PARAM = re.compile(r"^discounts\[(\d+)\]")
 SHIPPING_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 _LINE_PARAM = re.compile(r"^line_items\[(\d+)\]")
 
-#: UCP's answers besides success: protocol errors are ``{code, content}``, resource
-#: outcomes the ``error_response`` envelope (see :mod:`.errors`).
+#: UCP's error bodies: protocol errors ``{code, content}``, resource outcomes the
+#: ``error_response`` envelope (see :mod:`.errors`); the input rules every dialect
+#: shares (hostile numbers, NUL, oversized bodies) answer before any route, in the
+#: native shape.
+ERROR_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"$ref": "#/components/schemas/ErrorResponse"},
+        {
+            "type": "object",
+            "required": ["code", "content"],
+            "properties": {
+                "code": {"type": "string"},
+                "content": {"type": "string"},
+                "continue_url": {"type": "string"},
+            },
+        },
+        {
+            "type": "object",
+            "required": ["ucp", "messages"],
+            "properties": {
+                "ucp": {"type": "object"},
+                "messages": {"type": "array", "items": {"type": "object"}},
+                "continue_url": {"type": "string"},
+            },
+        },
+    ]
+}
+
+
+def _doc(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+
+
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Invalid request, or no valid UCP-Agent (invalid_profile_url)."},
-    401: {"description": "An API key was sent and is not valid."},
-    402: {"description": "The payment was declined (payment_declined)."},
-    403: {"description": "A key of another account or mode; a refused payment; simulation."},
-    404: {"description": "No such checkout or order, or UCP is not configured here."},
-    409: {"description": "Idempotency-Key reused with another body; the state forbids it."},
-    422: {"description": "version_unsupported or profile_malformed."},
-    424: {"description": "The platform profile could not be fetched (profile_unreachable)."},
-    429: {"description": "Too many requests."},
-    503: {"description": "The payment processor could not be reached; retry."},
+    400: _doc("Invalid request, or no valid UCP-Agent (invalid_profile_url)."),
+    401: _doc("An API key was sent and is not valid."),
+    402: _doc("The payment was declined (payment_declined)."),
+    403: _doc("A key of another account or mode; a refused payment; simulation."),
+    404: _doc("No such checkout or order, or UCP is not configured here."),
+    409: _doc("Idempotency-Key reused with another body; the state forbids it."),
+    422: _doc("version_unsupported or profile_malformed."),
+    424: _doc("The platform profile could not be fetched (profile_unreachable)."),
+    500: _doc("Unexpected error; retry."),
+    503: _doc("The payment processor could not be reached; retry."),
 }
 discovery = APIRouter(
     tags=[DISCOVERY, "UCP (universal commerce)"],
     route_class=UcpRoute,
-    responses={404: RESPONSES[404], 429: RESPONSES[429]},
+    responses={404: RESPONSES[404], 500: RESPONSES[500]},
 )
 router = APIRouter(
     prefix="/ucp",
