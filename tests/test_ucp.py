@@ -604,3 +604,71 @@ def test_api_key_must_belong_to_the_account(
         headers={**agent_headers(V2), "Authorization": "Bearer sk_test_nope"},
     )
     assert bogus.status_code == 401
+
+
+@pytest.mark.parametrize("version", [V1, V2])
+def test_order_webhooks_reach_the_platform(
+    ucp: httpx.Client, platform_profile: Any, version: str
+) -> None:
+    from tests.receiver import run_receiver
+
+    base, profile = platform_profile
+    with run_receiver() as receiver:
+        hook = f"{receiver.url}/webhooks/ucp/orders"
+        names = ["dev.ucp.shopping.checkout", "dev.ucp.shopping.fulfillment"]
+        if version == V1:
+            profile["ucp"] = {
+                "version": V1,
+                "capabilities": [{"name": name, "version": V1} for name in names]
+                + [
+                    {
+                        "name": "dev.ucp.shopping.order",
+                        "version": V1,
+                        "config": {"webhook_url": hook},
+                    }
+                ],
+            }
+        else:
+            profile["ucp"] = {
+                "version": V2,
+                "capabilities": {
+                    **{name: [{"version": V2}] for name in names},
+                    "dev.ucp.shopping.order": [{"version": V2, "config": {"webhook_url": hook}}],
+                },
+            }
+        # A profile URL of its own per version (profiles are cached by URL).
+        headers = {"UCP-Agent": f'profile="{base}/{version}/.well-known/ucp"'}
+        body: dict[str, Any] = {
+            "line_items": [line("bouquet_sunflowers")],
+            "currency": "USD",
+            "buyer": {"email": "hooks@example.com"},
+            "fulfillment": {"methods": [{"type": "shipping", "destinations": [DESTINATION]}]},
+        }
+        created = ucp.post("/checkout-sessions", json=body, headers=headers)
+        assert created.status_code == 201, created.text
+        group = created.json()["fulfillment"]["methods"][0]["groups"][0]
+        body["fulfillment"]["methods"][0]["groups"] = [
+            {"id": group["id"], "selected_option_id": group["options"][0]["id"]}
+        ]
+        path = f"/checkout-sessions/{created.json()['id']}"
+        assert ucp.put(path, json=body, headers=headers).json()["status"] == "ready_for_complete"
+        done = ucp.post(
+            f"{path}/complete", json=complete_body(version, "success_token"), headers=headers
+        )
+        assert done.json()["status"] == "completed", done.text
+        order_id = done.json()["order"]["id"]
+        ucp.post(
+            f"/testing/simulate-shipping/{order_id}",
+            headers={**headers, "Simulation-Secret": SECRET},
+        )
+        receiver.wait_for(lambda: len(receiver.on("/webhooks/ucp/orders")) >= 2)
+        placed, shipped = receiver.on("/webhooks/ucp/orders")[:2]
+        for delivery in (placed, shipped):
+            Schemas.of(version).order(delivery.json)
+            assert delivery.json["id"] == order_id
+            assert delivery.json["event_id"] == delivery.headers["webhook-id"]
+            assert delivery.headers["webhook-timestamp"].isdigit()
+            assert delivery.headers["content-digest"].startswith("sha-256=:")
+            assert delivery.json["ucp"]["version"] == version
+        assert placed.json["fulfillment"]["events"] == []
+        assert [e["type"] for e in shipped.json["fulfillment"]["events"]] == ["shipped"]

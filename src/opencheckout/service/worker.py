@@ -31,7 +31,16 @@ import orjson
 from opencheckout.domain.retry import RETRY_WINDOW, next_attempt_delay, should_give_up
 from opencheckout.ids import new_id
 from opencheckout.observability import metrics
-from opencheckout.service import acp_orders, events, payments, quaderno, reconcile, schema, sweeper
+from opencheckout.service import (
+    acp_orders,
+    events,
+    payments,
+    quaderno,
+    reconcile,
+    schema,
+    sweeper,
+    ucp_orders,
+)
 from opencheckout.service.context import Context
 from opencheckout.service.webhooks import active_secrets, endpoint_resource
 from opencheckout.store import events as event_store
@@ -169,6 +178,9 @@ class Worker:
             if acp is None:
                 # A Quaderno webhook: Quaderno's body and X-Quaderno-Signature.
                 acp = await quaderno.render(self.ctx, endpoint, event)
+            if acp is None:
+                # A UCP platform's order webhook: the UCP order of its version.
+                acp = await ucp_orders.render(self.ctx, endpoint, event)
             if acp is not None:
                 # The ACP order endpoint: its own body and Merchant-Signature.
                 result = await acp_orders.send(self.client(), endpoint, acp)

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from fastapi import Response
 
-from opencheckout.api.compat.ucp.versions import LATEST, VERSIONS, Version
+from opencheckout.service.ucp_versions import LATEST, VERSIONS, Version
 
 
 def json_response(

@@ -1,4 +1,5 @@
-"""Native sessions and orders in UCP's shapes, and UCP requests as native params.
+"""Native sessions in UCP's shapes, and UCP requests as native params (orders:
+:mod:`opencheckout.service.ucp_orders`).
 
 A UCP checkout is a native session (same id, totals, readiness and status
 machine). What UCP has and the native model has not (the requested discount
@@ -11,20 +12,18 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from opencheckout.api.compat.ucp.versions import Version
+from opencheckout.service import ucp_versions as v
+from opencheckout.service.ucp_orders import (
+    ADDRESS_FIELDS,
+    CUSTOM_KEY,
+    line_totals,
+    totals,
+    ucp_address,
+)
+from opencheckout.service.ucp_versions import Version
 
-CUSTOM_KEY = "ucp"
 METHOD_ID = "shipping"
 GROUP_ID = "package_1"
-
-_ADDRESS_IN = {
-    "street_address": "line1",
-    "extended_address": "line2",
-    "address_locality": "city",
-    "address_region": "state",
-    "postal_code": "postal_code",
-    "address_country": "country",
-}
 
 
 def state_of(resource: dict[str, Any]) -> dict[str, Any]:
@@ -38,7 +37,7 @@ def state_of(resource: dict[str, Any]) -> dict[str, Any]:
 def native_address(address: dict[str, Any]) -> dict[str, Any]:
     out = {
         native: address.get(ucp)
-        for ucp, native in _ADDRESS_IN.items()
+        for ucp, native in ADDRESS_FIELDS.items()
         if isinstance(address.get(ucp), str) and address.get(ucp)
     }
     if "country" in out:
@@ -46,18 +45,9 @@ def native_address(address: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def ucp_address(address: dict[str, Any]) -> dict[str, Any]:
-    out = {
-        ucp: address.get(native)
-        for ucp, native in _ADDRESS_IN.items()
-        if address.get(native) not in (None, "")
-    }
-    return out
-
-
 def destination_id(address: dict[str, Any]) -> str:
     """A stable id for an address the platform sent without one."""
-    canonical = "|".join(str(address.get(key) or "") for key in _ADDRESS_IN.values())
+    canonical = "|".join(str(address.get(key) or "") for key in ADDRESS_FIELDS.values())
     return "dest_" + hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
@@ -85,64 +75,16 @@ def native_lines(line_items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- responses ------------------------------------------------------------------
 
 
-def _discount_amount(version: Version, amount: int) -> int:
-    return -amount if version.signed_discounts else amount
-
-
-def _line_totals(version: Version, line: dict[str, Any]) -> list[dict[str, Any]]:
-    totals: list[dict[str, Any]] = [{"type": "subtotal", "amount": line["amount_subtotal"]}]
-    if line["amount_discount"]:
-        totals.append(
-            {"type": "discount", "amount": _discount_amount(version, line["amount_discount"])}
-        )
-    if line["amount_tax"]:
-        totals.append({"type": "tax", "amount": line["amount_tax"]})
-    totals.append({"type": "total", "amount": line["amount_total"]})
-    return totals
-
-
 def line_items(version: Version, resource: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             "id": line["id"],
             "item": {"id": line["product"], "title": line["name"], "price": line["unit_amount"]},
             "quantity": line["quantity"],
-            "totals": _line_totals(version, line),
+            "totals": line_totals(version, line),
         }
         for line in resource["line_items"]
     ]
-
-
-def totals(version: Version, data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Session (or order) totals; ``tax`` is what is added on top of the prices, so the
-    entries add up to ``total`` (inclusive tax is already inside the subtotal)."""
-    exclusive_tax = (
-        data["amount_total"]
-        - data["amount_subtotal"]
-        + data["amount_discount"]
-        - data["amount_shipping"]
-    )
-    out: list[dict[str, Any]] = [
-        {"type": "subtotal", "display_text": "Subtotal", "amount": data["amount_subtotal"]}
-    ]
-    if data["amount_discount"]:
-        out.append(
-            {
-                "type": "discount",
-                "display_text": "Discount",
-                "amount": _discount_amount(version, data["amount_discount"]),
-            }
-        )
-    if data.get("shipping_selected", True) and (
-        data["amount_shipping"] or data.get("shipping_selected")
-    ):
-        out.append(
-            {"type": "fulfillment", "display_text": "Shipping", "amount": data["amount_shipping"]}
-        )
-    if exclusive_tax:
-        out.append({"type": "tax", "display_text": "Tax", "amount": exclusive_tax})
-    out.append({"type": "total", "display_text": "Total", "amount": data["amount_total"]})
-    return out
 
 
 STATUS = {
@@ -283,8 +225,6 @@ def checkout(
     extra_messages: list[dict[str, Any]] | None = None,
     order_url: str | None = None,
 ) -> dict[str, Any]:
-    from opencheckout.api.compat.ucp import versions as v
-
     state = state_of(resource)
     messages: list[dict[str, Any]] = []
     if not resource["customer"].get("email"):
@@ -345,104 +285,3 @@ def checkout(
             "permalink_url": order_url or resource["permalink"],
         }
     return body
-
-
-def order(
-    version: Version, resource: dict[str, Any], active: frozenset[str], permalink: str
-) -> dict[str, Any]:
-    """A native order (``service.orders.order_resource``) as a UCP order."""
-    events = resource["fulfillment_events"]
-    done: dict[str, int] = {}
-    for event in events:
-        if event["type"] in ("shipped", "delivered"):
-            for line in event["line_items"] or [
-                {"id": li["id"], "quantity": li["quantity"]} for li in resource["line_items"]
-            ]:
-                done[line["id"]] = max(done.get(line["id"], 0), 0) + int(line["quantity"])
-    lines = []
-    for line in resource["line_items"]:
-        fulfilled = min(done.get(line["id"], 0), line["quantity"])
-        lines.append(
-            {
-                "id": line["id"],
-                "item": {
-                    "id": line["product"],
-                    "title": line["name"],
-                    "price": line["unit_amount"],
-                },
-                "quantity": {"total": line["quantity"], "fulfilled": fulfilled},
-                "totals": _line_totals(version, line),
-                "status": "fulfilled"
-                if fulfilled >= line["quantity"]
-                else ("partial" if fulfilled else "processing"),
-            }
-        )
-    fulfillment_: dict[str, Any] = {
-        "events": [
-            {
-                key: value
-                for key, value in {
-                    "id": event["id"],
-                    "occurred_at": event["occurred_at"],
-                    "type": event["type"],
-                    "line_items": event["line_items"]
-                    or [
-                        {"id": li["id"], "quantity": li["quantity"]}
-                        for li in resource["line_items"]
-                    ],
-                    "tracking_number": event.get("tracking_number"),
-                    "tracking_url": event.get("tracking_url"),
-                    "carrier": event.get("carrier"),
-                }.items()
-                if value is not None
-            }
-            for event in events
-        ]
-    }
-    address = resource.get("shipping_address")
-    if address:
-        fulfillment_["expectations"] = [
-            {
-                "id": "exp_1",
-                "line_items": [
-                    {"id": li["id"], "quantity": li["quantity"]} for li in resource["line_items"]
-                ],
-                "method_type": "shipping",
-                "destination": ucp_address(address),
-            }
-        ]
-    amounts = {
-        key: resource[key]
-        for key in ("amount_subtotal", "amount_discount", "amount_shipping", "amount_total")
-    }
-    amounts["shipping_selected"] = resource.get("shipping_option") is not None
-    body: dict[str, Any] = {
-        "ucp": version.metadata("order", active),
-        "id": resource["id"],
-        "checkout_id": resource["checkout"],
-        "permalink_url": permalink,
-        "line_items": lines,
-        "fulfillment": fulfillment_,
-        "adjustments": [_adjustment(version, entry) for entry in resource["adjustments"]],
-        "currency": resource["currency"].upper(),
-        "totals": totals(version, amounts),
-    }
-    if version.arrays:
-        body.pop("currency")
-    return body
-
-
-def _adjustment(version: Version, entry: dict[str, Any]) -> dict[str, Any]:
-    status = {"succeeded": "completed", "pending": "pending"}.get(entry.get("status", ""), "failed")
-    out: dict[str, Any] = {
-        "id": entry["id"],
-        "type": entry.get("type", "refund"),
-        "occurred_at": entry.get("occurred_at") or entry.get("created_at"),
-        "status": status,
-    }
-    amount = int(entry.get("amount") or 0)
-    if version.arrays:
-        out["amount"] = amount
-    else:
-        out["totals"] = [{"type": "total", "amount": amount}]
-    return out

@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
-from opencheckout.api.compat.ucp import versions
 from opencheckout.api.compat.ucp.errors import UcpError
-from opencheckout.api.compat.ucp.versions import Version
+from opencheckout.service import ucp_versions as versions
 from opencheckout.service.context import Context
+from opencheckout.service.ucp_versions import Version
 from opencheckout.webhooks import netguard
 
 HEADER = "UCP-Agent"

@@ -21,12 +21,13 @@ from fastapi import APIRouter, Body, Header, Request, Response
 from pydantic import ValidationError
 
 from opencheckout.api.auth import app_context
-from opencheckout.api.compat.ucp import mapping, negotiation, versions
+from opencheckout.api.compat.ucp import mapping, negotiation
 from opencheckout.api.compat.ucp.errors import UcpError, json_response, outcome
 from opencheckout.api.compat.ucp.route import DISCOVERY, UcpRoute, account_id, version_of
 from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate
 from opencheckout.domain.errors import Conflict, DomainError, InvalidValue, NotFound
-from opencheckout.service import checkouts, orders, products
+from opencheckout.service import checkouts, orders, products, ucp_orders
+from opencheckout.service import ucp_versions as versions
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
@@ -237,7 +238,7 @@ def _fulfillment(
         if destination.get("id") in saved_ids:
             continue
         address = mapping.native_address(destination)
-        ucp = mapping.ucp_address(address)
+        ucp = ucp_orders.ucp_address(address)
         sent.append({"id": destination.get("id") or mapping.destination_id(address), **ucp})
     state["destinations"] = sent
     selected = method.get("selected_destination_id")
@@ -338,9 +339,17 @@ async def _currency(ctx: Context, principal: Principal, body: dict[str, Any], sk
         ) from exc
 
 
-def _state_in(body: dict[str, Any], agent: negotiation.Agent) -> dict[str, Any]:
+async def _state_in(
+    ctx: Context, principal: Principal, body: dict[str, Any], agent: negotiation.Agent
+) -> dict[str, Any]:
+    """What the session keeps of the request and the platform: its profile and version,
+    the webhook URL its orders are reported to, the buyer's consent."""
     buyer = _object(body.get("buyer"), "$.buyer")
-    state: dict[str, Any] = {"profile": agent.profile}
+    state: dict[str, Any] = {"profile": agent.profile, "version": agent.version.name}
+    if agent.webhook_url and versions.ORDER in agent.capabilities:
+        url = await ucp_orders.ensure_endpoint(ctx, principal, agent.webhook_url)
+        if url is not None:
+            state["webhook_url"] = url
     if isinstance(buyer.get("consent"), dict):
         state["consent"] = {
             k: v for k, v in buyer["consent"].items() if isinstance(v, bool) and len(k) <= 40
@@ -357,7 +366,7 @@ async def create_checkout(request: Request, body: dict[str, Any] = Body(...)) ->
     _require_checkout_capability(request)
     ctx, principal, agent = _ctx(request), _principal(request), _agent(request)
     lines = _lines(body)
-    state = _state_in(body, agent)
+    state = await _state_in(ctx, principal, body, agent)
     address, option = _fulfillment(body, [], state)
     customer: dict[str, Any] = {
         **mapping.native_customer(_object(body.get("buyer"), "$.buyer")),
@@ -373,7 +382,7 @@ async def create_checkout(request: Request, body: dict[str, Any] = Body(...)) ->
             "payment_methods": ["card"],
             "customer": {k: v for k, v in customer.items() if v is not None},
             "discounts": [{"code": code} for code in accepted],
-            "custom": {mapping.CUSTOM_KEY: state},
+            "custom": {ucp_orders.CUSTOM_KEY: state},
         }
         if option is not None and keep_option:
             data["selected_shipping_option"] = option
@@ -398,8 +407,9 @@ async def update_checkout(request: Request, id: str, body: dict[str, Any] = Body
     ctx, principal, agent = _ctx(request), _principal(request), _agent(request)
     current = _resource(ctx, await checkouts.retrieve(ctx, principal, id))
     lines = _lines(body)
-    state = {**mapping.state_of(current), **_state_in(body, agent)}
-    if "consent" not in _state_in(body, agent):
+    fresh = await _state_in(ctx, principal, body, agent)
+    state = {**mapping.state_of(current), **fresh}
+    if "consent" not in fresh:
         state.pop("consent", None)
     address, option = _fulfillment(body, current["customer"].get("addresses") or [], state)
     customer = {
@@ -413,7 +423,7 @@ async def update_checkout(request: Request, id: str, body: dict[str, Any] = Body
             "customer": customer,
             "discounts": [{"code": code} for code in accepted],
             "selected_shipping_option": option if keep_option else None,
-            "custom": {**current["custom"], mapping.CUSTOM_KEY: state},
+            "custom": {**current["custom"], ucp_orders.CUSTOM_KEY: state},
         }
         params = CheckoutUpdate.model_validate(data)
         return await checkouts.update(ctx, principal, id, params.model_dump(exclude_unset=True))
@@ -527,7 +537,7 @@ async def _order_response(request: Request, order_id: str) -> Response:
     resource = orders.order_resource(row)
     checkout = _resource(ctx, await checkouts.retrieve(ctx, principal, resource["checkout"]))
     return json_response(
-        mapping.order(agent.version, resource, agent.capabilities, checkout["permalink"])
+        ucp_orders.order(agent.version, resource, agent.capabilities, checkout["permalink"])
     )
 
 

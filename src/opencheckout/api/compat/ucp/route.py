@@ -26,7 +26,6 @@ from fastapi.routing import APIRoute
 from opencheckout.api.auth import app_context, key_from_authorization
 from opencheckout.api.compat.ucp import negotiation
 from opencheckout.api.compat.ucp.errors import UcpError, outcome
-from opencheckout.api.compat.ucp.versions import LATEST, VERSIONS, Version
 from opencheckout.api.idempotency import fingerprint
 from opencheckout.domain.errors import (
     Conflict,
@@ -39,6 +38,7 @@ from opencheckout.domain.errors import (
 from opencheckout.service import auth, idempotency
 from opencheckout.service.auth import Principal, Scope
 from opencheckout.service.context import Context
+from opencheckout.service.ucp_versions import LATEST, VERSIONS, Version
 from opencheckout.store import accounts as account_store
 
 logger = logging.getLogger("opencheckout.ucp")
