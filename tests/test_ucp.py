@@ -267,6 +267,8 @@ def test_unconfigured_binding_is_404(server: Any) -> None:
         )
         assert answer.status_code == 404
         assert answer.json()["code"] == "not_found"
+        rpc = client.post("/ucp/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        assert rpc.status_code == 404
 
 
 @pytest.mark.parametrize("version", [V1, V2])
@@ -672,3 +674,91 @@ def test_order_webhooks_reach_the_platform(
             assert delivery.json["ucp"]["version"] == version
         assert placed.json["fulfillment"]["events"] == []
         assert [e["type"] for e in shipped.json["fulfillment"]["events"]] == ["shipped"]
+
+
+def _rpc(client: httpx.Client, name: str, arguments: dict[str, Any], rpc_id: int = 1) -> Any:
+    answer = client.post(
+        "/ucp/mcp",
+        json={
+            "jsonrpc": "2.0",
+            "id": rpc_id,
+            "method": "tools/call",
+            "params": {"name": name, "arguments": arguments},
+        },
+    )
+    return answer
+
+
+@pytest.mark.parametrize("version", [V1, V2])
+def test_mcp_binding_runs_the_same_operations(shop: Shop, version: str) -> None:
+    openrpc_name = "openrpc.json" if version == V1 else "mcp.openrpc.json"
+    openrpc = json.loads(
+        require_shared(
+            UCP / f"v{version}" / "source" / "services" / "shopping" / openrpc_name
+        ).read_text()
+    )
+    methods = {m["name"] for m in openrpc["methods"]}
+    schemas = Schemas.of(version)
+    meta = {"ucp-agent": {"profile": "https://agent.example/.well-known/ucp", "version": version}}
+    with httpx.Client(base_url=shop.url, timeout=30) as client:
+        init = client.post(
+            "/ucp/mcp",
+            json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {}},
+        )
+        assert init.json()["result"]["serverInfo"]["name"] == "opencheckout-ucp"
+        listed = client.post("/ucp/mcp", json={"jsonrpc": "2.0", "id": 0, "method": "tools/list"})
+        names = {tool["name"] for tool in listed.json()["result"]["tools"]}
+        assert names - {"get_order"} <= methods and "create_checkout" in names
+        body: dict[str, Any] = {
+            "line_items": [line("bouquet_tulips")],
+            "currency": "USD",
+            "buyer": {"email": "mcp@example.com"},
+            "fulfillment": {"methods": [{"type": "shipping", "destinations": [DESTINATION]}]},
+        }
+        created = _rpc(client, "create_checkout", {"meta": meta, "checkout": body})
+        assert created.status_code == 200, created.text
+        checkout = created.json()["result"]["structuredContent"]
+        schemas.checkout(checkout)
+        assert json.loads(created.json()["result"]["content"][0]["text"]) == checkout
+        group = checkout["fulfillment"]["methods"][0]["groups"][0]
+        body["fulfillment"]["methods"][0]["groups"] = [
+            {"id": group["id"], "selected_option_id": group["options"][0]["id"]}
+        ]
+        updated = _rpc(
+            client, "update_checkout", {"meta": meta, "id": checkout["id"], "checkout": body}
+        )
+        ready = updated.json()["result"]["structuredContent"]
+        schemas.checkout(ready)
+        assert ready["status"] == "ready_for_complete"
+        with client_for_shop(shop) as native:
+            session = native.get(f"/v1/checkouts/{checkout['id']}").json()
+        assert totals_of(ready)["total"] == session["amount_total"]
+        key = str(uuid.uuid4())
+        payment = complete_body(version, "success_token")
+        if version == V1:
+            arguments = {"meta": meta, "id": checkout["id"], "idempotency_key": key, **payment}
+        else:
+            arguments = {"meta": {**meta, "idempotency-key": key}, "id": checkout["id"]}
+            arguments["checkout"] = payment
+        done = _rpc(client, "complete_checkout", arguments)
+        paid = done.json()["result"]["structuredContent"]
+        schemas.checkout(paid)
+        assert paid["status"] == "completed"
+        replay = _rpc(client, "complete_checkout", arguments)
+        assert replay.json()["result"]["structuredContent"] == paid
+        order = _rpc(client, "get_order", {"meta": meta, "id": paid["order"]["id"]})
+        schemas.order(order.json()["result"]["structuredContent"])
+        missing = _rpc(client, "get_checkout", {"meta": meta, "id": "cs_nope"})
+        assert missing.json()["result"]["isError"] is True
+        schemas.error(missing.json()["result"]["structuredContent"])
+        unsupported = _rpc(
+            client,
+            "get_checkout",
+            {
+                "meta": {"ucp-agent": {"profile": "https://a.example/", "version": "2099-01-01"}},
+                "id": checkout["id"],
+            },
+        )
+        assert unsupported.status_code == 422
+        assert unsupported.json()["error"]["code"] == -32001
+        assert unsupported.json()["error"]["data"]["code"] == "version_unsupported"

@@ -27,6 +27,7 @@ from opencheckout.api import (
 )
 from opencheckout.api.compat import acp, acp_listing, acp_mcp, quaderno
 from opencheckout.api.compat.acp_errors import FlatErrorMiddleware
+from opencheckout.api.compat.ucp import mcp as ucp_mcp
 from opencheckout.api.compat.ucp import rest as ucp
 from opencheckout.api.errors import install_error_handlers
 from opencheckout.api.hot import HotPathMiddleware
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(acp_listing.router)
     app.include_router(acp.router)
     app.include_router(ucp.discovery)
+    app.include_router(ucp_mcp.router)
     app.include_router(ucp.router)
     app.include_router(processors.router)
     pages.install(app, context)

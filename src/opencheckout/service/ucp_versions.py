@@ -161,6 +161,11 @@ class Version:
                                 "openapi.json",
                                 "endpoint": endpoint,
                             },
+                            "mcp": {
+                                "schema": f"https://ucp.dev/{self.name}/services/shopping/"
+                                "openrpc.json",
+                                "endpoint": endpoint + "/mcp",
+                            },
                         }
                     },
                     "capabilities": [
@@ -180,7 +185,14 @@ class Version:
                         "endpoint": endpoint,
                         "schema": f"https://ucp.dev/{self.name}/services/shopping/"
                         "rest.openapi.json",
-                    }
+                    },
+                    {
+                        "version": self.name,
+                        "spec": _spec(self.name, "overview"),
+                        "transport": "mcp",
+                        "endpoint": endpoint + "/mcp",
+                        "schema": f"https://ucp.dev/{self.name}/services/shopping/mcp.openrpc.json",
+                    },
                 ]
             },
             "capabilities": {name: [entry] for name, entry in self._capability_entries()},
