@@ -43,6 +43,7 @@ from opencheckout.api.telemetry import (
 from opencheckout.config import Settings
 from opencheckout.observability import logs
 from opencheckout.pages import routes as pages
+from opencheckout.pages.dashboard import routes as dashboard
 from opencheckout.processors import build_processors
 from opencheckout.service.auth import PrincipalCache
 from opencheckout.service.context import Context
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ucp.router)
     app.include_router(processors.router)
     pages.install(app, context)
+    dashboard.install(app, context)
     openapi.install(app)
     if settings.metrics and settings.metrics_port is None:
         app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
@@ -127,7 +129,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside the hot path and every route: one input rule for all dialects.
     app.add_middleware(InputGuardMiddleware)
     app.add_middleware(
-        BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes, form_paths=("/c/",)
+        BodyGuardMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        form_paths=("/c/", "/dashboard/"),
     )
     if settings.rate_limit_per_second > 0:
         # Inside RequestId (a 429 has a Request-Id), outside everything that costs.

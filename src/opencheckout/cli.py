@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +17,7 @@ from opencheckout.config import Settings
 from opencheckout.httpserver import GuardedHttpToolsProtocol
 from opencheckout.observability import logs, metrics
 from opencheckout.processors import build_processors
-from opencheckout.service import auth, checkouts, webhooks
+from opencheckout.service import auth, checkouts, dashboard_users, webhooks
 from opencheckout.service.auth import Principal, Scope
 from opencheckout.service.context import Context
 from opencheckout.service.views import permalink
@@ -29,6 +30,8 @@ keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help
 app.add_typer(keys_app, name="keys")
 events_app = typer.Typer(help="Inspect and redeliver events.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
+users_app = typer.Typer(help="Create, list and disable dashboard users.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 
 @app.command()
@@ -160,6 +163,45 @@ def keys_revoke(
     """Revoke a key; requests with it get 401 from now on."""
     key = preflight.run_use_case(lambda db: auth.revoke_key(db, key_prefix))
     typer.echo(f"revoked {key.prefix}", err=True)
+
+
+@users_app.command("create")
+def users_create(
+    account: Annotated[str, typer.Option(help="Account name; created if missing.")],
+    email: Annotated[str, typer.Option(help="The user's email (their sign-in name).")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a dashboard user; the password is prompted for (or read from stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = preflight.run_use_case(
+        lambda db: dashboard_users.create_user(db, account, email, password)
+    )
+    typer.echo(f"created {user.email} ({user.id}) for account {account}", err=True)
+
+
+@users_app.command("list")
+def users_list(
+    account: Annotated[str | None, typer.Option(help="Only this account's users.")] = None,
+) -> None:
+    """List dashboard users: email, account, created, state (never a password hash)."""
+    users = preflight.run_use_case(lambda db: dashboard_users.list_users(db, account))
+    for user, account_name in users:
+        state = f"disabled {user.disabled_at.isoformat()}" if user.disabled_at else "active"
+        typer.echo(f"{user.email}\t{account_name}\t{user.created_at.isoformat()}\t{state}")
+
+
+@users_app.command("disable")
+def users_disable(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+) -> None:
+    """Disable a user and sign them out everywhere."""
+    user = preflight.run_use_case(lambda db: dashboard_users.disable_user(db, email))
+    typer.echo(f"disabled {user.email}", err=True)
 
 
 SAMPLE_SESSION: dict[str, Any] = {

@@ -80,6 +80,11 @@ def _forget_rolled_back(session: Session) -> None:
     session.info.pop(_PENDING_TRANSITIONS, None)
 
 
+def _object_id(obj: dict[str, Any]) -> str | None:
+    value = obj.get("id")
+    return value if isinstance(value, str) and len(value) <= 40 else None
+
+
 def subscribes(endpoint: WebhookEndpoint, event_type: str) -> bool:
     return "*" in endpoint.enabled_events or event_type in endpoint.enabled_events
 
@@ -101,6 +106,7 @@ async def record(
         type=type,
         created_at=now,
         data={"object": obj},
+        object_id=_object_id(obj),
     )
     session.add(event)
     await session.flush()
@@ -136,6 +142,7 @@ async def record_many(
             type=item.type,
             created_at=now,
             data={"object": item.obj},
+            object_id=_object_id(item.obj),
         )
         for item in new_events
     ]

@@ -11,6 +11,7 @@ from opencheckout.store.models.base import Base
 from opencheckout.store.models.checkout import Checkout, CheckoutProduct
 from opencheckout.store.models.coupon import Coupon
 from opencheckout.store.models.customer import Customer, CustomerAddress
+from opencheckout.store.models.dashboard import DashboardSession, DashboardUser, LoginAttempt
 from opencheckout.store.models.event import (
     Event,
     WebhookAttempt,
@@ -34,8 +35,11 @@ __all__ = [
     "Coupon",
     "Customer",
     "CustomerAddress",
+    "DashboardSession",
+    "DashboardUser",
     "Event",
     "IdempotencyKey",
+    "LoginAttempt",
     "Order",
     "PaymentAttempt",
     "Product",

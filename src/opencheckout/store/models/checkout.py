@@ -63,6 +63,8 @@ class Checkout(Base):
         Index("ix_checkouts_tenant_pk", "account_id", "livemode", "pk"),
         Index("ix_checkouts_tenant_status_pk", "account_id", "livemode", "status", "pk"),
         Index("ix_checkouts_tenant_created", "account_id", "livemode", "created_at"),
+        # The dashboard overview's completions per day.
+        _set_only("ix_checkouts_tenant_completed", "completed_at", tenant=True),
         # Optional fields: only sessions that have one are indexed (cheaper creates).
         _set_only("ix_checkouts_tenant_email", "email", tenant=True),
         _set_only("ix_checkouts_tenant_customer", "customer_ref", tenant=True),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opencheckout.store.models.base import Base
@@ -28,11 +28,22 @@ class Event(Base):
     type: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    #: The id of ``data.object`` (a checkout's timeline is one index range).
+    object_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     __table_args__ = (
         Index("ix_events_tenant_pk", "account_id", "livemode", "pk"),
         Index("ix_events_tenant_type_pk", "account_id", "livemode", "type", "pk"),
         Index("ix_events_created_at", "created_at"),
+        Index(
+            "ix_events_tenant_object_pk",
+            "account_id",
+            "livemode",
+            "object_id",
+            "pk",
+            postgresql_where=text("object_id IS NOT NULL"),
+            sqlite_where=text("object_id IS NOT NULL"),
+        ),
     )
 
 

@@ -41,6 +41,7 @@ class Refund(Base):
 
     __table_args__ = (
         Index("ix_refunds_tenant_pk", "account_id", "livemode", "pk"),
+        Index("ix_refunds_tenant_created", "account_id", "livemode", "created_at"),
         Index("ix_refunds_tenant_checkout_pk", "account_id", "livemode", "checkout_id", "pk"),
         Index("ix_refunds_tenant_status_pk", "account_id", "livemode", "status", "pk"),
     )

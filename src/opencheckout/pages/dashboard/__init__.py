@@ -1,0 +1,1 @@
+"""The merchant dashboard at ``/dashboard``: server-rendered HTML over the services."""

@@ -1,0 +1,402 @@
+"""The dashboard over real HTTP on both engines: sign-in, CSRF, lock-out, the test/live
+switch, checkouts (list, filters, pages, detail, actions) and tenant isolation."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import uuid
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.conftest import Account, Server, client_for
+from tests.dashboard_helpers import (
+    PASSWORD,
+    DashServer,
+    browser,
+    csrf_of,
+    dash,
+    make_user,
+    sign_in,
+    signed_in,
+    token,
+)
+from tests.factories import GOOD_CARD, create_session
+from tests.receiver import Receiver, run_receiver
+
+__all__ = ["dash"]  # fixture used by name
+
+
+def _rows(database_url: str, sql: str) -> list[tuple[object, ...]]:
+    async def query() -> list[tuple[object, ...]]:
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                return [tuple(row) for row in await connection.execute(text(sql))]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(query())
+
+
+def _paid(api: httpx.Client, **overrides: object) -> dict[str, object]:
+    session = create_session(api, **overrides)
+    done = api.post(f"/v1/checkouts/{session['id']}/complete", json={"payment": GOOD_CARD})
+    assert done.status_code == 200, done.text
+    body: dict[str, object] = done.json()
+    return body
+
+
+# -- sign-in --------------------------------------------------------------------------------
+
+
+def test_sign_in_session_cookie_and_sign_out(dash: DashServer, account: Account):
+    email = make_user(dash.database_url, account.name)
+    with browser(dash) as client:
+        first = client.get("/dashboard/checkouts?status=pending")
+        assert first.status_code == 303
+        assert first.headers["location"].startswith("/dashboard/login?next=")
+
+        page = client.get("/dashboard/login")
+        assert page.status_code == 200
+        csp = page.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "default-src 'none'" in csp
+        assert "'unsafe-inline'" not in csp and "<script>" not in page.text
+        assert page.headers["x-frame-options"] == "DENY"
+
+        done = client.post(
+            "/dashboard/login",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "email": email.upper(),
+                "password": PASSWORD,
+                "next": "/dashboard/checkouts?status=pending",
+            },
+        )
+        assert done.status_code == 303, done.text
+        assert done.headers["location"] == "/dashboard/checkouts?status=pending"
+        cookie = next(
+            v for k, v in done.headers.multi_items() if k == "set-cookie" and "oc_dashboard=" in v
+        )
+        flags = cookie.lower()
+        assert "httponly" in flags and "samesite=lax" in flags and "path=/dashboard" in flags
+        assert "secure" not in flags  # the public URL is http here
+        session_token = client.cookies.get("oc_dashboard")
+        assert session_token
+
+        listing = client.get("/dashboard/checkouts")
+        assert listing.status_code == 200
+        assert account.name in listing.text and "Test mode" in listing.text
+
+    # Only a digest of the token is stored.
+    stored = _rows(dash.database_url, "SELECT token_hash FROM dashboard_sessions")
+    assert all(session_token not in str(row[0]) for row in stored)
+    hashes = _rows(
+        dash.database_url,
+        f"SELECT password_hash FROM dashboard_users WHERE email = '{email}'",
+    )
+    assert str(hashes[0][0]).startswith("$argon2id$")
+
+    with browser(dash) as client:
+        sign_in(client, email)
+        out_token = client.cookies.get("oc_dashboard")
+        refused = client.post("/dashboard/logout", data={})
+        assert refused.status_code == 403
+        assert client.get("/dashboard/checkouts").status_code == 200
+        out = client.post("/dashboard/logout", data={"csrf_token": token(client)})
+        assert out.status_code == 303 and out.headers["location"] == "/dashboard/login"
+        assert client.get("/dashboard/checkouts").status_code == 303
+    # The signed-out token no longer works anywhere.
+    with browser(dash) as again:
+        response = again.get(
+            "/dashboard/checkouts", headers={"Cookie": f"oc_dashboard={out_token}"}
+        )
+        assert response.status_code == 303
+
+
+def test_session_cookie_is_secure_when_the_public_url_is_https(server: Server, account: Account):
+    email = make_user(server.database_url, account.name)
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        page = client.get("/dashboard/login")
+        assert "secure" in page.headers["set-cookie"].lower()
+        nonce = page.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+        # httpx keeps Secure cookies for https only: send it as a browser on https would.
+        done = client.post(
+            "/dashboard/login",
+            data={"csrf_token": csrf_of(page.text), "email": email, "password": PASSWORD},
+            headers={"Cookie": f"oc_dashboard_csrf={nonce}"},
+        )
+        assert done.status_code == 303
+        assert "secure" in done.headers["set-cookie"].lower()
+
+
+def test_sign_in_refuses_a_forged_form(dash: DashServer, account: Account):
+    email = make_user(dash.database_url, account.name)
+    with browser(dash) as client:
+        page = client.get("/dashboard/login")
+        no_token = client.post("/dashboard/login", data={"email": email, "password": PASSWORD})
+        assert no_token.status_code == 403 and "oc_dashboard=" not in no_token.headers.get(
+            "set-cookie", ""
+        )
+        foreign = client.post(
+            "/dashboard/login",
+            data={"csrf_token": csrf_of(page.text), "email": email, "password": PASSWORD},
+            headers={"Origin": "https://evil.example"},
+        )
+        assert foreign.status_code == 403
+    with browser(dash) as other:  # a token without its cookie
+        refused = other.post(
+            "/dashboard/login",
+            data={"csrf_token": csrf_of(page.text), "email": email, "password": PASSWORD},
+        )
+        assert refused.status_code == 403
+
+
+def test_lock_out_after_five_failures(dash: DashServer, account: Account):
+    email = make_user(dash.database_url, account.name)
+    with browser(dash) as client:
+        for _ in range(5):
+            wrong = sign_in(client, email, "not the password!")
+            assert wrong.status_code == 401
+            assert "The email or password is not correct." in wrong.text
+        locked = sign_in(client, email)
+        assert locked.status_code == 429
+        assert "Too many failed sign-in attempts. Try again in 15 minutes." in locked.text
+        assert client.get("/dashboard/checkouts").status_code == 303
+    # Another user is not affected; an unknown email locks the same way (no enumeration).
+    with browser(dash) as client:
+        assert sign_in(client, make_user(dash.database_url, account.name)).status_code == 303
+    ghost = f"ghost-{uuid.uuid4().hex[:6]}@example.com"
+    with browser(dash) as client:
+        for _ in range(5):
+            assert sign_in(client, ghost, "whatever-123").status_code == 401
+        assert sign_in(client, ghost, "whatever-123").status_code == 429
+
+
+def test_cli_users_create_list_disable(dash: DashServer):
+    name = f"cli-{uuid.uuid4().hex[:8]}"
+    email = f"cli-{uuid.uuid4().hex[:8]}@example.com"
+    env = {**os.environ, "OPENCHECKOUT_DATABASE_URL": dash.database_url}
+    cli = [sys.executable, "-m", "opencheckout", "users"]
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*cli, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60
+        )
+
+    created = run(
+        "create", "--account", name, "--email", email, "--password-stdin", stdin=PASSWORD + "\n"
+    )
+    assert created.returncode == 0, created.stderr
+    assert PASSWORD not in created.stdout + created.stderr
+    again = run(
+        "create", "--account", name, "--email", email, "--password-stdin", stdin=PASSWORD + "\n"
+    )
+    assert again.returncode == 1 and "exists" in again.stderr
+    short = run(
+        "create", "--account", name, "--email", "x" + email, "--password-stdin", stdin="short\n"
+    )
+    assert short.returncode == 1 and "at least 10 characters" in short.stderr
+    prompted = run(
+        "create", "--account", name, "--email", "p" + email, stdin=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert prompted.returncode == 0, prompted.stderr
+
+    listing = run("list", "--account", name)
+    assert listing.returncode == 0
+    lines = listing.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"{email}\t{name}\t")
+    assert lines[0].endswith("active") and "$argon2" not in listing.stdout
+
+    with browser(dash) as client:
+        assert sign_in(client, email).status_code == 303
+        assert run("disable", email).returncode == 0
+        assert client.get("/dashboard/checkouts").status_code == 303  # signed out
+        assert sign_in(client, email).status_code == 401
+    assert "disabled" in run("list", "--account", name).stdout.splitlines()[0]
+
+
+# -- checkouts ------------------------------------------------------------------------------
+
+
+def test_checkout_list_filters_and_pages(dash: DashServer, account: Account, api):
+    made = [create_session(api, customer={"email": f"b{i}@example.com"}) for i in range(22)]
+    special = create_session(
+        api,
+        customer={"email": "Special@Example.com"},
+        line_items=[{"product": "sku-mug", "name": "Mug", "unit_amount": 900, "quantity": 1}],
+    )
+    api.post(f"/v1/checkouts/{made[0]['id']}/cancel")
+    with signed_in(dash, account.name) as client:
+        first = client.get("/dashboard/checkouts")
+        ids = re.findall(r'href="/dashboard/checkouts/(cs_\w+)"', first.text)
+        assert len(ids) == 20 and ids[0] == special["id"]
+        older = re.search(r'href="([^"]+)" rel="next"', first.text)
+        assert older
+        second = client.get(older.group(1).replace("&amp;", "&"))
+        rest = re.findall(r'href="/dashboard/checkouts/(cs_\w+)"', second.text)
+        assert len(rest) == 3 and not set(rest) & set(ids)
+        assert 'rel="prev"' in second.text and 'rel="next"' not in second.text
+
+        def found(**query: str) -> list[str]:
+            page = client.get("/dashboard/checkouts", params=query)
+            assert page.status_code == 200
+            return re.findall(r'href="/dashboard/checkouts/(cs_\w+)"', page.text)
+
+        assert found(email="special@example.com") == [special["id"]]
+        assert found(q="SPECIAL@example.com") == [special["id"]]
+        assert found(q=made[5]["id"]) == [made[5]["id"]]
+        assert found(product="sku-mug") == [special["id"]]
+        assert found(status="abandoned") == [made[0]["id"]]
+        assert found(created_to="2000-01-01") == []
+        assert len(found(created_from="2000-01-01")) == 20
+        assert "No checkouts match." in client.get("/dashboard/checkouts?q=nobody@x.io").text
+
+
+def test_checkout_detail_and_every_action(dash: DashServer, account: Account, api):
+    with run_receiver() as receiver:
+        endpoint = api.post(
+            "/v1/webhook_endpoints", json={"url": f"{receiver.url}/hook", "enabled_events": ["*"]}
+        )
+        assert endpoint.status_code == 201, endpoint.text
+        _detail_and_actions(dash, account, api, receiver)
+
+
+def _detail_and_actions(
+    dash: DashServer, account: Account, api: httpx.Client, receiver: Receiver
+) -> None:
+    pending = create_session(api)
+    paid = _paid(api)
+    with signed_in(dash, account.name) as client:
+        detail = client.get(f"/dashboard/checkouts/{paid['id']}")
+        assert detail.status_code == 200
+        html = detail.text.replace("\xa0", " ")
+        assert "€57.99" in html and "checkout.completed" in html
+        assert "Refund amount" in html and "Cancel checkout" not in html
+        csrf = csrf_of(detail.text)
+
+        # Every action refuses a missing or wrong token, and changes nothing.
+        for action in ("cancel", "recover", "refund", "resend"):
+            for data in ({}, {"csrf_token": "x" * 43}):
+                refused = client.post(f"/dashboard/checkouts/{pending['id']}/{action}", data=data)
+                assert refused.status_code == 403, action
+        assert api.get(f"/v1/checkouts/{pending['id']}").json()["status"] == "pending"
+
+        # Partial refund, then the rest.
+        partial = client.post(
+            f"/dashboard/checkouts/{paid['id']}/refund",
+            data={"csrf_token": csrf, "amount": "10.00", "reason": "damaged"},
+        )
+        assert partial.status_code == 303
+        assert partial.headers["location"] == f"/dashboard/checkouts/{paid['id']}?done=refunded"
+        after = api.get(f"/v1/checkouts/{paid['id']}").json()
+        assert after["amount_refunded"] == 1000 and after["payment_status"] == "partially_refunded"
+        too_much = client.post(
+            f"/dashboard/checkouts/{paid['id']}/refund", data={"csrf_token": csrf, "amount": "99"}
+        )
+        assert too_much.status_code == 422 and "remains to refund" in too_much.text
+        bad = client.post(
+            f"/dashboard/checkouts/{paid['id']}/refund", data={"csrf_token": csrf, "amount": "ten"}
+        )
+        assert bad.status_code == 422 and "as a number" in bad.text
+        full = client.post(f"/dashboard/checkouts/{paid['id']}/refund", data={"csrf_token": csrf})
+        assert full.status_code == 303
+        assert api.get(f"/v1/checkouts/{paid['id']}").json()["payment_status"] == "refunded"
+        shown = client.get(f"/dashboard/checkouts/{paid['id']}?done=refunded").text
+        assert "The refund was created." in shown and "damaged" in shown
+        assert "refund.created" in shown or "checkout.updated" in shown or "re_" in shown
+
+        # Cancel, then recover: the copy's payment link is shown.
+        cancelled = client.post(
+            f"/dashboard/checkouts/{pending['id']}/cancel", data={"csrf_token": csrf}
+        )
+        assert cancelled.status_code == 303
+        assert api.get(f"/v1/checkouts/{pending['id']}").json()["status"] == "abandoned"
+        again = client.post(
+            f"/dashboard/checkouts/{pending['id']}/cancel", data={"csrf_token": csrf}
+        )
+        assert again.status_code == 409 and "only pending or failed" in again.text
+        recovered = client.post(
+            f"/dashboard/checkouts/{pending['id']}/recover", data={"csrf_token": csrf}
+        )
+        assert recovered.status_code == 303
+        copy_id = recovered.headers["location"].split("/")[-1].split("?")[0]
+        copy = api.get(f"/v1/checkouts/{copy_id}").json()
+        assert copy["recovered_from"] == pending["id"] and copy["status"] == "pending"
+        copy_page = client.get(recovered.headers["location"]).text
+        # (this server's public URL is http://127.0.0.1; the API server's is https)
+        token_path = "/c/" + copy["permalink"].rsplit("/c/", 1)[1]
+        assert f'value="http://127.0.0.1{token_path}"' in copy_page and "Payment link" in copy_page
+
+        # Resend: the event is queued again and delivered once more.
+        event_id = re.search(r'name="event" value="(evt_\w+)"', copy_page)
+        assert event_id
+        receiver.wait_for(
+            lambda: any(r.json.get("id") == event_id.group(1) for r in receiver.on("/hook"))
+        )
+        before = len([r for r in receiver.on("/hook") if r.json.get("id") == event_id.group(1)])
+        resent = client.post(
+            f"/dashboard/checkouts/{copy_id}/resend",
+            data={"csrf_token": csrf, "event": event_id.group(1)},
+        )
+        assert resent.status_code == 303
+        receiver.wait_for(
+            lambda: (
+                len([r for r in receiver.on("/hook") if r.json.get("id") == event_id.group(1)])
+                > before
+            )
+        )
+        timeline = client.get(f"/dashboard/checkouts/{copy_id}").text
+        assert "delivered" in timeline and "(HTTP 200)" in timeline
+
+
+def test_a_user_never_sees_another_accounts_data(
+    dash: DashServer, account: Account, other_account: Account, api, server: Server
+):
+    mine = create_session(api, customer={"email": "mine@example.com"})
+    with client_for(server, other_account.secret_key) as other_api:
+        theirs = _paid(other_api)
+        their_open = create_session(other_api)
+        their_event = other_api.get("/v1/events").json()["data"][0]["id"]
+    with client_for(server, account.live_key) as live_api:
+        live = create_session(live_api, customer={"email": "live@example.com"})
+
+    with signed_in(dash, account.name) as client:
+        listing = client.get("/dashboard/checkouts").text
+        assert mine["id"] in listing and theirs["id"] not in listing
+        assert live["id"] not in listing  # test mode by default
+        searched = client.get("/dashboard/checkouts", params={"q": theirs["id"]}).text
+        assert f"/dashboard/checkouts/{theirs['id']}" not in searched
+        assert "No checkouts match." in searched
+        assert client.get(f"/dashboard/checkouts/{theirs['id']}").status_code == 404
+        csrf = token(client)
+        for action, target, data in (
+            ("cancel", their_open["id"], {}),
+            ("recover", their_open["id"], {}),
+            ("refund", theirs["id"], {"amount": "1"}),
+            ("resend", mine["id"], {"event": their_event}),
+            ("resend", theirs["id"], {"event": their_event}),
+        ):
+            response = client.post(
+                f"/dashboard/checkouts/{target}/{action}", data={"csrf_token": csrf, **data}
+            )
+            assert response.status_code == 404, (action, response.text[:300])
+        with client_for(server, other_account.secret_key) as other_api:
+            assert other_api.get(f"/v1/checkouts/{their_open['id']}").json()["status"] == "pending"
+            assert other_api.get(f"/v1/checkouts/{theirs['id']}").json()["amount_refunded"] == 0
+
+        # The test/live switch: live data only in live mode, test data only in test mode.
+        switched = client.post("/dashboard/mode", data={"csrf_token": csrf, "mode": "live"})
+        assert switched.status_code == 303
+        live_listing = client.get("/dashboard/checkouts").text
+        assert "Live mode" in live_listing
+        assert live["id"] in live_listing and mine["id"] not in live_listing
+        assert client.get(f"/dashboard/checkouts/{mine['id']}").status_code == 404
+        assert client.post("/dashboard/mode", data={"mode": "test"}).status_code == 403
+        client.post("/dashboard/mode", data={"csrf_token": csrf, "mode": "test"})
+        assert mine["id"] in client.get("/dashboard/checkouts").text
