@@ -762,3 +762,106 @@ def test_mcp_binding_runs_the_same_operations(shop: Shop, version: str) -> None:
         assert unsupported.status_code == 422
         assert unsupported.json()["error"]["code"] == -32001
         assert unsupported.json()["error"]["data"]["code"] == "version_unsupported"
+
+
+def _fixtures() -> tuple[dict[str, Any], dict[str, Any]]:
+    folder = UCP / "conformance" / "test_data" / "flower_shop"
+    config = json.loads(require_shared(folder / "conformance_input.json").read_text())
+    fixtures = json.loads(require_shared(folder / "test_fixtures.json").read_text())
+    return config, fixtures["test_fixtures"]
+
+
+def test_conformance_fixtures_hold(ucp: httpx.Client) -> None:
+    """What the conformance suite expects of the flower shop, from its own data files:
+    the item's price, each code's reduction, free shipping above the threshold, the
+    known customers' saved addresses, and the out-of-stock and unknown items."""
+    config, fixtures = _fixtures()
+    version = config["ucp_version"]
+    schemas = Schemas.of(version)
+    headers = agent_headers(version)
+    item = fixtures["valid_item"]
+    base = {
+        "line_items": [line(item["sku"], item["quantity"])],
+        "currency": config["currency"],
+        "buyer": {"email": fixtures["known_customer"]["email"]},
+        "fulfillment": {"methods": [{"type": "shipping"}]},
+    }
+    created = ucp.post("/checkout-sessions", json=base, headers=headers)
+    schemas.checkout(created.json())
+    assert created.json()["line_items"][0]["item"]["price"] == round(item["expected_price"] * 100)
+    # The catalog's title is the authority (the suite's config calls it "Red Rose").
+    assert created.json()["line_items"][0]["item"]["id"] == config["items"][0]["id"]
+    method = created.json()["fulfillment"]["methods"][0]
+    streets = {d.get("street_address") for d in method["destinations"]}
+    assert {a["street_address"] for a in fixtures["known_customer"]["addresses"]} <= streets
+    subtotal = round(item["expected_price"] * 100) * item["quantity"]
+    path = f"/checkout-sessions/{created.json()['id']}"
+    for code, expected in (
+        (
+            fixtures["valid_discount_code"],
+            subtotal * fixtures["expected_discount_percentage"] / 100,
+        ),
+        (
+            fixtures["valid_discount_code_2"],
+            subtotal * fixtures["expected_discount_percentage_2"] / 100,
+        ),
+        (
+            fixtures["valid_fixed_discount_code"],
+            fixtures["expected_fixed_discount_reduction"] * 100,
+        ),
+    ):
+        applied = ucp.put(path, json={**base, "discounts": {"codes": [code]}}, headers=headers)
+        schemas.checkout(applied.json())
+        assert abs(totals_of(applied.json())["discount"]) == round(expected), code
+    # Free shipping over the threshold, on an item the rose promotion does not cover.
+    threshold = round(fixtures["free_shipping_min_subtotal"] * 100)
+    big = {
+        **base,
+        "buyer": {"email": fixtures["known_customer_without_address"]["email"]},
+        "line_items": [line("orchid_white", -(-threshold // 4500))],
+        "fulfillment": {"methods": [{"type": "shipping", "destinations": [DESTINATION]}]},
+    }
+    offered = ucp.post("/checkout-sessions", json=big, headers=headers)
+    schemas.checkout(offered.json())
+    method = offered.json()["fulfillment"]["methods"][0]
+    assert not [d for d in method["destinations"] if d["id"].startswith("addr_")]
+    standard = [o for o in method["groups"][0]["options"] if o["title"] == "Standard Shipping"]
+    assert standard[0]["totals"][-1]["amount"] == 0
+    for key, code in (
+        ("out_of_stock_item", "out_of_stock"),
+        ("non_existent_item", "item_unavailable"),
+    ):
+        refused = ucp.post(
+            "/checkout-sessions",
+            json={**base, "line_items": [line(config[key]["id"])]},
+            headers=headers,
+        )
+        schemas.error(refused.json())
+        assert refused.json()["messages"][0]["code"] == code
+
+
+def test_card_credential_in_test_mode(ucp: httpx.Client) -> None:
+    checkout_id = _ready_checkout(ucp, V1)
+    card = {
+        "id": "instr_card",
+        "handler_id": "mock_payment_handler",
+        "type": "card",
+        "brand": "Visa",
+        "last_digits": "4242",
+        "credential": {
+            "type": "card",
+            "card_number_type": "fpan",
+            "number": "4242424242424242",
+            "expiry_month": 12,
+            "expiry_year": 2099,
+            "cvc": "123",
+        },
+    }
+    paid = ucp.post(
+        f"/checkout-sessions/{checkout_id}/complete",
+        json={"payment_data": card},
+        headers=agent_headers(V1),
+    )
+    assert paid.status_code == 200, paid.text
+    Schemas.of(V1).checkout(paid.json())
+    assert paid.json()["status"] == "completed"

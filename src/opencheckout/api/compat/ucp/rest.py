@@ -462,6 +462,8 @@ def _payment_details(principal: Principal, instrument: dict[str, Any]) -> dict[s
             severity="recoverable",
         )
     credential = instrument.get("credential")
+    if isinstance(credential, dict) and credential.get("type") == "card":
+        return _card_details(principal, credential)
     token = credential.get("token") if isinstance(credential, dict) else None
     if not isinstance(token, str) or not token:
         raise outcome(
@@ -485,6 +487,35 @@ def _payment_details(principal: Principal, instrument: dict[str, Any]) -> dict[s
             severity="recoverable",
         )
     return {"card_number": number, "exp_month": 12, "exp_year": 2099, "cvc": "123"}
+
+
+def _card_details(principal: Principal, credential: dict[str, Any]) -> dict[str, Any]:
+    """A card credential (``type: "card"``, a PAN or network token with its expiry):
+    charged by the test processor in test mode; live card data is not taken here (a
+    business outside PCI scope takes delegated tokens in live mode)."""
+    path = "$.payment.instruments[0].credential"
+    if principal.livemode:
+        raise outcome(
+            400,
+            "invalid",
+            "Card credentials are accepted in test mode only; send a token.",
+            path=path,
+            severity="recoverable",
+        )
+    number = credential.get("number")
+    month, year = credential.get("expiry_month"), credential.get("expiry_year")
+    if not isinstance(number, str) or not isinstance(month, int) or not isinstance(year, int):
+        raise outcome(
+            400,
+            "invalid",
+            "A card credential needs number, expiry_month and expiry_year.",
+            path=path,
+            severity="recoverable",
+        )
+    details: dict[str, Any] = {"card_number": number, "exp_month": month, "exp_year": year}
+    if isinstance(credential.get("cvc"), str):
+        details["cvc"] = credential["cvc"]
+    return details
 
 
 @router.post("/checkout-sessions/{id}/complete", summary="Complete a checkout session")
