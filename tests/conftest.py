@@ -127,7 +127,12 @@ class Server:
 def start_server(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, str]:
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=False,  # as `serve`: only OPENCHECKOUT_TRUSTED_PROXIES are believed
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -176,3 +176,22 @@ def test_a_link_does_not_exist_without_fields_or_controls(in_browser, server, ap
         assert _fill_card is not None
 
     in_browser(scenario)
+
+
+def test_the_visit_is_recorded_with_chromiums_browser_and_os(in_browser, server, api):
+    session = _session(api, server)
+
+    def scenario(open_page: Opener) -> None:
+        page = open_page(DESKTOP)
+        page.goto(_url(server, session))
+        user_agent = page.evaluate("navigator.userAgent")
+        client = api.get(f"/v1/checkouts/{session['id']}").json()["client"]
+        assert client["user_agent"] == user_agent
+        assert client["ip"] == "127.0.0.1"
+        # Debian's headless Chromium: "HeadlessChrome/<version>" on "X11; Linux x86_64".
+        assert client["browser"] in ("HeadlessChrome", "Chrome", "Chromium"), client
+        assert client["os"] == "Linux", client
+        assert client["device"] == "Other", client
+        assert client["first_seen_at"] == client["last_seen_at"]
+
+    in_browser(scenario)

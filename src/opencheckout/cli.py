@@ -76,6 +76,9 @@ def serve(
         # line per request from opencheckout.request instead of uvicorn's access log.
         log_config=None,
         access_log=False,
+        # X-Forwarded-For is believed only from OPENCHECKOUT_TRUSTED_PROXIES (pages),
+        # never rewritten into the peer address by uvicorn.
+        proxy_headers=False,
         # Cut off slow or idle clients instead of holding sockets open.
         timeout_keep_alive=5,
         h11_max_incomplete_event_size=16 * 1024,

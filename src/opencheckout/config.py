@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from opencheckout.domain.client_ip import Network, parse_networks
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./opencheckout.db"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
@@ -101,6 +103,12 @@ class Settings:
     log_format: str | None = None
     #: Threshold of what is logged (``debug``, ``info``, ``warning``, ``error``).
     log_level: str = "info"
+    #: What the hosted page records of the buyer's visit on the session (``client``):
+    #: ``full``, ``anonymized`` (only the address's network prefix) or ``off``.
+    record_client: str = "full"
+    #: Proxies whose ``X-Forwarded-For`` is believed (addresses or CIDR networks);
+    #: without any, the connecting address is the client's.
+    trusted_proxies: tuple[Network, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -151,7 +159,32 @@ class Settings:
             metrics_host=env.get("OPENCHECKOUT_METRICS_HOST", "127.0.0.1"),
             log_format=(env.get("OPENCHECKOUT_LOG_FORMAT") or "").strip().lower() or None,
             log_level=env.get("OPENCHECKOUT_LOG_LEVEL", "info").strip().lower() or "info",
+            record_client=_record_client(env.get("OPENCHECKOUT_RECORD_CLIENT")),
+            trusted_proxies=parse_networks(env.get("OPENCHECKOUT_TRUSTED_PROXIES", "")),
         )
+
+
+RECORD_CLIENT_MODES = {
+    "": "full",
+    "1": "full",
+    "true": "full",
+    "yes": "full",
+    "on": "full",
+    "full": "full",
+    "0": "off",
+    "false": "off",
+    "no": "off",
+    "off": "off",
+    "anonymized": "anonymized",
+    "anonymised": "anonymized",
+}
+
+
+def _record_client(value: str | None) -> str:
+    mode = RECORD_CLIENT_MODES.get((value or "").strip().lower())
+    if mode is None:
+        raise ValueError(f"OPENCHECKOUT_RECORD_CLIENT must be 1, 0 or anonymized, not '{value}'.")
+    return mode
 
 
 def _flag(value: str | None) -> bool:

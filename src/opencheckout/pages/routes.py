@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import FormData
 
+from opencheckout.domain.client_ip import client_address
 from opencheckout.domain.errors import (
     Conflict,
     DomainError,
@@ -40,6 +41,7 @@ from opencheckout.service import hosted
 from opencheckout.service.context import Context
 from opencheckout.service.hosted import HostedSession
 from opencheckout.service.payments import last_payment_error
+from opencheckout.service.visits import Visit, warm_up
 from opencheckout.store.models import Checkout
 
 logger = logging.getLogger("opencheckout.pages")
@@ -101,6 +103,8 @@ def install(app: FastAPI, ctx: Context) -> None:
         base_path=urlsplit(ctx.settings.public_url).path.rstrip("/"),
     )
     app.include_router(router)
+    if ctx.settings.record_client != "off":
+        warm_up()
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="hosted-static")
 
 
@@ -302,7 +306,7 @@ def _guarded(handler: Callable[..., Any]) -> Callable[..., Any]:
 @_guarded
 async def show(request: Request, token: str) -> Response:
     ctx = _ctx(request)
-    hosted_session = await hosted.touch(ctx, token)
+    hosted_session = await hosted.touch(ctx, token, _visit(request, ctx))
     renderer = _Renderer(request, hosted_session.row)
     if hosted_session.status is Status.PROCESSING:
         return await _processing_or_action(ctx, renderer, hosted_session.row)
@@ -356,6 +360,17 @@ async def after_processing(request: Request, token: str) -> Response:
     if hosted_session.status is Status.COMPLETED:
         return _after_payment(renderer, hosted_session.row)
     return _redirect(renderer._path())
+
+
+def _visit(request: Request, ctx: Context) -> Visit | None:
+    """Who is visiting (the address behind trusted proxies only), unless not recorded."""
+    if ctx.settings.record_client == "off":
+        return None
+    peer = request.client.host if request.client is not None else None
+    ip = client_address(
+        peer, request.headers.getlist("x-forwarded-for"), ctx.settings.trusted_proxies
+    )
+    return Visit(ip=ip, user_agent=request.headers.get("user-agent"))
 
 
 def _csrf_ok(request: Request, pages: Pages, row: Checkout, form: FormData) -> bool:

@@ -8,21 +8,25 @@ A token is a 256-bit secret: whoever holds the permalink acts as the buyer.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from opencheckout.domain.errors import NotFound
 from opencheckout.domain.lifecycle import OPEN_STATUSES, Status, effective_status
 from opencheckout.processors.stripe import StripeProcessor
-from opencheckout.service import checkouts, reconcile
+from opencheckout.service import checkouts, reconcile, visits
 from opencheckout.service.auth import Principal, Scope
 from opencheckout.service.context import Context
+from opencheckout.service.visits import Visit
 from opencheckout.store import checkouts as store
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import Checkout
+
+logger = logging.getLogger("opencheckout.hosted")
 
 HOSTED_KEY_ID = "hosted_page"
 
@@ -63,13 +67,28 @@ async def load(ctx: Context, token: str) -> HostedSession:
     return HostedSession(row, effective_status(Status(row.status), row.expires_at, ctx.clock()))
 
 
-async def touch(ctx: Context, token: str) -> HostedSession:
-    """A visit is activity: push ``expires_at`` forward for an open session.
+async def touch(ctx: Context, token: str, visit: Visit | None = None) -> HostedSession:
+    """A visit is activity: push ``expires_at`` forward for an open session, and
+    record the buyer's ``client`` (see :mod:`opencheckout.service.visits`).
 
     A plain store-level UPDATE guarded by status and expiry, with no event:
     merchants hear about buyer edits (``checkout.updated``), not page views.
+    Recording the visit never fails the page: if it cannot be written, the
+    activity is written without it.
     """
     now = ctx.clock()
+    try:
+        return await _touch(ctx, token, now, visit)
+    except NotFound:
+        raise
+    except Exception:
+        if visit is None:
+            raise
+        logger.warning("could not record the visit to a hosted page", exc_info=True)
+        return await _touch(ctx, token, now, None)
+
+
+async def _touch(ctx: Context, token: str, now: datetime, visit: Visit | None) -> HostedSession:
     async with ctx.db.write() as session:
         row = await store.get_by_token(session, token)
         if row is None:
@@ -77,19 +96,17 @@ async def touch(ctx: Context, token: str) -> HostedSession:
         status = effective_status(Status(row.status), row.expires_at, now)
         if status in OPEN_STATUSES:
             expires_at = now + timedelta(seconds=row.abandon_after_seconds)
-            result = await session.execute(
-                update(Checkout)
-                .where(
-                    Checkout.pk == row.pk,
-                    Checkout.status.in_([s.value for s in OPEN_STATUSES]),
-                    Checkout.expires_at > now,
+            client = None
+            if visit is not None:
+                client = visits.client_update(
+                    row.data.get("client"), visit, now, ctx.settings.record_client
                 )
-                .values(expires_at=expires_at, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                row.expires_at = expires_at
-                row.updated_at = now
+            if await store.touch_open(session, row.pk, now, expires_at, client=client):
+                # What was written, without the ORM writing it again at commit.
+                set_committed_value(row, "expires_at", expires_at)
+                set_committed_value(row, "updated_at", now)
+                if client is not None:
+                    set_committed_value(row, "data", {**row.data, "client": client})
     return HostedSession(row, status)
 
 

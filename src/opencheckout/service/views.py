@@ -154,6 +154,7 @@ def checkout_resource(
         "metadata": data["metadata"],
         "custom": data["custom"],
         "custom_fields": data.get("custom_fields", []),
+        "client": data.get("client"),
         "ready_for_payment": not missing and status in (Status.PENDING, Status.FAILED),
         "missing_fields": missing,
         "messages": messages,

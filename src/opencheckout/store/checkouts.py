@@ -7,10 +7,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+import orjson
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opencheckout.domain.lifecycle import EXPIRING_STATUSES, Status
+from opencheckout.domain.lifecycle import EXPIRING_STATUSES, OPEN_STATUSES, Status
 from opencheckout.store.checkout_records import CheckoutRecord, from_row
 from opencheckout.store.models import Checkout, CheckoutProduct
 from opencheckout.store.pagination import created_range, keyset_rows
@@ -256,3 +268,36 @@ async def count(
     conditions = _conditions(tenant, filters, now)
     statement = select(func.count()).select_from(Checkout).where(*conditions)
     return int((await session.execute(statement)).scalar_one())
+
+
+async def touch_open(
+    session: AsyncSession,
+    pk: int,
+    now: datetime,
+    expires_at: datetime,
+    *,
+    client: dict[str, Any] | None = None,
+) -> bool:
+    """A page visit to an open session: defer its expiry and, when given, set its
+    ``client`` (the visit's details) inside the document in the same statement,
+    without rewriting the rest of it; whether the session was still open."""
+    values: dict[str, Any] = {"expires_at": expires_at, "updated_at": now}
+    if client is not None:
+        if session.get_bind().dialect.name == "postgresql":
+            values["data"] = func.jsonb_set(
+                Checkout.data, literal_column("'{client}'"), literal(client, JSONB)
+            )
+        else:
+            encoded = orjson.dumps(client).decode()
+            values["data"] = func.json_set(Checkout.data, "$.client", func.json(encoded))
+    result = await session.execute(
+        update(Checkout)
+        .where(
+            Checkout.pk == pk,
+            Checkout.status.in_([status.value for status in OPEN_STATUSES]),
+            Checkout.expires_at > now,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -429,6 +429,20 @@ class CustomField(BaseModel):
     value: str | None = Field(description="The buyer's answer (or the API's), null until given.")
 
 
+class ClientInfo(BaseModel):
+    """The buyer's latest visit to the hosted page (``OPENCHECKOUT_RECORD_CLIENT``)."""
+
+    ip: str | None = Field(
+        description="Behind trusted proxies only; a /24 or /48 prefix when anonymized."
+    )
+    user_agent: str | None
+    browser: str | None = Field(examples=["Chrome"])
+    os: str | None = Field(examples=["Mac OS X 10.15.7"])
+    device: str | None = Field(examples=["Mac"])
+    first_seen_at: str
+    last_seen_at: str
+
+
 class Total(BaseModel):
     type: Literal["items_base_amount", "subtotal", "discount", "fulfillment", "tax", "total"]
     display_text: str
@@ -471,6 +485,9 @@ class Checkout(BaseModel):
     metadata: dict[str, str]
     custom: dict[str, Any]
     custom_fields: list[CustomField]
+    client: ClientInfo | None = Field(
+        None, description="Recorded by the hosted page; null until the buyer visits."
+    )
     ready_for_payment: bool
     missing_fields: list[str]
     permalink: str
