@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean chromium locales bench
+.PHONY: run test lint clean chromium axe locales bench
 
 $(RUNTIME): pyproject.toml
 	@echo "==> creating $(VENV) and installing opencheckout (runtime dependencies only)"
@@ -35,7 +35,13 @@ lint: $(STAMP)
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-test: lint chromium
+# axe-core (the accessibility checks) from the npm registry, into build/node.
+AXE_VERSION := 4.14.1
+axe:
+	test -f build/node/node_modules/axe-core/axe.min.js || \
+		npm install --prefix build/node --no-audit --no-fund axe-core@$(AXE_VERSION)
+
+test: lint chromium axe
 	$(BIN)/pytest
 
 # Re-extract the hosted page's strings, merge them into every catalog, compile.

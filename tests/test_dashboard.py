@@ -276,7 +276,7 @@ def _detail_and_actions(
         detail = client.get(f"/dashboard/checkouts/{paid['id']}")
         assert detail.status_code == 200
         html = detail.text.replace("\xa0", " ")
-        assert "€57.99" in html and "checkout.completed" in html
+        assert "€57.99" in html and "checkout.completed" in html and "checkout.created" in html
         assert "Refund amount" in html and "Cancel checkout" not in html
         csrf = csrf_of(detail.text)
 

@@ -163,8 +163,8 @@ _SQLITE_INSERT_PRODUCT = (
     "INSERT INTO checkout_products (checkout_pk, product, account_id, livemode) VALUES (?, ?, ?, ?)"
 )
 _SQLITE_INSERT_EVENT = (
-    "INSERT INTO events (id, account_id, livemode, type, created_at, data) "
-    "VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events (id, account_id, livemode, type, created_at, data, object_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 #: One delivery per enabled endpoint of the tenant subscribed to the type (or to '*').
 _SQLITE_INSERT_DELIVERIES = (
@@ -186,9 +186,9 @@ WITH c AS (
     FROM c, unnest(${len(INSERT_COLUMNS) + 1}::varchar[]) AS sku,
          (SELECT $2::varchar AS c_account, $3::boolean AS c_livemode) AS tenant
 ), e AS (
-    INSERT INTO events (id, account_id, livemode, type, created_at, data)
+    INSERT INTO events (id, account_id, livemode, type, created_at, data, object_id)
     VALUES (${len(INSERT_COLUMNS) + 2}, $2, $3, ${len(INSERT_COLUMNS) + 3},
-            ${len(INSERT_COLUMNS) + 4}, ${len(INSERT_COLUMNS) + 5})
+            ${len(INSERT_COLUMNS) + 4}, ${len(INSERT_COLUMNS) + 5}, $1)
     RETURNING pk
 ), d AS (
     INSERT INTO webhook_deliveries (endpoint_id, event_pk, account_id, livemode, status,
@@ -222,6 +222,7 @@ async def insert_created(db: Database, row: CheckoutRecord, event: EventRecord) 
             event.type,
             created,
             orjson.dumps(event.data).decode(),
+            row.id,
         )
 
         def write(connection: sqlite3.Connection) -> int:

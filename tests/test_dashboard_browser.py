@@ -1,0 +1,189 @@
+"""The dashboard in Debian's Chromium through every view and action, with axe-core on
+each view (zero serious or critical violations) and on the hosted page; screenshots
+under build/screenshots/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.axe import assert_accessible
+from tests.conftest import Account
+from tests.dashboard_helpers import PASSWORD, DashServer, dash, make_user
+from tests.factories import GOOD_CARD, create_session
+from tests.hosted import page_path
+from tests.receiver import run_receiver
+from tests.test_hosted_browser import DESKTOP, PHONE, SCREENSHOTS, BrowserThread, chromium
+
+__all__ = ["chromium", "dash"]  # fixtures used by name
+
+pytestmark = pytest.mark.browser
+
+
+def _run(chromium: BrowserThread, scenario: Callable[[Any], None], locale: str = "en-US") -> None:
+    def with_page(browser: Any) -> None:
+        # axe is injected as a script: the pages' CSP (rightly) forbids that, so the
+        # test context bypasses it; the CSP itself is checked over HTTP.
+        context = browser.new_context(viewport=DESKTOP, locale=locale, bypass_csp=True)
+        context.set_default_timeout(15_000)
+        try:
+            scenario(context)
+        finally:
+            context.close()
+
+    chromium.run(with_page)
+
+
+def _shoot(page: Any, name: str, engine: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}-{engine}.png"), full_page=True)
+
+
+def _text(page: Any, selector: str) -> str:
+    return str(page.locator(selector).first.inner_text()).replace("\xa0", " ")
+
+
+def _engine(dash: DashServer) -> str:
+    return "sqlite" if dash.database_url.startswith("sqlite") else "postgresql"
+
+
+def _paid(api: httpx.Client) -> dict[str, Any]:
+    session = create_session(api)
+    done = api.post(f"/v1/checkouts/{session['id']}/complete", json={"payment": GOOD_CARD})
+    assert done.status_code == 200, done.text
+    body: dict[str, Any] = done.json()
+    return body
+
+
+def test_every_view_and_action_in_the_browser(chromium, dash: DashServer, account: Account, api):
+    engine = _engine(dash)
+    email = make_user(dash.database_url, account.name)
+    with run_receiver() as receiver:
+        api.post(
+            "/v1/webhook_endpoints", json={"url": f"{receiver.url}/hook", "enabled_events": ["*"]}
+        )
+        pending = create_session(api, customer={"email": "pending@example.com"})
+        paid = _paid(api)
+        with httpx.Client(base_url=dash.url) as plain:
+            assert plain.get(page_path(pending)).status_code == 200
+
+        def scenario(context: Any) -> None:
+            page = context.new_page()
+            # Sign-in page (and a wrong password first).
+            page.goto(f"{dash.url}/dashboard")
+            assert page.url.startswith(f"{dash.url}/dashboard/login")
+            assert_accessible(page)
+            _shoot(page, "login", engine)
+            page.get_by_label("Email").fill(email)
+            page.get_by_label("Password").fill("wrong password!")
+            page.get_by_role("button", name="Sign in").click()
+            assert "The email or password is not correct." in _text(page, "[role=alert]")
+            assert_accessible(page)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(re.compile(r".*/dashboard/checkouts.*"))
+
+            # Checkouts list, filtered.
+            assert page.get_by_role("heading", name="Checkouts").is_visible()
+            assert page.get_by_role("link", name=paid["id"]).is_visible()
+            assert_accessible(page)
+            _shoot(page, "checkouts", engine)
+            page.get_by_label("Search by id or email").fill("pending@example.com")
+            page.get_by_role("button", name="Filter").click()
+            assert page.get_by_role("link", name=pending["id"]).is_visible()
+            assert page.get_by_role("link", name=paid["id"]).count() == 0
+            page.get_by_label("Status").select_option("completed")
+            page.get_by_label("Search by id or email").fill("")
+            page.get_by_role("button", name="Filter").click()
+            assert page.get_by_role("link", name=paid["id"]).is_visible()
+            assert_accessible(page)
+
+            # Detail of the paid one: partial then full refund.
+            page.get_by_role("link", name=paid["id"]).click()
+            assert "€57.99" in _text(page, ".totals")
+            assert_accessible(page)
+            _shoot(page, "checkout-paid", engine)
+            page.get_by_label(re.compile("Refund amount")).fill("10.00")
+            page.get_by_label("Reason (optional)").fill("damaged")
+            page.get_by_role("button", name="Refund", exact=True).click()
+            assert _text(page, "[role=status]") == "The refund was created."
+            assert "€10.00" in _text(page, "section[aria-labelledby=refunds-h]")
+            assert_accessible(page)
+            page.get_by_role("button", name="Refund", exact=True).click()
+            assert "No actions for a checkout in this state." in page.content()
+            assert api.get(f"/v1/checkouts/{paid['id']}").json()["payment_status"] == "refunded"
+            _shoot(page, "checkout-refunded", engine)
+
+            # Resend an event from the timeline.
+            page.locator("ol.timeline button").first.click()
+            assert _text(page, "[role=status]") == "The event was queued for delivery again."
+
+            # The pending one: cancel, then recover and copy its link.
+            page.goto(f"{dash.url}/dashboard/checkouts/{pending['id']}")
+            assert page.get_by_label("Send this link to the buyer").is_visible()
+            page.get_by_role("button", name="Cancel checkout").click()
+            assert _text(page, "[role=status]") == "The checkout was cancelled."
+            page.get_by_role("button", name="Recover checkout").click()
+            assert _text(page, "[role=status]").startswith("A recovery checkout was created.")
+            link = page.get_by_label("Send this link to the buyer").input_value()
+            assert "/c/" in link
+            assert page.get_by_role("button", name="Copy link").is_visible()  # with JS
+            assert_accessible(page)
+            _shoot(page, "checkout-recovered", engine)
+
+            # The test/live switch, then sign out.
+            page.get_by_role("button", name="Switch to live mode").click()
+            assert page.get_by_text("Live mode", exact=True).is_visible()
+            assert page.get_by_role("link", name=paid["id"]).count() == 0
+            assert_accessible(page)
+            page.get_by_role("button", name="Switch to test mode").click()
+            page.get_by_role("button", name="Sign out").click()
+            page.wait_for_url(f"{dash.url}/dashboard/login")
+
+            # Phone width.
+            page.set_viewport_size(PHONE)
+            page.get_by_label("Email").fill(email)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(re.compile(r".*/dashboard/checkouts.*"))
+            assert_accessible(page)
+            _shoot(page, "checkouts-phone", engine)
+
+        _run(chromium, scenario)
+
+
+def test_dashboard_in_the_browser_language(chromium, dash: DashServer, account: Account):
+    email = make_user(dash.database_url, account.name)
+
+    def scenario(context: Any) -> None:
+        page = context.new_page()
+        page.goto(f"{dash.url}/dashboard/login")
+        assert page.locator("html").get_attribute("lang") == "de"
+        assert page.get_by_role("heading", name="Beim Dashboard anmelden").is_visible()
+        page.get_by_label("E-Mail").fill(email)
+        page.get_by_label("Passwort").fill(PASSWORD)
+        page.get_by_role("button", name="Anmelden").click()
+        page.wait_for_url(re.compile(r".*/dashboard/checkouts.*"))
+        assert page.get_by_role("button", name="Abmelden").is_visible()
+        assert_accessible(page)
+
+    _run(chromium, scenario, locale="de-DE")
+
+
+def test_hosted_page_has_no_serious_accessibility_violations(chromium, dash: DashServer, api):
+    session = create_session(api, locale="en", coupon_collection=True)
+
+    def scenario(context: Any) -> None:
+        page = context.new_page()
+        page.goto(dash.url + page_path(session))
+        assert_accessible(page)
+        page.get_by_role("button", name=re.compile(r"^Pay ")).click()  # field errors shown
+        assert_accessible(page)
+        page.set_viewport_size(PHONE)
+        assert_accessible(page)
+
+    _run(chromium, scenario)
