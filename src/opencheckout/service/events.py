@@ -25,6 +25,7 @@ from opencheckout.service.paging import Cursor, cursor_pks
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import isoformat
 from opencheckout.store import events as store
+from opencheckout.store import wakeups
 from opencheckout.store.models import Event, WebhookDelivery, WebhookEndpoint
 
 CHECKOUT_EVENT_TYPES = (
@@ -111,9 +112,13 @@ async def record(
     session.add(event)
     await session.flush()
     _note_transition(session, type)
+    owed = False
     for endpoint in await store.enabled_endpoints(session, account_id, livemode):
         if subscribes(endpoint, type):
             session.add(new_delivery(endpoint, event, now))
+            owed = True
+    if owed:
+        await wakeups.deliveries_added(session)
     return event
 
 
@@ -151,6 +156,7 @@ async def record_many(
     for item in new_events:
         _note_transition(session, item.type)
     endpoints: dict[tuple[str, bool], Sequence[WebhookEndpoint]] = {}
+    owed = False
     for event in events:
         tenant = (event.account_id, event.livemode)
         if tenant not in endpoints:
@@ -158,6 +164,9 @@ async def record_many(
         for endpoint in endpoints[tenant]:
             if subscribes(endpoint, event.type):
                 session.add(new_delivery(endpoint, event, now))
+                owed = True
+    if owed:
+        await wakeups.deliveries_added(session)
     return events
 
 

@@ -17,7 +17,6 @@ which is the event id.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import defaultdict
@@ -45,6 +44,7 @@ from opencheckout.service.context import Context
 from opencheckout.service.webhooks import active_secrets, endpoint_resource
 from opencheckout.store import events as event_store
 from opencheckout.store import idempotency as idempotency_store
+from opencheckout.store import wakeups
 from opencheckout.store import webhooks as store
 from opencheckout.store.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from opencheckout.webhooks.netguard import make_client
@@ -96,9 +96,21 @@ class Worker:
             await self._client.aclose()
             self._client = None
 
-    async def _sleep(self, stop: asyncio.Event) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=self.ctx.settings.worker_poll_seconds)
+    async def _sleep(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
+        """Until the poll interval passes, ``stop`` is set or (``wake``) deliveries were
+        committed (:mod:`opencheckout.store.wakeups`)."""
+        waits = [asyncio.ensure_future(stop.wait())]
+        if wake is not None:
+            waits.append(asyncio.ensure_future(wake.wait()))
+        try:
+            await asyncio.wait(
+                waits,
+                timeout=self.ctx.settings.worker_poll_seconds,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            for waiting in waits:
+                waiting.cancel()
 
     async def wait_for_schema(self, stop: asyncio.Event) -> None:
         """Until ``opencheckout migrate`` has run every pass would fail: wait quietly
@@ -116,17 +128,25 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set; sleep only when a pass found nothing to do."""
+        wake = wakeups.subscribe()
+        listener: wakeups.Listener | None = None
         try:
             await self.wait_for_schema(stop)
+            # Other processes' commits wake this worker too (PostgreSQL LISTEN/NOTIFY).
+            listener = await wakeups.listen(self.ctx.db.url, wake.set)
             while not stop.is_set():
+                wake.clear()
                 try:
                     busy = await self.run_once()
                 except Exception:
                     logger.exception("worker pass failed; retrying")
                     busy = False
                 if not busy:
-                    await self._sleep(stop)
+                    await self._sleep(stop, wake)
         finally:
+            wakeups.unsubscribe(wake)
+            if listener is not None:
+                await listener.close()
             await self.close()
 
     async def run_once(self) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from opencheckout.store import wakeups
 from opencheckout.store.db import Database
 from opencheckout.store.models import Checkout
 from opencheckout.store.tenant import Tenant
@@ -199,8 +200,9 @@ WITH c AS (
     WHERE w.account_id = $2 AND w.livemode = $3 AND w.status = 'enabled'
       AND (w.enabled_events @> '["*"]'::jsonb
            OR w.enabled_events @> jsonb_build_array(${len(INSERT_COLUMNS) + 3}::varchar))
+    RETURNING 1
 )
-SELECT pk FROM c
+SELECT pk, (SELECT count(*) FROM d) AS owed FROM c
 """  # noqa: S608 (the model's column names and numbered placeholders only)
 
 
@@ -225,7 +227,7 @@ async def insert_created(db: Database, row: CheckoutRecord, event: EventRecord) 
             row.id,
         )
 
-        def write(connection: sqlite3.Connection) -> int:
+        def write(connection: sqlite3.Connection) -> tuple[int, int]:
             pk = connection.execute(_SQLITE_INSERT_CHECKOUT, values).lastrowid
             assert pk is not None
             connection.executemany(
@@ -233,13 +235,16 @@ async def insert_created(db: Database, row: CheckoutRecord, event: EventRecord) 
                 [(pk, sku, row.account_id, int(row.livemode)) for sku in skus],
             )
             event_pk = connection.execute(_SQLITE_INSERT_EVENT, event_values).lastrowid
-            connection.execute(
+            owed = connection.execute(
                 _SQLITE_INSERT_DELIVERIES,
                 (event_pk, created, created, row.account_id, int(row.livemode), event.type),
-            )
-            return pk
+            ).rowcount
+            return pk, owed
 
-        return await db.sqlite.write(write)
+        new_pk, owed = await db.sqlite.write(write)
+        if owed:
+            wakeups.committed()
+        return new_pk
     assert db.postgres is not None
     args = [getattr(row, name) for name in INSERT_COLUMNS]
     args[INSERT_COLUMNS.index("data")] = orjson.dumps(row.data).decode()
@@ -252,4 +257,8 @@ async def insert_created(db: Database, row: CheckoutRecord, event: EventRecord) 
         event.created_at,
         orjson.dumps(event.data).decode(),
     )
+    if record["owed"]:
+        # Committed (the statement ran on its own); wake the workers, here and elsewhere.
+        wakeups.committed()
+        await db.postgres.fetchrow(wakeups.NOTIFY_SQL)
     return int(record["pk"])
