@@ -9,6 +9,7 @@ the native API.
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
 import json
 import threading
@@ -240,6 +241,7 @@ def test_discovery_profile_of_each_version(shop: Shop) -> None:
         assert ucp["payment_handlers"]["dev.ucp.mock_payment_handler"][0]["id"] == (
             "mock_payment_handler"
         )
+        assert latest.json()["signing_keys"][0]["alg"] == "ES256"
         older_url = ucp["supported_versions"][V1]
         assert older_url.endswith("/.well-known/ucp/2026-01-11")
         older = client.get("/.well-known/ucp/2026-01-11")
@@ -674,6 +676,62 @@ def test_order_webhooks_reach_the_platform(
             assert delivery.json["ucp"]["version"] == version
         assert placed.json["fulfillment"]["events"] == []
         assert [e["type"] for e in shipped.json["fulfillment"]["events"]] == ["shipped"]
+        with httpx.Client(base_url=ucp.base_url.copy_with(path="/"), timeout=30) as root:
+            keys = root.get(f"/.well-known/ucp/{version}").json()["signing_keys"]
+        for delivery in (placed, shipped):
+            verify_signature(version, keys[0], hook, delivery)
+
+
+def _public_key(jwk: dict[str, Any]) -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    def number(value: str) -> int:
+        return int.from_bytes(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)), "big")
+
+    return ec.EllipticCurvePublicNumbers(
+        number(jwk["x"]), number(jwk["y"]), ec.SECP256R1()
+    ).public_key()
+
+
+def _verify_es256(jwk: dict[str, Any], raw: bytes, message: bytes) -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    _public_key(jwk).verify(der, message, ec.ECDSA(hashes.SHA256()))  # raises if invalid
+
+
+def verify_signature(version: str, jwk: dict[str, Any], url: str, delivery: Any) -> None:
+    """Check a webhook's signature with the key of our profile, as a platform would."""
+    import hashlib
+    from urllib.parse import urlsplit
+
+    digest = base64.b64encode(hashlib.sha256(delivery.body).digest()).decode()
+    assert delivery.headers["content-digest"] == f"sha-256=:{digest}:"
+    if version == V1:
+        protected, empty, signature = delivery.headers["request-signature"].split(".")
+        assert empty == ""
+        header = json.loads(base64.urlsafe_b64decode(protected + "=" * (-len(protected) % 4)))
+        assert header["kid"] == jwk["kid"] and header["b64"] is False
+        raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+        _verify_es256(jwk, raw, protected.encode() + b"." + delivery.body)
+        return
+    label, _, params = delivery.headers["signature-input"].partition("=")
+    assert label == "sig1" and f'keyid="{jwk["kid"]}"' in params
+    parts = urlsplit(url)
+    values = {
+        "@method": "POST",
+        "@authority": parts.netloc,
+        "@path": parts.path,
+        "content-digest": delivery.headers["content-digest"],
+        "content-type": delivery.headers["content-type"],
+    }
+    components = params[1 : params.index(")")].replace('"', "").split()
+    base = "\n".join(f'"{name}": {values[name]}' for name in components)
+    base += f'\n"@signature-params": {params}'
+    raw = base64.b64decode(delivery.headers["signature"].removeprefix("sig1=:").rstrip(":"))
+    _verify_es256(jwk, raw, base.encode())
 
 
 def _rpc(client: httpx.Client, name: str, arguments: dict[str, Any], rpc_id: int = 1) -> Any:

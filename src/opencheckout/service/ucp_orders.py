@@ -9,13 +9,14 @@ change and the worker claims, retries, logs and redelivers them like any other.
 Only the body differs: :func:`render` gives the full UCP order (the
 specification: the full order when it is placed and on every update) with ``event_id`` and
 ``created_time``, the ``Webhook-Id``/``Webhook-Timestamp`` headers, a
-``Content-Digest`` and ``UCP-Agent`` naming our profile. Only sessions the
+``Content-Digest``, ``UCP-Agent`` naming our profile and the version's signature
+(:mod:`opencheckout.webhooks.ucp_signature`; the key is in the profile's
+``signing_keys``). Only sessions the
 platform created (``custom.ucp.webhook_url`` is the endpoint's URL) are sent.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
 from typing import Any
@@ -35,6 +36,7 @@ from opencheckout.store import checkouts as checkout_store
 from opencheckout.store import webhooks as webhook_store
 from opencheckout.store.models import Event, WebhookEndpoint
 from opencheckout.store.tenant import Tenant
+from opencheckout.webhooks import ucp_signature
 from opencheckout.webhooks.netguard import validate_endpoint_url
 from opencheckout.webhooks.signing import USER_AGENT, new_secret
 
@@ -290,15 +292,16 @@ async def render(ctx: Context, endpoint: WebhookEndpoint, event: Event) -> Rende
     body["event_id"] = event.id
     body["created_time"] = isoformat(event.created_at)
     payload = orjson.dumps(body)
-    digest = base64.b64encode(hashlib.sha256(payload).digest()).decode()
-    return Rendered(
-        payload=payload,
-        headers={
-            "content-type": "application/json",
-            "user-agent": USER_AGENT,
-            "webhook-id": event.id,
-            "webhook-timestamp": str(int(event.created_at.timestamp())),
-            "content-digest": f"sha-256=:{digest}:",
-            "ucp-agent": f'profile="{ctx.settings.public_url}/.well-known/ucp"',
-        },
-    )
+    headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "webhook-id": event.id,
+        "webhook-timestamp": str(int(event.created_at.timestamp())),
+        "content-digest": ucp_signature.content_digest(payload),
+        "ucp-agent": f'profile="{ctx.settings.public_url}/.well-known/ucp"',
+    }
+    if version.arrays:  # 2026-01-11: a detached JWS over the body
+        headers["request-signature"] = ucp_signature.detached_jws(ctx.settings, payload)
+    else:  # from 2026-04-08: RFC 9421
+        headers |= ucp_signature.sign_request(ctx.settings, "POST", endpoint.url, headers)
+    return Rendered(payload=payload, headers=headers)

@@ -32,6 +32,7 @@ from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
 from opencheckout.store.checkout_records import CheckoutRow
+from opencheckout.webhooks import ucp_signature
 
 #: Mock handler tokens -> the test processor's cards.
 TEST_CARDS = {"success_token": "4242424242424242", "fail_token": "4000000000000002"}
@@ -126,9 +127,10 @@ async def versioned_profile(request: Request, version: str) -> Response:
 
 def _profile(request: Request, version: versions.Version) -> Response:
     ctx = app_context(request)
-    return json_response(
-        version.profile(ctx.settings.public_url), headers={"Cache-Control": "max-age=300"}
-    )
+    profile = version.profile(ctx.settings.public_url)
+    # The key order webhooks are signed with.
+    profile["signing_keys"] = [ucp_signature.jwk(ctx.settings)]
+    return json_response(profile, headers={"Cache-Control": "max-age=300"})
 
 
 # --- helpers --------------------------------------------------------------------
