@@ -177,10 +177,12 @@ def _fill_buyer(page: Any, *, city: str = "Barcelona") -> None:
     page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("First name").fill("Ada")
     page.get_by_label("Last name").fill("Lovelace")
-    page.get_by_label("Address", exact=True).fill("Carrer de Mallorca 401")
-    page.get_by_label("Postal code").fill("08013")
-    page.get_by_label("City").fill(city)
-    page.get_by_label("Country").select_option("ES")
+    # The billing address (a page that ships has a shipping address with the same labels).
+    billing = page.locator("#billing-address")
+    billing.get_by_label("Address", exact=True).fill("Carrer de Mallorca 401")
+    billing.get_by_label("Postal code").fill("08013")
+    billing.get_by_label("City").fill(city)
+    billing.get_by_label("Country").select_option("ES")
 
 
 def _fill_card(page: Any, number: str) -> None:

@@ -37,10 +37,20 @@ CARD_EXPIRY_INVALID = _("Enter a valid expiry date as MM/YY.")
 CARD_CVC_INVALID = _("Enter the 3 or 4 digit security code.")
 METHOD_INVALID = _("Choose a payment method.")
 SHIPPING_INVALID = _("Choose a shipping option.")
+ADDRESS_CHOICE_INVALID = _("Choose where to ship your order.")
+SHIPPING_DROPPED = _(
+    "The shipping option you chose is not available for this address. Please choose another."
+)
 
 CUSTOMER_FIELDS = ("email", "first_name", "last_name")
 ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code", "state", "country")
 REQUIRED_ADDRESS_FIELDS = ("line1", "city", "postal_code", "country")
+#: The shipping address fields: ``shipping_line1`` ... ``shipping_country``.
+SHIPPING_PREFIX = "shipping_"
+SHIPPING_FIELDS = tuple(f"{SHIPPING_PREFIX}{name}" for name in ADDRESS_FIELDS)
+#: ``ship_to``: where the order goes, one of these or a saved address's ``addr_…`` id.
+SHIP_TO_BILLING = "billing"
+SHIP_TO_NEW = "new"
 
 
 @dataclass(slots=True)
@@ -52,6 +62,8 @@ class Submission:
     code: str
     remove_coupon: str | None
     errors: dict[str, str] = field(default_factory=dict)
+    #: Said next to the shipping options even when field errors are not shown.
+    notice: str | None = None
 
 
 def _text(form: Mapping[str, Any], name: str) -> str:
@@ -60,9 +72,17 @@ def _text(form: Mapping[str, Any], name: str) -> str:
 
 
 def read_submission(form: Mapping[str, Any]) -> Submission:
-    names = (*CUSTOMER_FIELDS, *ADDRESS_FIELDS, "method", "shipping_option")
+    names = (
+        *CUSTOMER_FIELDS,
+        *ADDRESS_FIELDS,
+        *SHIPPING_FIELDS,
+        "method",
+        "shipping_option",
+        "ship_to",
+    )
     values = {name: _text(form, name) for name in names}
     values["country"] = values["country"].upper()
+    values["shipping_country"] = values["shipping_country"].upper()
     remove = _text(form, "remove_discount") or None
     action = _text(form, "action") or "pay"
     code = _text(form, "code")
@@ -97,14 +117,65 @@ def check_details(submission: Submission, *, billing_required: bool) -> None:
         except EmailNotValidError:
             errors["email"] = EMAIL_INVALID
     if billing_required:
-        for name in ADDRESS_FIELDS:
-            limit = MAX_POSTAL if name == "postal_code" else MAX_TEXT
-            if name in REQUIRED_ADDRESS_FIELDS and not values[name]:
-                errors[name] = REQUIRED
-            elif len(values[name]) > limit:
-                errors[name] = TOO_LONG
-        if values["country"] and values["country"] not in COUNTRIES:
-            errors["country"] = COUNTRY_INVALID
+        _check_address(values, errors, "")
+
+
+def _check_address(values: dict[str, str], errors: dict[str, str], prefix: str) -> None:
+    for name in ADDRESS_FIELDS:
+        limit = MAX_POSTAL if name == "postal_code" else MAX_TEXT
+        key = f"{prefix}{name}"
+        if name in REQUIRED_ADDRESS_FIELDS and not values[key]:
+            errors[key] = REQUIRED
+        elif len(values[key]) > limit:
+            errors[key] = TOO_LONG
+    if values[f"{prefix}country"] and values[f"{prefix}country"] not in COUNTRIES:
+        errors[f"{prefix}country"] = COUNTRY_INVALID
+
+
+def _savable(errors: Mapping[str, str], prefix: str) -> bool:
+    """An address is saved unless a field is malformed (a missing one is saved as
+    missing, so a country chosen first already prices shipping)."""
+    return not any(errors.get(f"{prefix}{name}") not in (None, REQUIRED) for name in ADDRESS_FIELDS)
+
+
+def check_shipping(submission: Submission, choices: Mapping[str, Any]) -> None:
+    """Field errors for where to ship; ``choices``: the ``ship_to`` values offered."""
+    values, errors = submission.values, submission.errors
+    ship_to = values["ship_to"]
+    if not ship_to:
+        return  # an older page (or a client) that does not post the choice: no change
+    if ship_to not in choices:
+        errors["ship_to"] = ADDRESS_CHOICE_INVALID
+    elif ship_to == SHIP_TO_NEW:
+        _check_address(values, errors, SHIPPING_PREFIX)
+
+
+def shipping_changes(
+    submission: Submission, customer: Mapping[str, Any], choices: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The ``customer.shipping_address`` change the buyer's choice asks for, if any."""
+    values, errors = submission.values, submission.errors
+    ship_to = values["ship_to"]
+    current = customer.get("shipping_address")
+    address: dict[str, Any] | None
+    if not ship_to or ship_to not in choices:
+        return {}
+    if ship_to == SHIP_TO_BILLING:
+        address = None
+    elif ship_to == SHIP_TO_NEW:
+        if not _savable(errors, SHIPPING_PREFIX):
+            return {}
+        address = {name: values[f"{SHIPPING_PREFIX}{name}"] or None for name in ADDRESS_FIELDS}
+        if not any(address.values()):
+            return {}
+    else:
+        saved = choices[ship_to]
+        address = {name: saved.get(name) or None for name in ADDRESS_FIELDS}
+    if address == (
+        {name: current.get(name) for name in ADDRESS_FIELDS} if current is not None else None
+    ):
+        return {}
+    return {"shipping_address": address}
 
 
 def customer_changes(
@@ -116,7 +187,7 @@ def customer_changes(
     for name in CUSTOMER_FIELDS:
         if name not in errors and values[name] and values[name] != (customer.get(name) or ""):
             changes[name] = values[name]
-    if billing_required and not any(name in errors for name in ADDRESS_FIELDS):
+    if billing_required and _savable(errors, ""):
         current = customer.get("billing_address") or {}
         address = {name: values[name] or None for name in ADDRESS_FIELDS}
         if any(address[name] != current.get(name) for name in ADDRESS_FIELDS) and any(

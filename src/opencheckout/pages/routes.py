@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import FormData
 
+from opencheckout.domain.addresses import AddressContent
 from opencheckout.domain.client_ip import client_address
 from opencheckout.domain.errors import (
     Conflict,
@@ -322,7 +323,7 @@ async def show(request: Request, token: str) -> Response:
             submission = forms.Submission(
                 values={}, action="pay", code="", remove_coupon=None, errors={"card": error}
             )
-    return _form(renderer, 200, hosted_session.row, submission=submission, error=error)
+    return await _form(renderer, 200, hosted_session.row, submission=submission, error=error)
 
 
 async def _processing_or_action(ctx: Context, renderer: _Renderer, row: Checkout) -> Response:
@@ -406,7 +407,7 @@ async def cancel(request: Request, token: str) -> Response:
     renderer = _Renderer(request, hosted_session.row)
     form = await _read_form(request)
     if form is None or not _csrf_ok(request, renderer.pages, hosted_session.row, form):
-        return _form(renderer, 403, hosted_session.row, error=CSRF_FAILED)
+        return await _form(renderer, 403, hosted_session.row, error=CSRF_FAILED)
     row = hosted_session.row
     if hosted_session.is_open:
         try:
@@ -441,13 +442,14 @@ async def submit(request: Request, token: str) -> Response:
         return _closed(renderer, hosted_session)
     form = await _read_form(request)
     if form is None or not _csrf_ok(request, renderer.pages, row, form):
-        return _form(renderer, 403, row, error=CSRF_FAILED)
+        return await _form(renderer, 403, row, error=CSRF_FAILED)
 
     submission = forms.read_submission(form)
     posted = extras.read(form, row.data)
     submission.values.update(extras.typed_values(posted))
     billing_required = row.data.get("billing_details_collection") == "required"
     forms.check_details(submission, billing_required=billing_required)
+    ships = await hosted.ships(ctx, row)
     try:
         row = await _save_details(
             ctx,
@@ -456,6 +458,7 @@ async def submit(request: Request, token: str) -> Response:
             billing_required=billing_required,
             posted=posted,
             gettext=renderer.gettext,
+            ships=ships,
         )
     except DomainError as exc:
         return await _refused(ctx, renderer, token, exc, submission)
@@ -466,7 +469,10 @@ async def submit(request: Request, token: str) -> Response:
     if submission.action == "update":
         # Without JavaScript: a changed choice shows its new total before any payment.
         submission.errors.clear()
-        return _form(renderer, 200, row, submission=submission)
+        return await _form(renderer, 200, row, submission=submission)
+    if ships and not row.data.get("selected_shipping_option"):
+        # Nowhere to ship to (no option for this address) or none chosen: not paid.
+        submission.errors.setdefault("shipping_option", forms.SHIPPING_INVALID)
     return await _pay(ctx, renderer, token, row, form, submission)
 
 
@@ -484,30 +490,130 @@ async def refresh_totals(request: Request, token: str) -> Response:
         form = await _read_form(request)
         if form is None or not _csrf_ok(request, renderer.pages, row, form):
             return _json_error(403, "csrf_invalid")
-        params: dict[str, Any] = {}
-        option = forms.read_submission(form).values["shipping_option"]
-        options = [o["id"] for o in row.data.get("shipping_options") or []]
+        submission = forms.read_submission(form)
+        option = submission.values["shipping_option"]
         posted = extras.read(form, row.data)
-        if option or not posted.quantities:
-            if option not in options:
-                return _json_error(422, "shipping_option_invalid")
-            if option != row.data.get("selected_shipping_option"):
-                params["selected_shipping_option"] = option
+        billing_required = row.data.get("billing_details_collection") == "required"
+        addresses: dict[str, Any] = {}
+        if await hosted.ships(ctx, row):
+            # The buyer's address decides which rates are offered: apply it first.
+            choices = _ship_choices(row.data, billing_required)
+            forms.check_details(submission, billing_required=billing_required)
+            forms.check_shipping(submission, choices)
+            addresses = _address_changes(
+                forms.customer_changes(
+                    submission, row.data["customer"], billing_required=billing_required
+                )
+            )
+            addresses.update(forms.shipping_changes(submission, row.data["customer"], choices))
+        params: dict[str, Any] = {}
         problems: dict[str, str] = {}
         changes = extras.quantity_changes(posted, row.data["line_items"], problems, str)
         if problems:
             return _json_error(422, "quantity_out_of_range")
         if changes:
             params["line_items"] = changes
+        if addresses:
+            params["customer"] = addresses
+        if not option and not params and not posted.quantities and not submission.values["ship_to"]:
+            return _json_error(422, "shipping_option_invalid")
+        before = row
         if params:
             row = await hosted.update_details(ctx, row, params)
-            renderer.row = row
+        options = [o["id"] for o in row.data.get("shipping_options") or []]
+        if option and option not in options and not addresses and not changes:
+            return _json_error(422, "shipping_option_invalid")
+        dropped = _dropped(before, row, option)
+        if option in options and option != row.data.get("selected_shipping_option"):
+            row = await hosted.update_details(ctx, row, {"selected_shipping_option": option})
+        renderer.row = row
     except NotFound:
         return _json_error(404, "checkout_link_unknown")
     except DomainError as exc:
         return _json_error(409 if isinstance(exc, Conflict) else 422, exc.code)
     figures = totals.summary(row, renderer.money, renderer.gettext)
-    return JSONResponse(figures.as_json(), headers={"Cache-Control": "no-store"})
+    answer = {
+        **figures.as_json(),
+        "shipping_options": _shipping_view(row, renderer.money, renderer.gettext),
+        "selected_shipping_option": row.data.get("selected_shipping_option"),
+        "shipping_notice": renderer.gettext(forms.SHIPPING_DROPPED) if dropped else "",
+    }
+    return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+
+
+def _ship_choices(data: Mapping[str, Any], billing_required: bool) -> dict[str, Any]:
+    """The ``ship_to`` values the page offers: the billing address (when there is
+    one), each address saved in the linked customer's book, and a new address."""
+    customer = data["customer"]
+    choices: dict[str, Any] = {}
+    if billing_required or customer.get("billing_address"):
+        choices[forms.SHIP_TO_BILLING] = None
+    for address in customer.get("addresses") or []:
+        choices[str(address["id"])] = address
+    choices[forms.SHIP_TO_NEW] = None
+    return choices
+
+
+def _same_address(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return AddressContent.of(a) == AddressContent.of({**b, "name": a.get("name")})
+
+
+def _default_ship_to(data: Mapping[str, Any], choices: Mapping[str, Any]) -> str:
+    """What the page shows chosen: the session's shipping address (a saved one when
+    it is equal to one), else the billing address."""
+    current = data["customer"].get("shipping_address")
+    if current is None:
+        return forms.SHIP_TO_BILLING if forms.SHIP_TO_BILLING in choices else forms.SHIP_TO_NEW
+    for key, saved in choices.items():
+        if saved is not None and _same_address(saved, current):
+            return key
+    return forms.SHIP_TO_NEW
+
+
+def _shipping_view(
+    row: Checkout, money: Callable[[int], str], gettext: Callable[[str], str]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": option["id"],
+            "name": option["display_name"],
+            "amount": money(option["amount"]),
+            "estimate": totals.delivery_estimate(option.get("delivery_estimate"), gettext),
+        }
+        for option in row.data.get("shipping_options") or []
+    ]
+
+
+def _address_label(address: Mapping[str, Any]) -> str:
+    """One line for a saved address: "Ada, Carrer de Mallorca 401, 08013 Barcelona, ES"."""
+    place = " ".join(p for p in (address.get("postal_code"), address.get("city")) if p)
+    parts = (
+        address.get("name"),
+        address.get("line1"),
+        address.get("line2"),
+        place,
+        address.get("state"),
+        address.get("country"),
+    )
+    return ", ".join(str(p) for p in parts if p)
+
+
+def _dropped(before: Checkout, after: Checkout, posted: str) -> bool:
+    """The option the buyer had (selected, or just chose) that the new address (or
+    cart) no longer offers."""
+    offered = {o["id"] for o in after.data.get("shipping_options") or []}
+    earlier = {o["id"] for o in before.data.get("shipping_options") or []}
+    if posted and posted in earlier and posted not in offered:
+        return True
+    return (
+        bool(before.data.get("selected_shipping_option"))
+        and not after.data.get("selected_shipping_option")
+        and posted not in offered
+    )
+
+
+def _address_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in changes.items() if k in ("billing_address", "shipping_address")}
 
 
 def _json_error(status: int, code: str) -> JSONResponse:
@@ -524,6 +630,7 @@ async def _save_details(
     billing_required: bool,
     posted: extras.Extras | None = None,
     gettext: Callable[[str], str] = str,
+    ships: bool = False,
 ) -> Checkout:
     params: dict[str, Any] = {}
     if posted is not None:
@@ -538,20 +645,27 @@ async def _save_details(
         )
         if values:
             params["custom_field_values"] = values
-    changes = forms.customer_changes(
-        submission, row.data["customer"], billing_required=billing_required
-    )
+    customer = row.data["customer"]
+    changes = forms.customer_changes(submission, customer, billing_required=billing_required)
+    if ships:
+        choices = _ship_choices(row.data, billing_required)
+        forms.check_shipping(submission, choices)
+        changes.update(forms.shipping_changes(submission, customer, choices))
     if changes:
         params["customer"] = changes
+    before = row
+    if params:
+        # First the address and cart (they decide the shipping options), then the choice.
+        row = await hosted.update_details(ctx, row, params)
     option = submission.values["shipping_option"]
     options = [o["id"] for o in row.data.get("shipping_options") or []]
     if option and option in options and option != row.data.get("selected_shipping_option"):
-        params["selected_shipping_option"] = option
+        row = await hosted.update_details(ctx, row, {"selected_shipping_option": option})
+    elif _dropped(before, row, option):
+        submission.notice = forms.SHIPPING_DROPPED
     elif options and option and option not in options:
         submission.errors["shipping_option"] = forms.SHIPPING_INVALID
-    if not params:
-        return row
-    return await hosted.update_details(ctx, row, params)
+    return row
 
 
 async def _change_discount(
@@ -568,15 +682,15 @@ async def _change_discount(
         if submission.action == "remove_discount":
             return await _refused(ctx, renderer, token, exc, submission)
         submission.errors["code"] = CODE_INVALID
-        return _form(renderer, 422, row, submission=submission)
+        return await _form(renderer, 422, row, submission=submission)
     except Conflict as exc:
         if exc.code in ("checkout_not_editable",):
             return await _refused(ctx, renderer, token, exc, submission)
         submission.errors["code"] = CODE_REFUSED
-        return _form(renderer, 422, row, submission=submission)
+        return await _form(renderer, 422, row, submission=submission)
     renderer.row = row
     submission.code = ""
-    return _form(renderer, 200, row, submission=submission)
+    return await _form(renderer, 200, row, submission=submission)
 
 
 async def _pay(
@@ -615,7 +729,7 @@ async def _pay(
     if row.data.get("shipping_options") and not row.data.get("selected_shipping_option"):
         submission.errors.setdefault("shipping_option", forms.SHIPPING_INVALID)
     if submission.errors:
-        return _form(renderer, 422, row, submission=submission, error=FIX_FIELDS)
+        return await _form(renderer, 422, row, submission=submission, error=FIX_FIELDS)
     try:
         paid = await hosted.pay(
             ctx, row, method, details, expected_amount=forms.expected_amount(form)
@@ -625,13 +739,13 @@ async def _pay(
         renderer.row = fresh.row
         if stripe_entry is not None:
             submission.errors["card"] = _decline_message(exc.code)
-        return _form(
+        return await _form(
             renderer, 402, fresh.row, submission=submission, error=_decline_message(exc.code)
         )
     except ProcessorUnavailable:
         fresh = await hosted.load(ctx, token)
         renderer.row = fresh.row
-        return _form(renderer, 502, fresh.row, submission=submission, error=PROCESSOR_DOWN)
+        return await _form(renderer, 502, fresh.row, submission=submission, error=PROCESSOR_DOWN)
     except DomainError as exc:
         return await _refused(ctx, renderer, token, exc, submission)
     if paid.status == Status.PROCESSING.value:
@@ -665,19 +779,19 @@ async def _refused(
             name = str(path).rsplit(".", 1)[-1]
             name = "shipping_option" if name == "selected_shipping_option" else name
             submission.errors.setdefault(name, forms.REQUIRED)
-        return _form(renderer, 422, fresh.row, submission=submission, error=FIX_FIELDS)
+        return await _form(renderer, 422, fresh.row, submission=submission, error=FIX_FIELDS)
     if isinstance(exc, Conflict) and exc.code == "amount_changed":
         # The buyer saw another total (a choice changed it): show the new one, ask again.
         error = renderer.gettext(totals.AMOUNT_CHANGED).replace(
             "%(amount)s", renderer.money(fresh.row.amount_total)
         )
-        return _form(renderer, 409, fresh.row, submission=submission, raw_error=error)
+        return await _form(renderer, 409, fresh.row, submission=submission, raw_error=error)
     logger.info("hosted page request refused: %s %s", exc.code, exc.message)
     status = 409 if isinstance(exc, Conflict) else 422
-    return _form(renderer, status, fresh.row, submission=submission, error=CHANGED)
+    return await _form(renderer, status, fresh.row, submission=submission, error=CHANGED)
 
 
-def _form(
+async def _form(
     renderer: _Renderer,
     status: int,
     row: Checkout,
@@ -695,22 +809,41 @@ def _form(
     data = row.data
     customer = data["customer"]
     address = customer.get("billing_address") or {}
+    billing_required = data.get("billing_details_collection") == "required"
+    ships = await hosted.ships(_ctx(renderer.request), row)
+    choices = _ship_choices(data, billing_required) if ships else {}
+    ship_to = _default_ship_to(data, choices) if ships else ""
+    shipping_address = (
+        customer.get("shipping_address") or {} if ship_to == forms.SHIP_TO_NEW else {}
+    )
     values = {
         "email": customer.get("email") or "",
         "first_name": customer.get("first_name") or "",
         "last_name": customer.get("last_name") or "",
         **{name: address.get(name) or "" for name in forms.ADDRESS_FIELDS},
+        **{
+            f"{forms.SHIPPING_PREFIX}{name}": shipping_address.get(name) or ""
+            for name in forms.ADDRESS_FIELDS
+        },
+        "ship_to": ship_to,
         "method": (data.get("payment_methods") or ["card"])[0],
         "shipping_option": data.get("selected_shipping_option") or "",
     }
     errors: dict[str, str] = {}
     code = ""
+    notice = None
     if submission is not None:
-        values.update({k: v for k, v in submission.values.items() if v or k != "method"})
+        kept = {"method", "ship_to", "shipping_option"}
+        values.update({k: v for k, v in submission.values.items() if v or k not in kept})
         if not values["method"]:
             values["method"] = (data.get("payment_methods") or ["card"])[0]
+        if values["ship_to"] not in choices:
+            values["ship_to"] = ship_to
+        # The option shown chosen is the session's (a dropped one is not).
+        values["shipping_option"] = data.get("selected_shipping_option") or ""
         errors = submission.errors
         code = submission.code
+        notice = renderer.gettext(submission.notice) if submission.notice else None
     money = renderer.money
     items = [
         {
@@ -734,14 +867,11 @@ def _form(
         }
         for discount in data.get("discounts", [])
     ]
-    shipping_options = [
-        {
-            "id": option["id"],
-            "name": option["display_name"],
-            "amount": money(option["amount"]),
-            "estimate": totals.delivery_estimate(option.get("delivery_estimate"), renderer.gettext),
-        }
-        for option in data.get("shipping_options") or []
+    shipping_options = _shipping_view(row, money, renderer.gettext)
+    saved_addresses = [
+        {"id": key, "label": _address_label(saved)}
+        for key, saved in choices.items()
+        if saved is not None
     ]
     stripe_entry = hosted.card_entry(_ctx(renderer.request), row)
     if stripe_entry is not None:
@@ -768,7 +898,11 @@ def _form(
         total=figures.total,
         totals_action=f"{renderer._path()}/totals",
         coupon_collection=bool(data.get("coupon_collection")),
-        billing_required=data.get("billing_details_collection") == "required",
+        billing_required=billing_required,
+        ships=ships,
+        ship_choices=list(choices),
+        saved_addresses=saved_addresses,
+        shipping_notice=notice,
         payment_methods=list(data.get("payment_methods") or []),
         shipping_options=shipping_options,
         countries=i18n.country_names(renderer.locale),

@@ -18,11 +18,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from opencheckout.domain.errors import NotFound
 from opencheckout.domain.lifecycle import OPEN_STATUSES, Status, effective_status
 from opencheckout.processors.stripe import StripeProcessor
-from opencheckout.service import checkouts, reconcile, visits
+from opencheckout.service import checkouts, reconcile, shipping, visits
 from opencheckout.service.auth import Principal, Scope
 from opencheckout.service.context import Context
 from opencheckout.service.visits import Visit
 from opencheckout.store import checkouts as store
+from opencheckout.store import shipping as shipping_store
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import Checkout
 
@@ -113,6 +114,17 @@ async def _touch(ctx: Context, token: str, now: datetime, visit: Visit | None) -
 async def update_details(ctx: Context, row: Checkout, params: dict[str, Any]) -> Checkout:
     """Save what the buyer typed (``customer`` and friends); an edit defers expiry."""
     return await checkouts.update(ctx, principal_of(row), row.id, params)
+
+
+async def ships(ctx: Context, row: Checkout) -> bool:
+    """Whether the page asks where to ship: the session has shipping options, or
+    its options come (or could come) from the account's active rates."""
+    data = row.data
+    if data.get("shipping_options") or data.get(shipping.SOURCE_KEY):
+        return True
+    async with ctx.db.read() as session:
+        found, _promotions = await shipping_store.active_for(session, tenant_of(row), row.currency)
+    return bool(found)
 
 
 async def pay(

@@ -87,6 +87,50 @@
     expected.value = String(figures.amount_total);
     pay.textContent = figures.pay_label;
   }
+  var addressFields = ["line1", "line2", "city", "postal_code", "state", "country",
+    "shipping_line1", "shipping_line2", "shipping_city", "shipping_postal_code",
+    "shipping_state", "shipping_country"];
+  // The shipping options follow the address: rebuild them from the server's answer.
+  var optionsBox = document.getElementById("shipping-choices");
+  function showOptions(figures) {
+    if (!optionsBox || !figures.shipping_options) { return; }
+    var options = figures.shipping_options;
+    optionsBox.textContent = "";
+    for (var o = 0; o < options.length; o++) {
+      var label = document.createElement("label");
+      label.className = "choice";
+      var radio = document.createElement("input");
+      radio.type = "radio";
+      radio.name = "shipping_option";
+      radio.value = options[o].id;
+      radio.required = true;
+      radio.checked = options[o].id === figures.selected_shipping_option;
+      radio.addEventListener("change", refreshTotals);
+      var name = document.createElement("span");
+      name.textContent = options[o].name;
+      var amount = document.createElement("span");
+      amount.className = "choice-amount";
+      amount.textContent = options[o].amount;
+      label.appendChild(radio);
+      label.appendChild(name);
+      label.appendChild(document.createTextNode(" "));
+      label.appendChild(amount);
+      if (options[o].estimate) {
+        var estimate = document.createElement("span");
+        estimate.className = "choice-estimate";
+        estimate.textContent = options[o].estimate;
+        label.appendChild(estimate);
+      }
+      optionsBox.appendChild(label);
+    }
+    var none = document.getElementById("no-shipping");
+    if (none) { none.hidden = options.length > 0; }
+    var notice = document.getElementById("shipping-notice");
+    if (notice) {
+      notice.textContent = figures.shipping_notice || "";
+      notice.hidden = !figures.shipping_notice;
+    }
+  }
   var quantities = form.querySelectorAll("input[data-quantity]");
   // One request at a time, each carrying every current choice: the last answer is
   // the server's figures for what the page shows now.
@@ -99,6 +143,16 @@
     body.append(csrf.name, csrf.value);
     var choice = form.querySelector("input[name=shipping_option]:checked");
     if (choice) { body.append(choice.name, choice.value); }
+    // Where the order ships decides which options are offered.
+    var shipTo = form.querySelector("input[name=ship_to]:checked") ||
+      form.querySelector("input[type=hidden][name=ship_to]");
+    if (shipTo) {
+      body.append("ship_to", shipTo.value);
+      for (var a = 0; a < addressFields.length; a++) {
+        var field = form.elements[addressFields[a]];
+        if (field && field.value) { body.append(addressFields[a], field.value); }
+      }
+    }
     for (var q = 0; q < quantities.length; q++) {
       body.append(quantities[q].name, quantities[q].value);
     }
@@ -110,7 +164,7 @@
     }).then(function (response) {
       if (!response.ok) { throw new Error("totals " + response.status); }
       return response.json();
-    }).then(showTotals).catch(function () {
+    }).then(function (figures) { showOptions(figures); showTotals(figures); }).catch(function () {
       // Without fresh figures the server still refuses a stale total when paying.
     }).then(function () {
       inFlight = false;
@@ -121,6 +175,27 @@
   var shippingChoices = form.querySelectorAll("input[name=shipping_option]");
   for (var s = 0; s < shippingChoices.length; s++) {
     shippingChoices[s].addEventListener("change", refreshTotals);
+  }
+
+  // A new address's fields show only when it is chosen (and are required then).
+  var shipToRadios = form.querySelectorAll("input[data-ship-to]");
+  var shipFields = document.getElementById("shipping-fields");
+  function showShipFields() {
+    var chosen = form.querySelector("input[data-ship-to]:checked");
+    var active = !chosen || chosen.value === "new";
+    shipFields.hidden = !active;
+    var required = shipFields.querySelectorAll("[data-required]");
+    for (var r = 0; r < required.length; r++) { required[r].required = active; }
+  }
+  if (shipFields) {
+    for (var t = 0; t < shipToRadios.length; t++) {
+      shipToRadios[t].addEventListener("change", function () { showShipFields(); refreshTotals(); });
+    }
+    showShipFields();
+  }
+  var repricing = shipFields ? form.querySelectorAll("[data-reprice]") : [];
+  for (var p = 0; p < repricing.length; p++) {
+    repricing[p].addEventListener("change", refreshTotals);
   }
 
   // Quantity controls: - and + step within the line's bounds; every change reprices.
