@@ -400,3 +400,69 @@ def test_a_user_never_sees_another_accounts_data(
         assert client.post("/dashboard/mode", data={"mode": "test"}).status_code == 403
         client.post("/dashboard/mode", data={"csrf_token": csrf, "mode": "test"})
         assert mine["id"] in client.get("/dashboard/checkouts").text
+
+
+# -- overview -------------------------------------------------------------------------------
+
+
+def _kpi(html: str, name: str) -> str:
+    match = re.search(rf'<dd id="kpi-{name}">([^<]*)</dd>', html)
+    assert match, name
+    return match.group(1).replace("\xa0", " ")
+
+
+def test_overview_figures_and_charts(dash: DashServer, account: Account, api):
+    with signed_in(dash, account.name) as client:
+        empty = client.get("/dashboard/overview")
+        assert empty.status_code == 200
+        assert _kpi(empty.text, "created") == "0" and _kpi(empty.text, "conversion") == "\u2013"
+
+        paid = _paid(api)  # 57.99, sku-shirt and sku-socks
+        gone = create_session(api)
+        api.post(f"/v1/checkouts/{gone['id']}/cancel")
+        copy = api.post(f"/v1/checkouts/{gone['id']}/recover").json()
+        api.patch(
+            f"/v1/checkouts/{copy['id']}",
+            json={
+                "customer": {
+                    "email": "c@example.com",
+                    "billing_address": {
+                        "line1": "1 Main St",
+                        "city": "Paris",
+                        "postal_code": "75001",
+                        "country": "FR",
+                    },
+                }
+            },
+        )
+        done = api.post(f"/v1/checkouts/{copy['id']}/complete", json={"payment": GOOD_CARD})
+        assert done.status_code == 200, done.text
+        create_session(api)  # still pending
+        refund = api.post(f"/v1/checkouts/{paid['id']}/refunds", json={"amount": 1000})
+        assert refund.status_code == 201
+
+        page = client.get("/dashboard/overview", params={"days": "7"})
+        assert page.status_code == 200
+        html = page.text
+        assert _kpi(html, "created") == "4"
+        assert _kpi(html, "completed") == "2"
+        assert _kpi(html, "conversion") == "50.0%"
+        assert _kpi(html, "abandonment") == "25.0%"
+        assert _kpi(html, "revenue") == "€115.98"
+        assert _kpi(html, "recovered") == "€57.99"
+        assert _kpi(html, "refunded") == "€10.00"
+        top = re.findall(r"<tr><td>(sku-[a-z]+)</td><td class=\"num\">(\d+)</td></tr>", html)
+        assert top == [("sku-shirt", "2"), ("sku-socks", "2")]
+        # Three SVG charts, each titled, with patterns and a table of the same numbers.
+        assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 3
+        assert html.count('role="img"') == 3 and "-hatch)" in html
+        assert html.count("Show as a table") == 3
+        assert "<script>" not in html
+        # A custom period without today is empty; German formats money and dates.
+        old = client.get("/dashboard/overview", params={"from": "2020-01-01", "to": "2020-01-31"})
+        assert _kpi(old.text, "created") == "0"
+        german = client.get(
+            "/dashboard/overview", params={"days": "7"}, headers={"Accept-Language": "de"}
+        )
+        assert _kpi(german.text, "revenue") == "115,98 €"
+        assert "Umsatz" in german.text or "Revenue" not in german.text

@@ -85,9 +85,23 @@ def test_every_view_and_action_in_the_browser(chromium, dash: DashServer, accoun
             assert_accessible(page)
             page.get_by_label("Password").fill(PASSWORD)
             page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(re.compile(r".*/dashboard/checkouts.*"))
+
+            # The overview, then another period.
+            page.wait_for_url(re.compile(r".*/dashboard/overview.*"))
+            assert page.get_by_role("heading", name="Overview").is_visible()
+            assert _text(page, "#kpi-revenue") == "€57.99"
+            assert page.locator("svg[role=img]").count() == 3
+            assert_accessible(page)
+            _shoot(page, "overview", engine)
+            page.locator("#p-days").select_option("7")
+            page.get_by_role("button", name="Show").first.click()
+            assert page.locator("#p-days").input_value() == "7"
+            page.locator("details summary").first.click()
+            assert page.locator("details table").first.is_visible()
+            assert_accessible(page)
 
             # Checkouts list, filtered.
+            page.get_by_role("link", name="Checkouts").click()
             assert page.get_by_role("heading", name="Checkouts").is_visible()
             assert page.get_by_role("link", name=paid["id"]).is_visible()
             assert_accessible(page)
@@ -149,9 +163,9 @@ def test_every_view_and_action_in_the_browser(chromium, dash: DashServer, accoun
             page.get_by_label("Email").fill(email)
             page.get_by_label("Password").fill(PASSWORD)
             page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(re.compile(r".*/dashboard/checkouts.*"))
+            page.wait_for_url(re.compile(r".*/dashboard/overview.*"))
             assert_accessible(page)
-            _shoot(page, "checkouts-phone", engine)
+            _shoot(page, "overview-phone", engine)
 
         _run(chromium, scenario)
 
@@ -167,7 +181,8 @@ def test_dashboard_in_the_browser_language(chromium, dash: DashServer, account: 
         page.get_by_label("E-Mail").fill(email)
         page.get_by_label("Passwort").fill(PASSWORD)
         page.get_by_role("button", name="Anmelden").click()
-        page.wait_for_url(re.compile(r".*/dashboard/checkouts.*"))
+        page.wait_for_url(re.compile(r".*/dashboard/overview.*"))
+        assert page.get_by_role("heading", name="Übersicht").is_visible()
         assert page.get_by_role("button", name="Abmelden").is_visible()
         assert_accessible(page)
 

@@ -8,7 +8,7 @@ session's mode, so tenancy is the API's own.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from opencheckout.domain.currency import to_minor
+from opencheckout.domain.currency import exponent, to_minor
 from opencheckout.domain.errors import (
     Conflict,
     DomainError,
@@ -28,9 +28,17 @@ from opencheckout.domain.errors import (
 )
 from opencheckout.domain.lifecycle import Status
 from opencheckout.pages import security
+from opencheckout.pages.dashboard import charts as charts_
 from opencheckout.pages.dashboard import web
 from opencheckout.pages.dashboard.web import View, _
-from opencheckout.service import checkouts, dashboard_users, dashboard_views, refunds, webhooks
+from opencheckout.service import (
+    checkouts,
+    dashboard_users,
+    dashboard_views,
+    overview,
+    refunds,
+    webhooks,
+)
 from opencheckout.service.context import Context
 from opencheckout.service.dashboard_users import LockedOut, SignedIn
 from opencheckout.service.paging import Cursor
@@ -174,7 +182,95 @@ async def home(request: Request) -> Response:
     who = await web.signed_in(request)
     if who is None:
         return web.to_login(request)
-    return View(request, who).redirect("/checkouts", done=request.query_params.get("done"))
+    return View(request, who).redirect("/overview", done=request.query_params.get("done"))
+
+
+# -- overview -----------------------------------------------------------------------------
+
+PERIODS = (7, 30, 90)
+
+
+def _period(query: dict[str, str], today: date) -> tuple[date, date, int | None]:
+    start = _date(query.get("from", ""))
+    end = _date(query.get("to", ""))
+    if start is not None and end is not None:
+        return start, end, None
+    days = int(query["days"]) if query.get("days", "").isdigit() else 30
+    days = days if days in PERIODS else 30
+    return today - timedelta(days=days - 1), today, days
+
+
+def _date(value: str) -> date | None:
+    try:
+        return datetime.strptime(value.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+@router.get("/overview", response_class=HTMLResponse)
+async def overview_page(request: Request) -> Response:
+    who = await web.signed_in(request)
+    if who is None:
+        return web.to_login(request)
+    view = View(request, who)
+    ctx = web.ctx_of(request)
+    start, end, days = _period(dict(request.query_params), ctx.clock().date())
+    figures = await overview.overview(ctx, who.principal, start, end)
+    currency = figures.currency or "eur"
+
+    def money(amount: int) -> str:
+        return view.money(amount, currency)
+
+    def count(amount: int) -> str:
+        return str(amount)
+
+    labels = [view.short_day(d.day) for d in figures.days]
+    money_minimum = 4 * 10 ** exponent(currency)
+    gettext = view.gettext
+    charts = {
+        "revenue": charts_.bar_chart(
+            gettext(_("Revenue per day")),
+            labels,
+            [charts_.Series(gettext(_("Revenue")), [d.revenue for d in figures.days])],
+            money,
+            minimum=money_minimum,
+        ),
+        "conversion": charts_.bar_chart(
+            gettext(_("Checkouts created and completed per day")),
+            labels,
+            [
+                charts_.Series(gettext(_("Created")), [d.created for d in figures.days]),
+                charts_.Series(
+                    gettext(_("Completed")), [d.completed for d in figures.days], "hatched"
+                ),
+            ],
+            count,
+        ),
+        "refunds": charts_.bar_chart(
+            gettext(_("Recovered revenue and refunds per day")),
+            labels,
+            [
+                charts_.Series(gettext(_("Recovered")), [d.recovered for d in figures.days]),
+                charts_.Series(
+                    gettext(_("Refunded")), [d.refunded for d in figures.days], "hatched"
+                ),
+            ],
+            money,
+            minimum=money_minimum,
+        ),
+    }
+    return view.render(
+        "dashboard/overview.html",
+        o=figures,
+        currency=currency,
+        charts=charts,
+        days=days,
+        periods=PERIODS,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        percent=view.percent,
+        done=DONE.get(request.query_params.get("done", "")),
+    )
 
 
 # -- checkouts ----------------------------------------------------------------------------

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
+from babel.numbers import format_percent
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -147,8 +148,14 @@ class View:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         return format_datetime(value.astimezone(UTC), "medium", tzinfo=UTC, locale=self._babel)
 
-    def day(self, value: datetime) -> str:
+    def day(self, value: date) -> str:
         return format_date(value, "medium", locale=self._babel)
+
+    def short_day(self, value: date) -> str:
+        return format_skeleton("MMMd", value, locale=self._babel)
+
+    def percent(self, value: float | None) -> str:
+        return "\u2013" if value is None else format_percent(value, "#,##0.0%", locale=self._babel)
 
     def render(
         self,
