@@ -510,3 +510,61 @@ def test_stateset_client_shapes(agent):
     )
     check("2025-09-29", nested)
     assert nested.json()["line_items"][0]["item"] == {"id": "item_456", "quantity": 3}
+
+
+def _native_address(acp: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "line1": acp["line_one"],
+        "line2": acp.get("line_two"),
+        "city": acp["city"],
+        "postal_code": acp["postal_code"],
+        "state": acp.get("state"),
+        "country": acp["country"],
+    }
+
+
+def _fulfillment_address(version: str, session: dict[str, Any]) -> dict[str, Any]:
+    if version == "2025-09-29":
+        address: dict[str, Any] = session["fulfillment_address"]
+    else:
+        address = session["fulfillment_details"]["address"]
+    return address
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_fulfillment_address_is_the_native_shipping_address(agent, native, version):
+    speaker = Agent(agent.http, version)
+    created = speaker.post("/checkout_sessions", speaker.create_body([("item_123", 1)])).json()
+    path = f"/checkout_sessions/{created['id']}"
+    native_path = f"/v1/checkouts/{created['id']}"
+    speaker.post(path, speaker.address_body())
+    # ACP -> native: the shipping address (and the billing address, ACP's only one).
+    customer = native.get(native_path).json()["customer"]
+    assert customer["shipping_address"] == _native_address(ADDRESS)
+    assert customer["billing_address"] == _native_address(ADDRESS)
+    # Native -> ACP: a shipping address set through /v1 is the fulfillment address.
+    moved = {
+        "line1": "2 Babbage Street",
+        "line2": "Floor 3",
+        "city": "Los Angeles",
+        "postal_code": "90001",
+        "state": "CA",
+        "country": "US",
+    }
+    patched = native.patch(native_path, json={"customer": {"shipping_address": moved}})
+    assert patched.status_code == 200, patched.text
+    shown = _fulfillment_address(version, speaker.get(path).json())
+    assert shown["line_one"] == "2 Babbage Street" and shown["line_two"] == "Floor 3"
+    assert (shown["city"], shown["postal_code"], shown["country"]) == ("Los Angeles", "90001", "US")
+    # The session now has a billing address of its own: a new fulfillment address
+    # changes where it ships, not where it bills.
+    speaker.post(path, speaker.address_body())
+    customer = native.get(native_path).json()["customer"]
+    assert customer["shipping_address"] == _native_address(ADDRESS)
+    assert customer["billing_address"] == _native_address(ADDRESS)
+    native.patch(native_path, json={"customer": {"billing_address": moved}})
+    speaker.post(path, speaker.address_body())
+    customer = native.get(native_path).json()["customer"]
+    assert customer["shipping_address"] == _native_address(ADDRESS)
+    assert customer["billing_address"] == moved
+    assert _fulfillment_address(version, speaker.get(path).json())["city"] == "San Francisco"

@@ -107,9 +107,10 @@ def acp_param(
     """Where a native parameter came from in the ACP request."""
     if not native:
         return None
-    if native.startswith("customer.billing_address"):
-        field = native.removeprefix("customer.billing_address").lstrip(".")
-        return f"{address_root}.{ADDRESS_FIELDS.get(field, field)}" if field else address_root
+    for kind in ("customer.billing_address", "customer.shipping_address"):
+        if native.startswith(kind):
+            field = native.removeprefix(kind).lstrip(".")
+            return f"{address_root}.{ADDRESS_FIELDS.get(field, field)}" if field else address_root
     if native.startswith("customer."):
         return _CUSTOMER_FIELDS.get(native.removeprefix("customer."), "$.buyer")
     line = _LINE.match(native)

@@ -5,9 +5,11 @@ Mapping decisions:
 * ``buyer`` -> ``customer`` (email, first/last name, phone, ``customer_id`` ->
   ``customer.id``, ``company.name``/``tax_id``); a lone ``full_name`` is split
   at its last space.
-* ``fulfillment_details.address`` -> ``customer.billing_address``: the native
-  session keeps one postal address, the one tax and shipping use. Contact
-  email and phone fill the customer's when the buyer gave none.
+* ``fulfillment_details.address`` -> ``customer.shipping_address`` (where the
+  order ships, which decides the rates offered), and ``customer.billing_address``
+  too unless the session has a billing address of its own: ACP asks for one
+  postal address. Answers show the shipping address (else the billing address).
+  Contact email and phone fill the customer's when the buyer gave none.
 * ``discounts.codes`` (and the deprecated ``coupons``) -> native
   ``discounts`` by code; a code the native rules refuse is reported in
   ``discounts.rejected`` and as a warning message instead of failing the request.
@@ -58,6 +60,13 @@ def native_address(address: Address) -> dict[str, Any]:
     }
 
 
+def _billing_follows_fulfillment(current: dict[str, Any]) -> bool:
+    """The billing address is the fulfillment address too unless the session has a
+    billing address of its own (set apart from its shipping address)."""
+    billing, shipping = current.get("billing_address"), current.get("shipping_address")
+    return not billing or not shipping or billing == shipping
+
+
 def native_customer(
     buyer: Buyer | None, details: FulfillmentDetails | None, current: dict[str, Any] | None
 ) -> dict[str, Any] | None:
@@ -84,7 +93,10 @@ def native_customer(
                 out["tax_id"] = buyer.company.tax_id
     if details is not None:
         if details.address is not None:
-            out["billing_address"] = native_address(details.address)
+            address = native_address(details.address)
+            out["shipping_address"] = address
+            if _billing_follows_fulfillment(current):
+                out["billing_address"] = address
         if details.email and "email" not in out and not current.get("email"):
             out["email"] = details.email
         if details.phone_number and "phone" not in out and not current.get("phone"):

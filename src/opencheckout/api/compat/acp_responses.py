@@ -145,7 +145,7 @@ def _fulfillment_details(customer: dict[str, Any], extras: dict[str, Any]) -> di
         details["phone_number"] = customer["phone"]
     if customer.get("email"):
         details["email"] = customer["email"]
-    address = customer.get("billing_address") or {}
+    address = customer.get("shipping_address") or customer.get("billing_address") or {}
     if all(address.get(field) for field in ("line1", "city", "postal_code", "country")):
         details["address"] = {
             "name": extras.get("address_name") or name or "",
