@@ -923,3 +923,27 @@ def test_card_credential_in_test_mode(ucp: httpx.Client) -> None:
     assert paid.status_code == 200, paid.text
     Schemas.of(V1).checkout(paid.json())
     assert paid.json()["status"] == "completed"
+
+
+def test_refusals_outside_the_routes_are_ucp_shaped(ucp: httpx.Client) -> None:
+    headers = agent_headers(V2)
+    unknown = ucp.get("/no-such-operation", headers=headers)
+    assert unknown.status_code == 404
+    assert set(unknown.json()) == {"code", "content"}
+    wrong_method = ucp.delete("/checkout-sessions/cs_x", headers=headers)
+    assert wrong_method.status_code == 405
+    assert set(wrong_method.json()) == {"code", "content"}
+    hostile = ucp.post(
+        "/checkout-sessions",
+        content=b'{"line_items": [{"item": {"id": "x"}, "quantity": 1E+999999}]}',
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert hostile.status_code == 422
+    assert set(hostile.json()) == {"code", "content"}
+    not_json = ucp.post(
+        "/checkout-sessions",
+        content=b"line_items=1",
+        headers={**headers, "Content-Type": "text/plain"},
+    )
+    assert not_json.status_code == 415
+    assert set(not_json.json()) == {"code", "content"}

@@ -29,6 +29,7 @@ from opencheckout.api.compat import acp, acp_listing, acp_mcp, quaderno
 from opencheckout.api.compat.acp_errors import FlatErrorMiddleware
 from opencheckout.api.compat.ucp import mcp as ucp_mcp
 from opencheckout.api.compat.ucp import rest as ucp
+from opencheckout.api.compat.ucp.errors import UcpErrorMiddleware
 from opencheckout.api.errors import install_error_handlers
 from opencheckout.api.hot import HotPathMiddleware
 from opencheckout.api.input_guard import InputGuardMiddleware
@@ -144,6 +145,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     # Outside the body guard and the rate limit: their refusals under /acp are flat too.
     app.add_middleware(FlatErrorMiddleware)
+    # Likewise under /ucp: UCP's {code, content}.
+    app.add_middleware(UcpErrorMiddleware)
     # Inside RequestId (its log line carries the id), outside the rate limit (429s count).
     app.add_middleware(TelemetryMiddleware)
     app.add_middleware(RequestIdMiddleware)

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from fastapi import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opencheckout.service.ucp_versions import LATEST, VERSIONS, Version
 
@@ -94,3 +95,64 @@ def outcome(
         severity=severity,
         continue_url=continue_url,
     )
+
+
+class UcpErrorMiddleware:
+    """Under ``/ucp`` and ``/.well-known/ucp``, refusals answered outside the UCP
+    routes (an unknown path or method, the shared input rules: hostile numbers, NUL,
+    oversized or non-JSON bodies, the rate limit) are UCP protocol errors
+    ``{code, content}`` too, not the native ``{"error": ...}`` shape."""
+
+    PREFIXES = ("/ucp", "/.well-known/ucp")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not any(path == p or path.startswith(p + "/") for p in self.PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                if message["status"] < 400:
+                    await send(message)
+                    return
+                start = message
+                return
+            if start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = _protocol_body(b"".join(chunks))
+            headers = [
+                (name, value)
+                for name, value in start.get("headers", [])
+                if name not in (b"content-length", b"content-type")
+            ]
+            headers += [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ]
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, capture)
+
+
+def _protocol_body(raw: bytes) -> bytes:
+    """A native error body as ``{code, content}``; anything else as it was."""
+    try:
+        parsed = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        return raw
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    if not isinstance(error, dict) or not isinstance(error.get("code"), str):
+        return raw
+    return orjson.dumps({"code": error["code"], "content": str(error.get("message") or "")})

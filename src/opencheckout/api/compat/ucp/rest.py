@@ -41,13 +41,11 @@ _DISCOUNT_PARAM = re.compile(r"^discounts\[(\d+)\]")
 SHIPPING_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 _LINE_PARAM = re.compile(r"^line_items\[(\d+)\]")
 
-#: UCP's error bodies: protocol errors ``{code, content}``, resource outcomes the
-#: ``error_response`` envelope (see :mod:`.errors`); the input rules every dialect
-#: shares (hostile numbers, NUL, oversized bodies) answer before any route, in the
-#: native shape.
+#: UCP's error bodies: protocol errors ``{code, content}`` (also what the shared input
+#: rules answer under /ucp, see :class:`.errors.UcpErrorMiddleware`), resource
+#: outcomes the ``error_response`` envelope.
 ERROR_SCHEMA: dict[str, Any] = {
     "anyOf": [
-        {"$ref": "#/components/schemas/ErrorResponse"},
         {
             "type": "object",
             "required": ["code", "content"],
