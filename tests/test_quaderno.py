@@ -390,3 +390,29 @@ def test_a_refunded_session_says_so(quaderno, api):
     native = api.get(f"/v1/checkouts/{native_id}").json()
     assert native["amount_refunded"] == paid["amount_total"] == 1250
     assert native["payment_status"] == full["payment_status"]
+
+
+def test_a_shipping_address_set_natively_survives_quaderno_updates(quaderno, api):
+    """Quaderno's reference (seeds 000/001, providers.md) has no shipping fields, so the
+    dialect maps none; its billing edits leave the session's shipping address alone."""
+    number = _ready_session(quaderno)
+    native_id = _native_id(quaderno, api, number)
+    ships_to = {
+        "line1": "1 rue de Rivoli",
+        "city": "Paris",
+        "postal_code": "75001",
+        "country": "FR",
+    }
+    patched = api.patch(
+        f"/v1/checkouts/{native_id}", json={"customer": {"shipping_address": ships_to}}
+    )
+    assert patched.status_code == 200, patched.text
+    updated = quaderno.put(
+        f"/api/checkout/sessions/{number}.json",
+        json={"customer": {"billing_city": "Sevilla", "billing_postal_code": "41001"}},
+    )
+    assert updated.status_code == 200, updated.text
+    assert not any(key.startswith("shipping") for key in updated.json()["customer"])
+    customer = api.get(f"/v1/checkouts/{native_id}").json()["customer"]
+    assert customer["billing_address"]["city"] == "Sevilla"
+    assert customer["shipping_address"] == {**ships_to, "line2": None, "state": None}
