@@ -106,6 +106,8 @@ def server_settings(database_url: str, **overrides: object) -> Settings:
         "worker_poll_seconds": 0.05,
         # Tests fire bursts with one key; only the rate-limit test turns it on.
         "rate_limit_per_second": 0,
+        # Likewise for sessions started from checkout links (one test turns it on).
+        "link_sessions_per_minute": 0,
         # Tests revoke a key and expect the very next request to fail.
         "auth_cache_seconds": 0,
         **overrides,

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from opencheckout import __version__
 from opencheckout.api import (
+    checkout_links,
     checkouts,
     coupons,
     customers,
@@ -43,6 +44,7 @@ from opencheckout.api.telemetry import (
 )
 from opencheckout.config import Settings
 from opencheckout.observability import logs
+from opencheckout.pages import links as link_pages
 from opencheckout.pages import routes as pages
 from opencheckout.pages.dashboard import routes as dashboard
 from opencheckout.processors import build_processors
@@ -104,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(refunds.router)
     app.include_router(products.router)
     app.include_router(coupons.router)
+    app.include_router(checkout_links.router)
     app.include_router(tax_rates.router)
     app.include_router(customers.router)
     app.include_router(orders.router)
@@ -120,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ucp.router)
     app.include_router(processors.router)
     pages.install(app, context)
+    link_pages.install(app, context)
     dashboard.install(app, context)
     openapi.install(app)
     if settings.metrics and settings.metrics_port is None:

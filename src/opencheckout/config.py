@@ -64,6 +64,10 @@ class Settings:
     rate_limit_per_second: float = 100.0
     #: Requests a key may send at once before the per-second rate applies.
     rate_limit_burst: int = 200
+    #: Sessions a client address may start from checkout links (``GET /l/{slug}``) per
+    #: minute, per process, with bursts of ``link_sessions_burst``; 0 disables.
+    link_sessions_per_minute: float = 20.0
+    link_sessions_burst: int = 10
     #: Seconds a successfully authenticated key is remembered per process, sparing a
     #: database read per request; a revoked key works at most this long. 0 disables.
     auth_cache_seconds: float = 2.0
@@ -139,6 +143,8 @@ class Settings:
             ),
             rate_limit_per_second=float(env.get("OPENCHECKOUT_RATE_LIMIT_PER_SECOND", "100")),
             rate_limit_burst=int(env.get("OPENCHECKOUT_RATE_LIMIT_BURST", "200")),
+            link_sessions_per_minute=float(env.get("OPENCHECKOUT_LINK_SESSIONS_PER_MINUTE", "20")),
+            link_sessions_burst=int(env.get("OPENCHECKOUT_LINK_SESSIONS_BURST", "10")),
             auth_cache_seconds=float(env.get("OPENCHECKOUT_AUTH_CACHE_SECONDS", "2")),
             hot_path=_flag(env.get("OPENCHECKOUT_HOT_PATH", "1")),
             otel=_flag(env.get("OPENCHECKOUT_OTEL")),

@@ -31,6 +31,7 @@ from opencheckout.ids import new_id, new_token
 from opencheckout.observability import metrics
 from opencheckout.processors.base import Outcome, PaymentRequest, PaymentResult, Processor
 from opencheckout.service import (
+    checkout_links,
     checkout_pricing,
     completion,
     coupons,
@@ -186,6 +187,7 @@ def _new_record(
         recovered_from=recovered_from,
         data=document,
         group_key=params.get("group_key"),
+        checkout_link=params.get("checkout_link"),
     )
     _apply_totals(row, checkout_pricing.reprice(document, row.currency))
     _sync_columns(row)
@@ -228,6 +230,22 @@ def _update_custom_fields(document: dict[str, Any], params: dict[str, Any]) -> N
     else:
         document.setdefault("custom_fields", [])
     _set_custom_values(document, params)
+
+
+async def check_params(ctx: Context, principal: Principal, params: dict[str, Any]) -> None:
+    """Refuse what :func:`create` would refuse about ``params``, without creating
+    anything (checkout links check the sessions they will make this way)."""
+    document = _base_document(params)
+    await checkout_pricing.apply_changes(
+        AutocommitCatalog(ctx.db),
+        tenant_of(principal),
+        document,
+        params,
+        currency=params["currency"],
+        currency_changed=False,
+        now=ctx.clock(),
+    )
+    checkout_pricing.reprice(document, params["currency"])
 
 
 async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> CheckoutRecord:
@@ -505,6 +523,7 @@ async def recover(ctx: Context, principal: Principal, checkout_id: str) -> Check
             client_reference_id=original.client_reference_id,
             group_key=original.group_key,
             abandon_after_seconds=original.abandon_after_seconds,
+            checkout_link=original.checkout_link,
         )
         # The same prices, tax rates and discounts as the buyer saw: a copy of the
         # snapshots, not a fresh catalog read. Coupons are re-checked on payment.
@@ -602,6 +621,9 @@ async def _complete_free(
             "Another payment for this checkout is in progress.", code="checkout_not_payable"
         )
     await coupons.redeem_applied(session, tenant, done.data.get("discounts", []), now)
+    # Raises 409 checkout_link_exhausted past the link's max_completions.
+    await checkout_links.claim(session, tenant, done)
+    await checkout_links.on_completed(session, done)
     await _emit(ctx, session, done, "checkout.completed", now)
     return done
 
@@ -662,6 +684,8 @@ async def complete(
         await coupons.redeem_applied(session, tenant, discounts, now)
         # Raises 409 insufficient_stock if a tracked SKU ran out, rolling back the claim.
         await inventory.take(session, tenant, claimed)
+        # Raises 409 checkout_link_exhausted past the link's max_completions, likewise.
+        await checkout_links.claim(session, tenant, claimed)
         await _emit(ctx, session, claimed, "checkout.processing", now)
         # In the claim's transaction: a crash from here on leaves an attempt to reconcile.
         attempt = await reconcile.open_attempt(ctx, session, claimed, processor, now)
@@ -692,6 +716,7 @@ async def complete(
                 await attempt_store.close_open(session, row.pk, "voided", failed_at)
                 await coupons.release_applied(session, tenant, discounts)
                 await inventory.give_back(session, released)
+                await checkout_links.release(session, released)
                 await _emit(ctx, session, released, "checkout.failed", failed_at)
         raise ProcessorUnavailable(
             f"The {processor.name} processor could not be reached; retry the payment."
@@ -723,6 +748,7 @@ async def complete(
         if settled is not None and result.outcome is Outcome.DECLINED:
             await coupons.release_applied(session, tenant, discounts)
             await inventory.give_back(session, settled)
+            await checkout_links.release(session, settled)
         if settled is not None and result.outcome is not Outcome.PROCESSING:
             event_type = (
                 "checkout.completed" if result.outcome is Outcome.SUCCEEDED else "checkout.failed"

@@ -40,12 +40,14 @@ CHECKOUT_EVENT_TYPES = (
 )
 WEBHOOK_EVENT_TYPES = ("webhook_endpoint.disabled",)
 COUPON_EVENT_TYPES = ("coupon.created", "coupon.updated", "coupon.deleted")
+CHECKOUT_LINK_EVENT_TYPES = ("checkout_link.created", "checkout_link.updated")
 ORDER_EVENT_TYPES = ("order.created", "order.updated")
 PRODUCT_EVENT_TYPES = ("product.updated",)
 REFUND_EVENT_TYPES = ("refund.created", "refund.succeeded", "refund.failed")
 EVENT_TYPES = (
     CHECKOUT_EVENT_TYPES
     + COUPON_EVENT_TYPES
+    + CHECKOUT_LINK_EVENT_TYPES
     + ORDER_EVENT_TYPES
     + PRODUCT_EVENT_TYPES
     + REFUND_EVENT_TYPES

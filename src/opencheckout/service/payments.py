@@ -27,7 +27,7 @@ from opencheckout.domain.lifecycle import PaymentStatus, Status
 from opencheckout.observability import metrics
 from opencheckout.processors.base import Outcome
 from opencheckout.processors.test import LATER_PREFIX, parse_later
-from opencheckout.service import completion, coupons, events, inventory
+from opencheckout.service import checkout_links, completion, coupons, events, inventory
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
 from opencheckout.store import attempts as attempt_store
@@ -176,6 +176,7 @@ async def _finish(
         tenant = Tenant(settled.account_id, settled.livemode)
         await coupons.release_applied(session, tenant, settled.data.get("discounts", []))
         await inventory.give_back(session, settled)
+        await checkout_links.release(session, settled)
     await _emit(ctx, session, settled, answer.outcome, now)
     if answer.outcome is Outcome.SUCCEEDED:
         await completion.on_completed(session, settled, now)

@@ -151,6 +151,7 @@ def checkout_resource(
         "cancel_url": data["cancel_url"],
         "client_reference_id": row.client_reference_id,
         "group_key": row.group_key,
+        "checkout_link": row.checkout_link,
         "metadata": data["metadata"],
         "custom": data["custom"],
         "custom_fields": data.get("custom_fields", []),

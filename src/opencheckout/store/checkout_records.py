@@ -55,6 +55,7 @@ class CheckoutRecord:
     recovered_from: str | None
     data: dict[str, Any]
     group_key: str | None = None
+    checkout_link: str | None = None
 
 
 #: A session as the ORM loads it (inside a write) or as a hot read returns it.

@@ -44,6 +44,7 @@ class CheckoutFilters:
     customers: list[str] = field(default_factory=list)
     products: list[str] = field(default_factory=list)
     group_keys: list[str] = field(default_factory=list)
+    checkout_link: str | None = None
     created_gte: datetime | None = None
     created_gt: datetime | None = None
     created_lte: datetime | None = None
@@ -109,6 +110,8 @@ def _conditions(tenant: Tenant, filters: CheckoutFilters, now: datetime) -> list
         conditions.append(Checkout.customer_ref.in_(filters.customers))
     if filters.group_keys:
         conditions.append(Checkout.group_key.in_(filters.group_keys))
+    if filters.checkout_link is not None:
+        conditions.append(Checkout.checkout_link == filters.checkout_link)
     if filters.payment_status is not None:
         conditions.append(Checkout.payment_status == filters.payment_status)
     if filters.client_reference_id is not None:

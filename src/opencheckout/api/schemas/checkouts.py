@@ -482,6 +482,9 @@ class Checkout(BaseModel):
     cancel_url: str | None
     client_reference_id: str | None
     group_key: str | None
+    checkout_link: str | None = Field(
+        None, description="The checkout link (`cl_…`) that made the session, if one did."
+    )
     metadata: dict[str, str]
     custom: dict[str, Any]
     custom_fields: list[CustomField]

@@ -9,6 +9,7 @@ relies on that).
 from opencheckout.store.models.account import Account, ApiKey
 from opencheckout.store.models.base import Base
 from opencheckout.store.models.checkout import Checkout, CheckoutProduct
+from opencheckout.store.models.checkout_link import CheckoutLink
 from opencheckout.store.models.coupon import Coupon
 from opencheckout.store.models.customer import Customer, CustomerAddress
 from opencheckout.store.models.dashboard import DashboardSession, DashboardUser, LoginAttempt
@@ -31,6 +32,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "Checkout",
+    "CheckoutLink",
     "CheckoutProduct",
     "Coupon",
     "Customer",

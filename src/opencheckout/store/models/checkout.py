@@ -57,6 +57,8 @@ class Checkout(Base):
     #: The merchant's grouping of sessions (``?group_keys[]=``); last so that the
     #: positional records (``store.checkout_records``) can default it.
     group_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: The checkout link (``cl_…``) that made the session (``?checkout_link=``).
+    checkout_link: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     __table_args__ = (
         # Newest-first keyset pages, optionally narrowed by status or creation time.
@@ -70,6 +72,7 @@ class Checkout(Base):
         _set_only("ix_checkouts_tenant_customer", "customer_ref", tenant=True),
         _set_only("ix_checkouts_tenant_client_ref", "client_reference_id", tenant=True),
         _set_only("ix_checkouts_tenant_group_key", "group_key", tenant=True),
+        _set_only("ix_checkouts_tenant_checkout_link", "checkout_link", tenant=True),
         # Tenant-free: the Stripe webhook finds a session by its PaymentIntent id.
         _set_only("ix_checkouts_processor_id", "processor_id", tenant=False),
         # The abandonment sweep scans open sessions by expiry.
