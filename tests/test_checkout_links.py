@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from opencheckout.domain.client_ip import parse_networks
 from tests.conftest import PUBLIC_URL, Server, server_settings, start_server
 from tests.factories import DECLINED_CARD, GOOD_CARD, assert_error
 
@@ -71,9 +72,9 @@ def browser(server: Server) -> httpx.Client:
     return httpx.Client(base_url=server.url, timeout=30, follow_redirects=False)
 
 
-def visit(client: httpx.Client, link: dict[str, Any]) -> str:
+def visit(client: httpx.Client, link: dict[str, Any], **kwargs: Any) -> str:
     """The token of the session a visit was sent to (303 to its permalink)."""
-    response = client.get(f"/l/{slug_of(link)}")
+    response = client.get(f"/l/{slug_of(link)}", **kwargs)
     assert response.status_code == 303, response.text
     location = response.headers["location"]
     assert location.startswith(f"{PUBLIC_URL}/c/"), location
@@ -376,10 +377,14 @@ def test_a_free_session_counts_too(api, server):
 
 @pytest.fixture
 def throttled_server(database_url: str) -> Iterator[Server]:
-    """Two sessions per address at once, then one a minute; no embedded worker (the
-    suite's server delivers this database's webhooks)."""
+    """Two sessions per address at once, then one a minute, behind a trusted proxy on
+    loopback; no embedded worker (the suite's server delivers this database's webhooks)."""
     settings = server_settings(
-        database_url, link_sessions_per_minute=1, link_sessions_burst=2, embedded_worker=False
+        database_url,
+        link_sessions_per_minute=1,
+        link_sessions_burst=2,
+        trusted_proxies=parse_networks("127.0.0.1"),
+        embedded_worker=False,
     )
     uv_server, thread, url = start_server(settings)
     yield Server(url=url, database_url=database_url, settings=settings)
@@ -389,19 +394,24 @@ def throttled_server(database_url: str) -> Iterator[Server]:
 
 def test_sessions_from_links_are_rate_limited_per_address(api, throttled_server):
     link = make_link(api)
+    slug = slug_of(link)
+    behind = {"X-Forwarded-For": "203.0.113.7"}
     with browser(throttled_server) as reloading:
-        token = visit(reloading, link)
+        token = visit(reloading, link, headers=behind)
         with browser(throttled_server) as other:
-            visit(other, link)
+            visit(other, link, headers=behind)
         with browser(throttled_server) as third:
-            response = third.get(f"/l/{slug_of(link)}", headers={"Accept-Language": "es"})
+            response = third.get(f"/l/{slug}", headers={**behind, "Accept-Language": "es"})
         assert response.status_code == 429, response.text
         assert int(response.headers["retry-after"]) >= 1
         assert response.headers["content-type"].startswith("text/html")
-        assert '<html lang="es"' in response.text
+        assert '<html lang="es"' in response.text and "Demasiados pagos" in response.text
         # Returning to one's own open session makes nothing, so it is not throttled.
-        assert visit(reloading, link) == token
-    assert api.get(f"/v1/checkout_links/{link['id']}").json()["sessions_created"] == 2
+        assert visit(reloading, link, headers=behind) == token
+    # Another client behind the same (trusted) proxy has a bucket of its own.
+    with browser(throttled_server) as elsewhere:
+        visit(elsewhere, link, headers={"X-Forwarded-For": "198.51.100.9"})
+    assert api.get(f"/v1/checkout_links/{link['id']}").json()["sessions_created"] == 3
 
 
 # --------------------------------------------------------------------------- #

@@ -38,7 +38,12 @@ def linked_server(database_url: str) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     settings = server_settings(database_url, public_url=url, embedded_worker=False)
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

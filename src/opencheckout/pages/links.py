@@ -5,7 +5,8 @@ sends the browser (303) to its permalink. A cookie per link (HttpOnly,
 SameSite=Lax, scoped to the link's path) remembers that session, so a reload
 returns to it while it is open instead of making another. An inactive, expired
 or exhausted link answers a translated 410 page; making sessions is
-rate-limited per client address (a translated 429 page).
+rate-limited per client address, behind trusted proxies only as the hosted page
+believes them (a translated 429 page).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from opencheckout.api.ratelimit import TokenBuckets
+from opencheckout.domain.client_ip import client_address
 from opencheckout.domain.errors import NotFound
 from opencheckout.pages import i18n
 from opencheckout.pages.routes import _is_https, _not_found, _pages, _redirect, _Renderer
@@ -58,10 +60,15 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.include_router(router)
 
 
-def _client_address(request: Request) -> str:
-    """The address sessions are counted against: the peer, as the API's rate limit
-    counts it (no forwarded header is believed)."""
-    return request.client.host if request.client is not None else "unknown"
+def _client_address(request: Request, ctx: Context) -> str:
+    """The address sessions are counted against: the peer, or behind a configured
+    trusted proxy (``OPENCHECKOUT_TRUSTED_PROXIES``) the client it forwards for,
+    as the hosted page records it."""
+    peer = request.client.host if request.client is not None else None
+    found = client_address(
+        peer, request.headers.getlist("x-forwarded-for"), ctx.settings.trusted_proxies
+    )
+    return found or "unknown"
 
 
 def _renderer(request: Request, locale: str | None) -> _Renderer:
@@ -97,7 +104,7 @@ async def _visit(request: Request, ctx: Context, slug: str) -> Response:
     if token is None:
         buckets: TokenBuckets | None = request.app.state.link_buckets
         if buckets is not None:
-            decision = buckets.take(_client_address(request))
+            decision = buckets.take(_client_address(request, ctx))
             if not decision.allowed:
                 renderer = _renderer(request, link.settings.get("locale"))
                 response: Response = renderer.message(429, THROTTLED_TITLE, THROTTLED_BODY)
