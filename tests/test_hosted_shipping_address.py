@@ -305,3 +305,18 @@ def test_saved_addresses_are_offered_and_the_book_gains_a_new_one_once(server: S
     with buyer(server) as client:
         html = client.get(page_path(later)).text
     assert html.count("data-ship-to") == 4  # billing, two saved, new
+
+
+def test_the_shipping_address_speaks_the_page_locale(server: Server, api):
+    two_countries(api)
+    session = create_session(api, locale="de")
+    with buyer(server) as client:
+        html = client.get(page_path(session)).text
+        assert "Lieferadresse" in html and "Wie Rechnungsadresse" in html
+        assert "Eine neue Adresse" in html and "Versandarten aktualisieren" in html
+        moved = client.post(
+            page_path(session),
+            data=filled_form(html, ship_to="new", action="update", shipping_country="PT"),
+        )
+    assert moved.status_code == 200
+    assert "Für diese Adresse ist keine Versandart verfügbar." in moved.text
