@@ -154,3 +154,28 @@ def test_recovered_sessions_keep_their_custom_fields(api):
     assert recovered.status_code == 201, recovered.text
     values = {field["key"]: field["value"] for field in recovered.json()["custom_fields"]}
     assert values == {"order_ref": "PO-9", "employees": None, "size": "s"}
+
+
+def test_a_delivered_webhook_carries_the_fields_and_values(api):
+    from standardwebhooks import Webhook
+
+    from tests.receiver import run_receiver
+
+    with run_receiver() as receiver:
+        created = api.post(
+            "/v1/webhook_endpoints",
+            json={"url": f"{receiver.url}/hook", "enabled_events": ["checkout.completed"]},
+        )
+        assert created.status_code == 201, created.text
+        session = _session(api, custom_field_values={"order_ref": "PO-5", "size": "s"})
+        paid = api.post(f"/v1/checkouts/{session['id']}/complete", json={"payment": GOOD_CARD})
+        assert paid.status_code == 200, paid.text
+        receiver.wait_for(lambda: len(receiver.on("/hook")) >= 1)
+        delivery = receiver.on("/hook")[0]
+        event = Webhook(created.json()["secret"]).verify(delivery.body, delivery.headers)
+    fields = event["data"]["object"]["custom_fields"]
+    assert [(field["key"], field["value"]) for field in fields] == [
+        ("order_ref", "PO-5"),
+        ("employees", None),
+        ("size", "s"),
+    ]
