@@ -466,3 +466,118 @@ def test_overview_figures_and_charts(dash: DashServer, account: Account, api):
         )
         assert _kpi(german.text, "revenue") == "115,98 €"
         assert "Umsatz" in german.text or "Revenue" not in german.text
+
+
+# -- developers -----------------------------------------------------------------------------
+
+
+def test_developers_keys_endpoints_deliveries_and_events(
+    dash: DashServer, account: Account, other_account: Account, api, server: Server
+):
+    with client_for(server, other_account.secret_key) as other_api:
+        their_hook = other_api.post(
+            "/v1/webhook_endpoints", json={"url": "https://example.com/h", "enabled_events": ["*"]}
+        ).json()
+    their_prefix = other_account.secret_key[:16]
+    with run_receiver() as receiver, signed_in(dash, account.name) as client:
+        page = client.get("/dashboard/developers")
+        assert page.status_code == 200
+        assert account.secret_key[:16] in page.text and account.secret_key not in page.text
+        assert account.live_key[:16] not in page.text  # test mode only
+        csrf = csrf_of(page.text)
+        for path in (
+            "/dashboard/developers/keys",
+            "/dashboard/developers/keys/revoke",
+            "/dashboard/developers/webhooks",
+            f"/dashboard/developers/webhooks/{their_hook['id']}/rotate",
+        ):
+            assert client.post(path, data={"prefix": "x"}).status_code == 403, path
+
+        # A key, shown once, that works; then revoked.
+        made = client.post("/dashboard/developers/keys", data={"csrf_token": csrf, "scope": "read"})
+        assert made.status_code == 201
+        secret = re.search(r'id="new-key" type="text" readonly value="(rk_test_\w+)"', made.text)
+        assert secret
+        with client_for(server, secret.group(1)) as reader:
+            assert reader.get("/v1/checkouts").status_code == 200
+            assert secret.group(1) not in client.get("/dashboard/developers").text
+            revoked = client.post(
+                "/dashboard/developers/keys/revoke",
+                data={"csrf_token": csrf, "prefix": secret.group(1)[:16]},
+            )
+            assert revoked.status_code == 303
+            assert reader.get("/v1/checkouts").status_code == 401
+        foreign = client.post(
+            "/dashboard/developers/keys/revoke", data={"csrf_token": csrf, "prefix": their_prefix}
+        )
+        assert foreign.status_code == 404
+        with client_for(server, other_account.secret_key) as other_api:
+            assert other_api.get("/v1/checkouts").status_code == 200
+
+        # An endpoint: created (secret shown once), rotated, disabled, enabled.
+        bad = client.post(
+            "/dashboard/developers/webhooks", data={"csrf_token": csrf, "url": "ftp://x"}
+        )
+        assert bad.status_code == 422
+        created = client.post(
+            "/dashboard/developers/webhooks",
+            data={"csrf_token": csrf, "url": f"{receiver.url}/dev", "events": ""},
+        )
+        assert created.status_code == 201, created.text
+        endpoint_id = re.search(r"Signing secret of (we_\w+)", created.text)
+        first_secret = re.search(
+            r'id="new-secret" type="text" readonly value="(whsec_[^"]+)"', created.text
+        )
+        assert endpoint_id and first_secret
+        endpoint_id_ = endpoint_id.group(1)
+        rotated = client.post(
+            f"/dashboard/developers/webhooks/{endpoint_id_}/rotate", data={"csrf_token": csrf}
+        )
+        assert rotated.status_code == 200
+        assert first_secret.group(1) not in rotated.text and "whsec_" in rotated.text
+        assert first_secret.group(1) not in client.get("/dashboard/developers").text
+        off = client.post(
+            f"/dashboard/developers/webhooks/{endpoint_id_}/disable", data={"csrf_token": csrf}
+        )
+        assert off.status_code == 303
+        assert api.get(f"/v1/webhook_endpoints/{endpoint_id_}").json()["status"] == "disabled"
+        client.post(
+            f"/dashboard/developers/webhooks/{endpoint_id_}/enable", data={"csrf_token": csrf}
+        )
+        assert api.get(f"/v1/webhook_endpoints/{endpoint_id_}").json()["status"] == "enabled"
+
+        # Deliveries and redeliver.
+        session = create_session(api)
+        receiver.wait_for(lambda: len(receiver.on("/dev")) >= 1)
+        log = client.get(f"/dashboard/developers/webhooks/{endpoint_id_}")
+        for _ in range(50):
+            if "delivered" in log.text:
+                break
+            log = client.get(f"/dashboard/developers/webhooks/{endpoint_id_}")
+        assert "(HTTP 200)" in log.text
+        event_id = re.search(r'name="event" value="(evt_\w+)"', log.text)
+        assert event_id
+        again = client.post(
+            f"/dashboard/developers/webhooks/{endpoint_id_}/redeliver",
+            data={"csrf_token": csrf, "event": event_id.group(1)},
+        )
+        assert again.status_code == 303
+        receiver.wait_for(lambda: len(receiver.on("/dev")) >= 2)
+
+        # Events, filtered by type, linking to the checkout.
+        listed = client.get("/dashboard/developers/events", params={"type": "checkout.created"})
+        assert listed.status_code == 200
+        assert f'href="/dashboard/checkouts/{session["id"]}"' in listed.text
+        assert "webhook_endpoint" not in listed.text
+
+        # Another account's endpoint is not found, for reading and for every action.
+        assert client.get(f"/dashboard/developers/webhooks/{their_hook['id']}").status_code == 404
+        for action in ("rotate", "disable", "enable", "redeliver"):
+            response = client.post(
+                f"/dashboard/developers/webhooks/{their_hook['id']}/{action}",
+                data={"csrf_token": csrf, "event": event_id.group(1)},
+            )
+            assert response.status_code == 404, action
+        with client_for(server, other_account.secret_key) as other_api:
+            theirs = other_api.get(f"/v1/webhook_endpoints/{their_hook['id']}").json()
+            assert theirs["status"] == "enabled"

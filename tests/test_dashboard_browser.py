@@ -149,6 +149,27 @@ def test_every_view_and_action_in_the_browser(chromium, dash: DashServer, accoun
             assert_accessible(page)
             _shoot(page, "checkout-recovered", engine)
 
+            # Developers: a key shown once, an endpoint and its delivery log, events.
+            page.get_by_role("link", name="Developers").click()
+            assert_accessible(page)
+            page.get_by_label("Access").select_option("read")
+            page.get_by_role("button", name="Create key").click()
+            assert page.get_by_label("Secret key").input_value().startswith("rk_test_")
+            assert_accessible(page)
+            _shoot(page, "developers", engine)
+            page.get_by_label("Endpoint URL").fill(f"{receiver.url}/browser")
+            page.get_by_role("button", name="Add endpoint").click()
+            assert page.locator("#new-secret").input_value().startswith("whsec_")
+            page.get_by_role("link", name=f"{receiver.url}/browser").click()
+            assert page.get_by_role("heading", name=re.compile("Deliveries to")).is_visible()
+            assert_accessible(page)
+            page.get_by_role("link", name="Developers").first.click()
+            page.get_by_role("link", name="Events", exact=True).click()
+            page.get_by_label("Event type").fill("checkout.created")
+            page.get_by_role("button", name="Filter").click()
+            assert page.get_by_role("link", name=pending["id"]).is_visible()
+            assert_accessible(page)
+
             # The test/live switch, then sign out.
             page.get_by_role("button", name="Switch to live mode").click()
             assert page.get_by_text("Live mode", exact=True).is_visible()
