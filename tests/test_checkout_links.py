@@ -466,3 +466,48 @@ def test_a_declined_payment_gives_the_links_completion_back(api, server):
     assert pay(api, ids[1]).status_code == 200
     again = api.post(f"/v1/checkouts/{ids[0]}/complete", json={"payment": GOOD_CARD})
     assert_error(again, 409, "checkout_link_exhausted", "checkout_link")
+
+
+def test_buyers_of_one_link_never_oversell_its_stock(server, account, api):
+    sku = f"poster-{uuid.uuid4().hex[:8]}"
+    made = api.post(
+        "/v1/products",
+        json={"id": sku, "name": "Poster", "unit_amount": 1500, "currency": "eur", "stock": 1},
+    )
+    assert made.status_code == 201, made.text
+    link = make_link(api, line_items=[{"product": sku, "quantity": 1}])
+    ids = []
+    for _ in range(10):
+        with browser(server) as client:
+            session = session_of(api, link, visit(client, link))
+        assert api.patch(f"/v1/checkouts/{session['id']}", json={"customer": CUSTOMER}).is_success
+        ids.append(session["id"])
+    responses = asyncio.run(_complete_all(server, account.secret_key, ids))
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(200) == 1 and statuses.count(409) == 9, statuses
+    assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {
+        "insufficient_stock"
+    }
+    assert api.get(f"/v1/products/{sku}").json()["stock"] == 0
+    shown = api.get(f"/v1/checkout_links/{link['id']}").json()
+    assert (shown["completed_count"], shown["amount_completed"]) == (1, 1500)
+
+
+def test_an_asynchronous_decline_gives_the_links_completion_back(api, server):
+    link = make_link(api, max_completions=1)
+    ids = []
+    for _ in range(2):
+        with browser(server) as client:
+            ids.append(session_of(api, link, visit(client, link))["id"])
+    started = pay(api, ids[0], {"method": "card", "card_number": "4000008400001629"})
+    assert started.status_code == 200 and started.json()["status"] == "processing", started.text
+    # While the first payment is pending, it holds the link's only completion.
+    assert_error(pay(api, ids[1]), 409, "checkout_link_exhausted", "checkout_link")
+    deadline = time.monotonic() + 60  # the embedded worker settles it (a bound, not a timing check)
+    while api.get(f"/v1/checkouts/{ids[0]}").json()["status"] == "processing":
+        assert time.monotonic() < deadline, "the delayed decline never settled"
+        time.sleep(0.2)
+    assert api.get(f"/v1/checkouts/{ids[0]}").json()["status"] == "failed"
+    assert pay(api, ids[1]).status_code == 200
+    shown = api.get(f"/v1/checkout_links/{link['id']}").json()
+    assert (shown["completed_count"], shown["amount_completed"]) == (1, 1200)
