@@ -524,6 +524,15 @@ def test_idempotency_key(ucp: httpx.Client) -> None:
         ucp.put(path, json=put_body, headers=put_key).json()
     )
     assert ucp.put(path, json=body, headers=put_key).status_code == 409
+    # Another platform's keys are its own.
+    elsewhere = {
+        **headers,
+        "UCP-Agent": f'profile="https://other.example/.well-known/ucp", version="{V2}"',
+    }
+    theirs = ucp.post(
+        "/checkout-sessions", json={**body, "line_items": [line("pot_ceramic")]}, headers=elsewhere
+    )
+    assert theirs.status_code == 201 and theirs.json()["id"] != first.json()["id"]
 
 
 @pytest.fixture
@@ -665,8 +674,14 @@ def test_order_webhooks_reach_the_platform(
             f"/testing/simulate-shipping/{order_id}",
             headers={**headers, "Simulation-Secret": SECRET},
         )
-        receiver.wait_for(lambda: len(receiver.on("/webhooks/ucp/orders")) >= 2)
-        placed, shipped = receiver.on("/webhooks/ucp/orders")[:2]
+
+        def by_event() -> dict[str, Any]:
+            return {r.json["event_id"]: r for r in receiver.on("/webhooks/ucp/orders")}
+
+        receiver.wait_for(lambda: len(by_event()) >= 2)
+        # Deliveries are retried independently (at least once), so they may arrive again
+        # or out of order; each carries its event's id and time.
+        placed, shipped = sorted(by_event().values(), key=lambda r: r.json["created_time"])[:2]
         for delivery in (placed, shipped):
             Schemas.of(version).order(delivery.json)
             assert delivery.json["id"] == order_id

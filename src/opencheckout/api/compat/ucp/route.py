@@ -10,6 +10,7 @@ another account's or mode's, or a read-only key on a write).
 ``Idempotency-Key`` on a POST or PUT: the same key with the same body (and
 version) answers the stored response again; with another body it is 409, as
 the specification says (the native surface's 422 is another dialect's rule).
+Keys belong to the API key that sent them, else to the platform (its profile URL).
 """
 
 from __future__ import annotations
@@ -170,6 +171,16 @@ class UcpRoute(APIRoute):
         return route
 
 
+def _key_space(request: Request, principal: Principal) -> str:
+    """Whose ``Idempotency-Key``s these are: the API key's, else the platform's (by its
+    profile URL), so two platforms' keys never meet."""
+    if principal.key_id != ANONYMOUS_KEY:
+        return principal.key_id
+    agent: negotiation.Agent | None = getattr(request.state, "ucp_agent", None)
+    profile = (agent.profile if agent is not None else None) or ""
+    return "ucp_" + hashlib.sha256(profile.encode()).hexdigest()[:32]
+
+
 async def _idempotent(
     request: Request,
     ctx: Context,
@@ -178,7 +189,7 @@ async def _idempotent(
     run: Callable[[Request], Coroutine[Any, Any, Response]],
 ) -> Response:
     body = await request.body()
-    owner = idempotency.Owner(principal.account_id, principal.key_id)
+    owner = idempotency.Owner(principal.account_id, _key_space(request, principal))
     # The version is part of the request: the same body at another version is another one.
     print_ = hashlib.sha256(
         (fingerprint(request, principal.livemode, body) + version_of(request).name).encode()
