@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from opencheckout.domain.client_ip import Network, parse_networks
 
@@ -55,6 +55,15 @@ class Settings:
     #: Where the hosted page loads Stripe.js from; the page's CSP allows exactly
     #: this origin (a localstripe server in tests).
     stripe_js_url: str = "https://js.stripe.com/v3/"
+    #: PayPal REST app credentials (Orders v2); with all three set, ``paypal`` payments
+    #: go to PayPal. Without them test mode simulates the approval and live mode refuses.
+    paypal_client_id: str | None = None
+    paypal_client_secret: str | None = field(default=None, repr=False)
+    #: The id PayPal gave the webhook pointing at ``/v1/processors/paypal/webhook``;
+    #: events are verified with it through PayPal's verify-webhook-signature API.
+    paypal_webhook_id: str | None = None
+    #: PayPal API origin; None: the sandbox for test mode, the live API for live mode.
+    paypal_api_base: str | None = None
     #: Seconds before the test processor settles a ``processing`` payment.
     test_settle_seconds: float = 3.0
     #: A payment attempt without a recorded answer this old is reconciled by the
@@ -114,6 +123,10 @@ class Settings:
     #: without any, the connecting address is the client's.
     trusted_proxies: tuple[Network, ...] = ()
 
+    @property
+    def paypal_configured(self) -> bool:
+        return bool(self.paypal_client_id and self.paypal_client_secret and self.paypal_webhook_id)
+
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ
@@ -137,6 +150,10 @@ class Settings:
             stripe_webhook_secret=env.get("OPENCHECKOUT_STRIPE_WEBHOOK_SECRET") or None,
             stripe_publishable_key=env.get("OPENCHECKOUT_STRIPE_PUBLISHABLE_KEY") or None,
             stripe_js_url=env.get("OPENCHECKOUT_STRIPE_JS_URL") or "https://js.stripe.com/v3/",
+            paypal_client_id=env.get("OPENCHECKOUT_PAYPAL_CLIENT_ID") or None,
+            paypal_client_secret=env.get("OPENCHECKOUT_PAYPAL_CLIENT_SECRET") or None,
+            paypal_webhook_id=env.get("OPENCHECKOUT_PAYPAL_WEBHOOK_ID") or None,
+            paypal_api_base=(env.get("OPENCHECKOUT_PAYPAL_API_BASE") or "").rstrip("/") or None,
             test_settle_seconds=float(env.get("OPENCHECKOUT_TEST_SETTLE_SECONDS", "3")),
             payment_reconcile_seconds=float(
                 env.get("OPENCHECKOUT_PAYMENT_RECONCILE_SECONDS", "60")

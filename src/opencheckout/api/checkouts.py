@@ -57,9 +57,10 @@ async def create_checkout(
     ctx: Context = Depends(context),
 ) -> Response:
     """Create a checkout session. Send an `Idempotency-Key` header to retry safely."""
-    _row, resource = await service.create_with_resource(
-        ctx, principal, body.model_dump(exclude_unset=False)
-    )
+    params = body.model_dump(exclude_unset=False)
+    # Asked for: refused where PayPal is unavailable; defaulted: PayPal left out there.
+    params["payment_methods_explicit"] = "payment_methods" in body.model_fields_set
+    _row, resource = await service.create_with_resource(ctx, principal, params)
     return json_response(resource, 201)
 
 

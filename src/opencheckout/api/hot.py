@@ -112,9 +112,9 @@ class HotPathMiddleware:
             return replay
         mark_route(scope, PREFIX)
         try:
-            _row, resource = await service.create_with_resource(
-                self.context, principal, params.model_dump(exclude_unset=False)
-            )
+            values = params.model_dump(exclude_unset=False)
+            values["payment_methods_explicit"] = "payment_methods" in params.model_fields_set
+            _row, resource = await service.create_with_resource(self.context, principal, values)
         except DomainError as exc:
             await domain_error_response(exc)(scope, receive, send)
             return None

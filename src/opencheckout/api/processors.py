@@ -1,4 +1,5 @@
-"""Processor callbacks: ``POST /v1/processors/stripe/webhook``.
+"""Processor callbacks: ``POST /v1/processors/stripe/webhook`` and
+``POST /v1/processors/paypal/webhook``.
 
 Stripe signs each event (``Stripe-Signature``), verified with the official
 library against ``OPENCHECKOUT_STRIPE_WEBHOOK_SECRET``. A
@@ -6,6 +7,12 @@ library against ``OPENCHECKOUT_STRIPE_WEBHOOK_SECRET``. A
 settles the session its PaymentIntent pays for; the event id is stored with
 the session in the same transaction, so a redelivered event is answered 200
 and changes nothing. Other event types are acknowledged and ignored.
+
+PayPal's events are verified by PayPal itself: the transmission headers and the
+event go to its verify-webhook-signature API with
+``OPENCHECKOUT_PAYPAL_WEBHOOK_ID``; only ``verification_status: SUCCESS`` is
+read further. ``PAYMENT.CAPTURE.COMPLETED`` and ``PAYMENT.CAPTURE.DENIED``
+settle the session whose order the capture belongs to, once per event id.
 """
 
 from __future__ import annotations
@@ -15,10 +22,13 @@ from fastapi import APIRouter, Depends, Request, Response
 from opencheckout.api.auth import context
 from opencheckout.api.errors import APIError, ErrorResponse
 from opencheckout.api.params import json_response
+from opencheckout.processors.base import Outcome
+from opencheckout.processors.paypal import PayPalProcessor
 from opencheckout.processors.stripe import StripeProcessor
 from opencheckout.service import payments
 from opencheckout.service.context import Context
 from opencheckout.service.payments import SettleResult
+from opencheckout.store import payments as payment_store
 
 router = APIRouter(prefix="/v1/processors", tags=["processors"])
 
@@ -62,5 +72,61 @@ async def stripe_webhook(request: Request, ctx: Context = Depends(context)) -> R
     )
     if settlement.result is SettleResult.NOT_YET:
         # complete() has not written the payment id yet: Stripe redelivers later.
+        raise APIError(409, "payment_not_recorded", "The payment is not recorded yet; retry later.")
+    return json_response({"received": True, "result": settlement.result.value})
+
+
+@router.post(
+    "/paypal/webhook",
+    responses={
+        400: {"model": ErrorResponse, "description": "PayPal does not verify the event."},
+        404: {"model": ErrorResponse, "description": "PayPal is not configured here."},
+        409: {"model": ErrorResponse, "description": "Not recorded yet; PayPal retries."},
+        413: {"model": ErrorResponse, "description": "Request body over the limit."},
+        415: {"model": ErrorResponse, "description": "Request body is not JSON."},
+        502: {"model": ErrorResponse, "description": "PayPal could not be asked; it retries."},
+    },
+)
+async def paypal_webhook(request: Request, ctx: Context = Depends(context)) -> Response:
+    """PayPal's capture outcomes (verified with PayPal; safe to deliver twice)."""
+    processor = ctx.processors.get("paypal")
+    if not isinstance(processor, PayPalProcessor):
+        raise APIError(
+            404, "processor_not_configured", "The paypal processor is not configured here."
+        )
+    try:
+        event = processor.read_event(await request.body())
+    except ValueError as exc:
+        raise APIError(400, "signature_invalid", "The PayPal event is not JSON.") from exc
+    # Which PayPal (sandbox or live) to ask: the mode of the session it names.
+    livemode = False
+    checkout_id = processor.checkout_of(event)
+    if checkout_id:
+        async with ctx.db.read() as session:
+            row = await payment_store.get_by_id(session, checkout_id)
+        livemode = bool(row is not None and row.livemode)
+    try:
+        notice = await processor.verify_and_read(event, request.headers, livemode=livemode)
+    except ValueError as exc:
+        raise APIError(
+            400, "signature_invalid", f"The PayPal event does not verify: {exc}"
+        ) from exc
+    except Exception as exc:
+        raise APIError(
+            502, "processor_unavailable", "PayPal could not verify the event now; retry."
+        ) from exc
+    if notice is None:
+        return json_response({"received": True, "result": "ignored"})
+    settlement = await payments.settle(
+        ctx,
+        "paypal",
+        notice.order_id,
+        notice.outcome,
+        checkout_id=notice.checkout_id,
+        event_id=notice.event_id,
+        decline_code=None if notice.outcome is Outcome.SUCCEEDED else "paypal_declined",
+        message=None if notice.outcome is Outcome.SUCCEEDED else "PayPal declined the payment.",
+    )
+    if settlement.result is SettleResult.NOT_YET:
         raise APIError(409, "payment_not_recorded", "The payment is not recorded yet; retry later.")
     return json_response({"received": True, "result": settlement.result.value})

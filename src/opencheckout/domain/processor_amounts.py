@@ -9,7 +9,13 @@ refuses currencies it does not present, and has minimum and maximum charges.
 integer to send or why the amount cannot be charged exactly; nothing here
 rounds. Sources: https://docs.stripe.com/currencies (presentment currencies,
 zero-decimal currencies, three-decimal currencies, special cases, minimum and
-maximum charge amounts).
+maximum charge amounts). PayPal (:data:`PAYPAL_DECIMALS`): its 24 REST API
+currencies, written as decimal strings with the currency's PayPal decimals;
+HUF, JPY and TWD take no decimals at PayPal (HUF and TWD have two in ISO, so
+a total with a fraction cannot be charged there). Source:
+https://developer.paypal.com/reference/currency-codes/ (decimal support per
+currency, "in-country PayPal payments only" for BRL/MYR; up to 32 characters
+for ``value`` per the Orders v2 ``money`` schema).
 """
 
 from __future__ import annotations
@@ -294,7 +300,82 @@ def _test(currency: str, amount: int, *, charge: bool) -> Conversion:
     return Conversion(amount)
 
 
-_RULES: dict[str, Callable[..., Conversion]] = {"stripe": _stripe, "test": _test}
+#: PayPal's REST API currencies and how many decimals PayPal writes each with.
+PAYPAL_DECIMALS: dict[str, int] = {
+    "AUD": 2,
+    "BRL": 2,
+    "CAD": 2,
+    "CNY": 2,
+    "CZK": 2,
+    "DKK": 2,
+    "EUR": 2,
+    "HKD": 2,
+    "HUF": 0,
+    "ILS": 2,
+    "JPY": 0,
+    "MYR": 2,
+    "MXN": 2,
+    "TWD": 0,
+    "NZD": 2,
+    "NOK": 2,
+    "PHP": 2,
+    "PLN": 2,
+    "GBP": 2,
+    "SGD": 2,
+    "SEK": 2,
+    "CHF": 2,
+    "THB": 2,
+    "USD": 2,
+}
+#: The Orders v2 ``money.value`` is at most 32 characters.
+PAYPAL_VALUE_MAX_LENGTH = 32
+
+
+def _paypal(currency: str, amount: int, *, charge: bool) -> Conversion:
+    """``amount`` in PayPal's units of ``currency`` (``paypal_value`` writes it)."""
+    code = currency.upper()
+    digits = PAYPAL_DECIMALS.get(code)
+    if digits is None or code not in EXPONENTS:
+        return Conversion(None, f"PayPal does not take payments in {code}.")
+    shift = digits - exponent(code)
+    if shift >= 0:
+        written = amount * 10**shift
+    elif amount % 10**-shift:
+        return Conversion(
+            None,
+            f"PayPal charges {code} in whole units; {to_major(amount, code)} {code} "
+            "has a fraction.",
+        )
+    else:
+        written = amount // 10**-shift
+    if len(paypal_value(code, written)) > PAYPAL_VALUE_MAX_LENGTH:
+        return Conversion(None, f"The amount is too large for PayPal in {code}.")
+    return Conversion(written)
+
+
+def paypal_value(currency: str, written: int) -> str:
+    """A PayPal amount (from :func:`convert`) as its decimal string: ``"10.50"``, ``"1050"``."""
+    digits = PAYPAL_DECIMALS[currency.upper()]
+    if digits == 0:
+        return str(written)
+    sign = "-" if written < 0 else ""
+    whole, fraction = divmod(abs(written), 10**digits)
+    return f"{sign}{whole}.{fraction:0{digits}d}"
+
+
+def paypal_amount(value: str, currency: str) -> int:
+    """PayPal's decimal string back in ISO minor units (exact; raises ValueError)."""
+    units = Decimal(value).scaleb(exponent(currency))
+    if units != units.to_integral_value():
+        raise ValueError(f"{value} {currency.upper()} is not a whole number of minor units.")
+    return int(units)
+
+
+_RULES: dict[str, Callable[..., Conversion]] = {
+    "stripe": _stripe,
+    "test": _test,
+    "paypal": _paypal,
+}
 
 
 def convert(processor: str, currency: str, amount: int, *, charge: bool = True) -> Conversion:
@@ -314,6 +395,9 @@ def convert(processor: str, currency: str, amount: int, *, charge: bool = True) 
 
 def from_processor(processor: str, currency: str, amount: int) -> int:
     """The inverse of :func:`convert`: a processor's amount back in ISO minor units."""
+    if processor == "paypal":
+        shift = PAYPAL_DECIMALS.get(currency.upper(), exponent(currency)) - exponent(currency)
+        return int(amount // 10**shift) if shift >= 0 else int(amount * 10**-shift)
     if processor != "stripe":
         return amount
     digits = stripe_exponent(currency)

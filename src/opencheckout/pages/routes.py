@@ -134,6 +134,9 @@ class _Renderer:
         self.gettext: Callable[[str], str] = i18n.translations(self.locale).gettext
         #: Set when the page loads Stripe.js: the CSP then allows its origin.
         self.stripe_js_url: str | None = None
+        #: Origins the page's forms may end up at besides the merchant's (PayPal's
+        #: approve page, reached by the redirect that answers the pay form).
+        self.form_origins: list[str] = []
 
     def money(self, amount: int) -> str:
         assert self.row is not None
@@ -150,7 +153,8 @@ class _Renderer:
     ) -> HTMLResponse:
         data = self.row.data if self.row is not None else {}
         csp = security.content_security_policy(
-            [data.get("success_url"), data.get("cancel_url")], stripe_js_url=self.stripe_js_url
+            [data.get("success_url"), data.get("cancel_url"), *self.form_origins],
+            stripe_js_url=self.stripe_js_url,
         )
         html = self.pages.env.get_template(template).render(
             _=self.gettext,
@@ -327,7 +331,11 @@ async def show(request: Request, token: str) -> Response:
 
 
 async def _processing_or_action(ctx: Context, renderer: _Renderer, row: Checkout) -> Response:
-    """A processing session: Stripe.js's 3-D Secure step if it waits for the buyer."""
+    """A processing session: Stripe.js's 3-D Secure step if it waits for the buyer,
+    PayPal's approve page if the order waits for the buyer's approval."""
+    approve = await _paypal_approval(ctx, row)
+    if approve is not None:
+        return _redirect(approve)
     try:
         secret = await hosted.pending_action(ctx, row)
     except Exception:
@@ -372,6 +380,54 @@ def _visit(request: Request, ctx: Context) -> Visit | None:
         peer, request.headers.getlist("x-forwarded-for"), ctx.settings.trusted_proxies
     )
     return Visit(ip=ip, user_agent=request.headers.get("user-agent"))
+
+
+@router.get("/c/{token}/paypal/return", response_class=HTMLResponse)
+@_guarded
+async def paypal_return(request: Request, token: str) -> Response:
+    """The buyer approved at PayPal: capture the order and go on like any payment."""
+    ctx = _ctx(request)
+    hosted_session = await hosted.load(ctx, token)
+    row = hosted_session.row
+    order_id = request.query_params.get("token")
+    if (
+        hosted_session.status is Status.PROCESSING
+        and row.processor == "paypal"
+        and order_id == row.processor_id
+    ):
+        try:
+            hosted_session = await hosted.refresh_payment(ctx, row)
+        except Exception:
+            # The capture's answer is lost: the page checks again, and the worker
+            # reconciles the order if nobody does.
+            logger.exception("capturing the PayPal order of %s failed", row.id)
+    renderer = _Renderer(request, hosted_session.row)
+    if hosted_session.status is Status.PROCESSING:
+        return _processing(renderer)
+    if hosted_session.status is Status.COMPLETED:
+        return _after_payment(renderer, hosted_session.row)
+    return _redirect(renderer._path())
+
+
+@router.get("/c/{token}/paypal/cancel", response_class=HTMLResponse)
+@_guarded
+async def paypal_cancel(request: Request, token: str) -> Response:
+    """The buyer canceled at PayPal: back to a payable page (nothing was charged)."""
+    ctx = _ctx(request)
+    hosted_session = await hosted.load(ctx, token)
+    row = hosted_session.row
+    if (
+        hosted_session.status is Status.PROCESSING
+        and row.processor == "paypal"
+        and request.query_params.get("token") == row.processor_id
+    ):
+        hosted_session = await hosted.paypal_cancel(ctx, row)
+    renderer = _Renderer(request, hosted_session.row)
+    if hosted_session.status is Status.PROCESSING:
+        return _processing(renderer)
+    if hosted_session.status is Status.COMPLETED:
+        return _after_payment(renderer, hosted_session.row)
+    return _redirect(renderer._path())
 
 
 def _csrf_ok(request: Request, pages: Pages, row: Checkout, form: FormData) -> bool:
@@ -749,8 +805,17 @@ async def _pay(
     except DomainError as exc:
         return await _refused(ctx, renderer, token, exc, submission)
     if paid.status == Status.PROCESSING.value:
-        return _redirect(renderer._path())
+        approve = await _paypal_approval(ctx, paid)
+        return _redirect(approve or renderer._path())
     return _after_payment(renderer, paid)
+
+
+async def _paypal_approval(ctx: Context, row: Checkout) -> str | None:
+    try:
+        return await hosted.paypal_approval(ctx, row)
+    except Exception:
+        logger.exception("could not read the PayPal order of %s", row.id)
+        return None
 
 
 async def _refused(
@@ -876,6 +941,9 @@ async def _form(
     stripe_entry = hosted.card_entry(_ctx(renderer.request), row)
     if stripe_entry is not None:
         renderer.stripe_js_url = stripe_entry.js_url
+    paypal_origin = hosted.paypal_origin(_ctx(renderer.request), row)
+    if paypal_origin is not None:
+        renderer.form_origins.append(paypal_origin)
     figures = totals.summary(row, money, renderer.gettext)
     return renderer.response(
         "checkout.html",
@@ -886,6 +954,7 @@ async def _form(
         csrf_field=security.CSRF_FIELD,
         csrf_token=security.csrf_token(pages.secret_key, row.token, nonce),
         test_mode=not row.livemode,
+        paypal_simulated=paypal_origin is None,
         items=items,
         adjustable=any(item["control"] for item in items),
         custom_fields=custom_fields,

@@ -9,7 +9,8 @@ from opencheckout.store.db import Database
 
 
 def build_processors(settings: Settings, db: Database | None = None) -> dict[str, Processor]:
-    """The processors the settings configure: always ``test``; ``stripe`` with a key.
+    """The processors the settings configure: always ``test``; ``stripe`` with a key;
+    ``paypal`` with its client id, secret and webhook id.
 
     With ``db`` the test processor keeps its ledger in the database (shared by
     every process, surviving restarts); without, in memory.
@@ -30,5 +31,14 @@ def build_processors(settings: Settings, db: Database | None = None) -> dict[str
             api_base=settings.stripe_api_base,
             webhook_secret=settings.stripe_webhook_secret,
             publishable_key=settings.stripe_publishable_key,
+        )
+    if settings.paypal_configured:
+        from opencheckout.processors.paypal import PayPalProcessor
+
+        processors["paypal"] = PayPalProcessor(
+            str(settings.paypal_client_id),
+            str(settings.paypal_client_secret),
+            webhook_id=str(settings.paypal_webhook_id),
+            api_base=settings.paypal_api_base,
         )
     return processors

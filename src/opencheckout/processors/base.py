@@ -18,6 +18,7 @@ that mechanism by implementing these two methods.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -39,6 +40,13 @@ class PaymentRequest:
     custom: dict[str, Any]
     #: The attempt's key: the processor sends it (Idempotency-Key, PayPal-Request-Id).
     idempotency_key: str = ""
+    livemode: bool = False
+    #: Where a processor that sends the buyer away (PayPal) brings them back.
+    return_url: str = ""
+    cancel_url: str = ""
+    #: The session's figures for an itemized order (``line_items``, ``amount_shipping``,
+    #: ``amount_discount``); processors that show no items ignore it.
+    order: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +59,10 @@ class AttemptRef:
     currency: str
     #: The processor's id for it, when it was recorded before the crash.
     processor_id: str | None = None
+    livemode: bool = False
+    #: The buyer gave up at the processor (PayPal's cancel): :meth:`Processor.void`
+    #: releases what is not charged now instead of waiting for the buyer.
+    canceled_by_buyer: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +99,12 @@ class Processor(Protocol):
         ...
 
     async def refund(
-        self, processor_id: str, amount: int | None = None, *, currency: str | None = None
+        self,
+        processor_id: str,
+        amount: int | None = None,
+        *,
+        currency: str | None = None,
+        livemode: bool = False,
     ) -> RefundResult:
         """Give back ``amount`` (minor units; None for all) of a succeeded payment."""
         ...

@@ -266,7 +266,12 @@ class StripeProcessor:
             return await self.client.v1.payment_intents.retrieve_async(intent_id)
 
     async def refund(
-        self, processor_id: str, amount: int | None = None, *, currency: str | None = None
+        self,
+        processor_id: str,
+        amount: int | None = None,
+        *,
+        currency: str | None = None,
+        livemode: bool = False,
     ) -> RefundResult:
         params: dict[str, Any] = {"payment_intent": processor_id}
         if amount is not None:

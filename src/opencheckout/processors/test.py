@@ -202,7 +202,12 @@ class TestProcessor:
         )
 
     async def refund(
-        self, processor_id: str, amount: int | None = None, *, currency: str | None = None
+        self,
+        processor_id: str,
+        amount: int | None = None,
+        *,
+        currency: str | None = None,
+        livemode: bool = False,
     ) -> RefundResult:
         return RefundResult(succeeded=True, refund_id="re_test_" + random_base62(20))
 

@@ -45,7 +45,7 @@ from opencheckout.service.catalog import AutocommitCatalog, SessionCatalog
 from opencheckout.service.context import Context
 from opencheckout.service.metadata import merge_metadata
 from opencheckout.service.tenancy import tenant_of
-from opencheckout.service.views import amount_blocker, checkout_resource, missing_of
+from opencheckout.service.views import amount_blocker, checkout_resource, missing_of, permalink
 from opencheckout.store import attempts as attempt_store
 from opencheckout.store import checkout_records
 from opencheckout.store import checkouts as store
@@ -207,6 +207,27 @@ def _new_row(
     return Checkout(**{name: getattr(record, name) for name in checkout_records.INSERT_COLUMNS})
 
 
+def _payment_methods(
+    ctx: Context, principal: Principal, methods: Any, *, explicit: bool = True
+) -> list[str]:
+    """The session's methods: PayPal asked for is refused (422) where it cannot be
+    taken (live mode without its settings); a defaulted list leaves it out there."""
+    available = ctx.paypal_available(principal.livemode)
+    if methods is None:
+        methods = DOCUMENT_DEFAULTS["payment_methods"]
+    if "paypal" in methods and not available:
+        if not explicit and len(methods) > 1:
+            return [method for method in methods if method != "paypal"]
+        raise InvalidValue(
+            "PayPal is not configured for live mode: set OPENCHECKOUT_PAYPAL_CLIENT_ID, "
+            "OPENCHECKOUT_PAYPAL_CLIENT_SECRET and OPENCHECKOUT_PAYPAL_WEBHOOK_ID, or leave "
+            "'paypal' out of payment_methods.",
+            code="processor_not_configured",
+            param="payment_methods",
+        )
+    return list(methods)
+
+
 def _base_document(params: dict[str, Any]) -> dict[str, Any]:
     document = {key: params.get(key, default) for key, default in DOCUMENT_DEFAULTS.items()}
     document["customer"] = _customer_document(params.get("customer"))
@@ -265,6 +286,10 @@ async def create_with_resource(
     """
     now = ctx.clock()
     params, required = _customer_param(params)
+    explicit = bool(params.pop("payment_methods_explicit", False))
+    params["payment_methods"] = _payment_methods(
+        ctx, principal, params.get("payment_methods"), explicit=explicit
+    )
     document = _base_document(params)
     await checkout_pricing.apply_changes(
         AutocommitCatalog(ctx.db),
@@ -391,6 +416,8 @@ async def update(
         _update_custom_fields(document, params)
         if "metadata" in params:
             document["metadata"] = merge_metadata(document["metadata"], params["metadata"] or {})
+        if params.get("payment_methods") is not None:
+            _payment_methods(ctx, principal, params["payment_methods"])
         for key in DOCUMENT_DEFAULTS.keys() - {"metadata"}:
             if key in params:
                 document[key] = params[key] if params[key] is not None else DOCUMENT_DEFAULTS[key]
@@ -592,7 +619,7 @@ def _check_chargeable(row: Checkout, payment: PaymentParams, processor: Processo
             code="payment_method_not_allowed",
             param="payment.method",
         )
-    blocker = amount_blocker(row, processor.name if processor is not None else None)
+    blocker = amount_blocker(row, processor.name if processor is not None else None, payment.method)
     if blocker is not None:
         raise InvalidValue(
             blocker + " Nothing was charged.", code="amount_not_chargeable", param="amount_total"
@@ -643,7 +670,7 @@ async def complete(
     held across network I/O. A zero total completes at once, without a processor.
     """
     now = ctx.clock()
-    processor = ctx.processor_for(principal.livemode)
+    processor = ctx.processor_for_method(principal.livemode, payment.method)
     tenant = tenant_of(principal)
     async with ctx.db.write() as session:
         row = await store.get(session, tenant, checkout_id, for_update=True)
@@ -653,6 +680,14 @@ async def complete(
         if row.amount_total == 0:
             return await _complete_free(ctx, session, tenant, row, now)
         method = _check_chargeable(row, payment, processor)
+        if processor is None and method == "paypal":
+            raise Conflict(
+                "PayPal is not configured for live mode: set OPENCHECKOUT_PAYPAL_CLIENT_ID, "
+                "OPENCHECKOUT_PAYPAL_CLIENT_SECRET and OPENCHECKOUT_PAYPAL_WEBHOOK_ID. "
+                "Nothing was charged.",
+                code="processor_not_configured",
+                param="payment.method",
+            )
         if processor is None:
             mode = "live" if principal.livemode else "test"
             raise Conflict(
@@ -697,6 +732,14 @@ async def complete(
             details=payment.details,
             custom=row.data["custom"],
             idempotency_key=attempt.idempotency_key,
+            livemode=row.livemode,
+            return_url=f"{permalink(ctx.settings.public_url, row.token)}/paypal/return",
+            cancel_url=f"{permalink(ctx.settings.public_url, row.token)}/paypal/cancel",
+            order={
+                "line_items": row.data["line_items"],
+                "amount_shipping": row.amount_shipping,
+                "amount_discount": row.amount_discount,
+            },
         )
 
     try:

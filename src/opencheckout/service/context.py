@@ -28,6 +28,23 @@ class Context:
         processor = self.processor_for(livemode)
         return None if processor is None else processor.name
 
+    def processor_for_method(self, livemode: bool, method: str | None) -> Processor | None:
+        """The processor that takes ``method`` payments in this mode.
+
+        ``paypal`` goes to PayPal once its settings are there; without them test
+        mode simulates the approval with the built-in test processor and live
+        mode has none (refused). Cards go to :meth:`processor_for`.
+        """
+        if method == "paypal":
+            paypal = self.processors.get("paypal")
+            if paypal is not None:
+                return paypal
+            return None if livemode else self.processors.get("test")
+        return self.processor_for(livemode)
+
+    def paypal_available(self, livemode: bool) -> bool:
+        return self.processor_for_method(livemode, "paypal") is not None
+
     def processor_for(self, livemode: bool) -> Processor | None:
         """The processor that takes payments in this mode, if one is configured.
 

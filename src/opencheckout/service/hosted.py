@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from opencheckout.domain.errors import NotFound
 from opencheckout.domain.lifecycle import OPEN_STATUSES, Status, effective_status
+from opencheckout.processors.paypal import PayPalProcessor
 from opencheckout.processors.stripe import StripeProcessor
 from opencheckout.service import checkouts, reconcile, shipping, visits
 from opencheckout.service.auth import Principal, Scope
@@ -189,4 +190,37 @@ async def pending_action(ctx: Context, row: Checkout) -> str | None:
 async def refresh_payment(ctx: Context, row: Checkout) -> HostedSession:
     """The buyer is back from confirming: settle from the processor's answer if it is final."""
     await reconcile.check_now(ctx, row.pk)
+    return await load(ctx, row.token)
+
+
+#: Why a session is payable again after the buyer left PayPal without paying.
+PAYPAL_CANCELED = ("paypal_canceled", "The PayPal payment was canceled; nothing was charged.")
+
+
+def paypal_of(ctx: Context, row: Checkout) -> PayPalProcessor | None:
+    """The real PayPal processor, when this session takes PayPal through it."""
+    processor = ctx.processor_for_method(row.livemode, "paypal")
+    if isinstance(processor, PayPalProcessor) and "paypal" in row.data["payment_methods"]:
+        return processor
+    return None
+
+
+def paypal_origin(ctx: Context, row: Checkout) -> str | None:
+    """Where the pay form's redirect lands for PayPal (the page's CSP allows it)."""
+    processor = paypal_of(ctx, row)
+    return None if processor is None else processor.approve_origin(row.livemode)
+
+
+async def paypal_approval(ctx: Context, row: Checkout) -> str | None:
+    """The approve link of the session's PayPal order while it waits for the buyer."""
+    processor = paypal_of(ctx, row)
+    if processor is None or row.processor != processor.name or not row.processor_id:
+        return None
+    return await processor.approval_url(row.processor_id, livemode=row.livemode)
+
+
+async def paypal_cancel(ctx: Context, row: Checkout) -> HostedSession:
+    """Back from PayPal without approving: payable again (unless it was paid after all)."""
+    code, message = PAYPAL_CANCELED
+    await reconcile.release_now(ctx, row.pk, decline_code=code, message=message)
     return await load(ctx, row.token)

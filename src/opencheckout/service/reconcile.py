@@ -112,6 +112,7 @@ async def _claim(ctx: Context, now: datetime) -> list[_Due]:
                 amount=attempt.amount,
                 currency=attempt.currency,
                 processor_id=attempt.processor_id,
+                livemode=attempt.livemode,
             )
             claimed.append(
                 _Due(attempt.pk, attempt.processor, ref, attempt.created_at, attempt.checks)
@@ -187,9 +188,45 @@ async def check_now(ctx: Context, checkout_pk: int) -> bool:
         amount=attempt.amount,
         currency=attempt.currency,
         processor_id=attempt.processor_id,
+        livemode=attempt.livemode,
     )
     result = await processor.find(ref)
     if result is None or result.outcome is Outcome.PROCESSING:
+        return False
+    outcome = await payments.settle_attempt(
+        ctx,
+        attempt.pk,
+        result.outcome,
+        processor_id=result.processor_id,
+        decline_code=result.decline_code,
+        message=result.message,
+    )
+    return outcome is payments.SettleResult.SETTLED
+
+
+async def release_now(ctx: Context, checkout_pk: int, *, decline_code: str, message: str) -> bool:
+    """The buyer gave up at the processor (PayPal's cancel): unless it charged after
+    all, make the session payable again now. True if the session was settled."""
+    async with ctx.db.read() as session:
+        attempt = await store.latest_open(session, checkout_pk)
+    if attempt is None:
+        return False
+    processor = ctx.processors.get(attempt.processor)
+    if processor is None:
+        return False
+    ref = AttemptRef(
+        idempotency_key=attempt.idempotency_key,
+        checkout_id=attempt.checkout_id,
+        amount=attempt.amount,
+        currency=attempt.currency,
+        processor_id=attempt.processor_id,
+        livemode=attempt.livemode,
+        canceled_by_buyer=True,
+    )
+    result = await processor.void(ref)
+    if result is None:
+        result = PaymentResult(Outcome.DECLINED, attempt.processor_id or "", decline_code, message)
+    if result.outcome is Outcome.PROCESSING:
         return False
     outcome = await payments.settle_attempt(
         ctx,

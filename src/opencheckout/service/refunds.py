@@ -239,7 +239,9 @@ async def create(
     tenant = tenant_of(principal)
     refund, processor, payment_id = await _reserve(ctx, tenant, checkout_id, params)
     try:
-        result = await processor.refund(payment_id, refund.amount, currency=refund.currency)
+        result = await processor.refund(
+            payment_id, refund.amount, currency=refund.currency, livemode=tenant.livemode
+        )
     except Exception as exc:
         metrics.record_refund(processor.name, "error")
         await _record(ctx, tenant, refund, None, "The processor could not be reached.")

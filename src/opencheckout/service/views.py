@@ -54,15 +54,23 @@ def missing_of(data: Mapping[str, Any]) -> list[str]:
     return missing
 
 
-def amount_blocker(row: CheckoutRow, processor: str | None) -> str | None:
+def amount_blocker(
+    row: CheckoutRow, processor: str | None, method: str | None = None
+) -> str | None:
     """Why ``processor`` cannot charge the session's total exactly, else None.
 
     A zero total needs no processor. ``processor`` None means "not known
     here" (no check), not "none configured": ``complete`` reports that.
+    PayPal payments (``method`` paypal, or a session that takes PayPal only)
+    follow PayPal's currency rules, simulated or real.
     """
     if processor is None or row.amount_total == 0:
         return None
-    return convert(processor, row.currency, row.amount_total).reason
+    if method is None:
+        methods = list(row.data.get("payment_methods") or [])
+        method = "paypal" if methods == ["paypal"] else "card"
+    rules = "paypal" if method == "paypal" else processor
+    return convert(rules, row.currency, row.amount_total).reason
 
 
 def _percent(units: int | None, places: int) -> float | None:
