@@ -99,12 +99,7 @@ class Processor(Protocol):
         ...
 
     async def refund(
-        self,
-        processor_id: str,
-        amount: int | None = None,
-        *,
-        currency: str | None = None,
-        livemode: bool = False,
+        self, processor_id: str, amount: int | None = None, *, currency: str | None = None
     ) -> RefundResult:
         """Give back ``amount`` (minor units; None for all) of a succeeded payment."""
         ...

@@ -266,12 +266,7 @@ class StripeProcessor:
             return await self.client.v1.payment_intents.retrieve_async(intent_id)
 
     async def refund(
-        self,
-        processor_id: str,
-        amount: int | None = None,
-        *,
-        currency: str | None = None,
-        livemode: bool = False,
+        self, processor_id: str, amount: int | None = None, *, currency: str | None = None
     ) -> RefundResult:
         params: dict[str, Any] = {"payment_intent": processor_id}
         if amount is not None:

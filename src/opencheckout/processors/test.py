@@ -202,12 +202,7 @@ class TestProcessor:
         )
 
     async def refund(
-        self,
-        processor_id: str,
-        amount: int | None = None,
-        *,
-        currency: str | None = None,
-        livemode: bool = False,
+        self, processor_id: str, amount: int | None = None, *, currency: str | None = None
     ) -> RefundResult:
         return RefundResult(succeeded=True, refund_id="re_test_" + random_base62(20))
 

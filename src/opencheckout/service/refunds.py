@@ -30,6 +30,7 @@ from opencheckout.domain.processor_amounts import convert
 from opencheckout.ids import new_id
 from opencheckout.observability import metrics
 from opencheckout.processors.base import Processor, RefundResult
+from opencheckout.processors.paypal import PayPalProcessor
 from opencheckout.service import events, orders
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
@@ -239,9 +240,12 @@ async def create(
     tenant = tenant_of(principal)
     refund, processor, payment_id = await _reserve(ctx, tenant, checkout_id, params)
     try:
-        result = await processor.refund(
-            payment_id, refund.amount, currency=refund.currency, livemode=tenant.livemode
-        )
+        if isinstance(processor, PayPalProcessor):  # sandbox or live API, by the mode
+            result = await processor.refund(
+                payment_id, refund.amount, currency=refund.currency, livemode=tenant.livemode
+            )
+        else:
+            result = await processor.refund(payment_id, refund.amount, currency=refund.currency)
     except Exception as exc:
         metrics.record_refund(processor.name, "error")
         await _record(ctx, tenant, refund, None, "The processor could not be reached.")
