@@ -581,3 +581,59 @@ def test_developers_keys_endpoints_deliveries_and_events(
         with client_for(server, other_account.secret_key) as other_api:
             theirs = other_api.get(f"/v1/webhook_endpoints/{their_hook['id']}").json()
             assert theirs["status"] == "enabled"
+
+
+# -- orders ---------------------------------------------------------------------------------
+
+
+def test_orders_list_detail_and_a_shipment(
+    dash: DashServer, account: Account, other_account: Account, api, server: Server
+):
+    paid = _paid(api)
+    order = api.get("/v1/orders", params={"checkout": paid["id"]}).json()["data"][0]
+    with client_for(server, other_account.secret_key) as other_api:
+        theirs = _paid(other_api)
+        their_order = other_api.get("/v1/orders", params={"checkout": theirs["id"]}).json()["data"][
+            0
+        ]
+    with signed_in(dash, account.name) as client:
+        listing = client.get("/dashboard/orders")
+        assert listing.status_code == 200
+        assert order["id"] in listing.text and their_order["id"] not in listing.text
+        assert order["id"] in client.get("/dashboard/orders?status=confirmed").text
+        assert order["id"] not in client.get("/dashboard/orders?status=fulfilled").text
+        detail = client.get(f"/dashboard/orders/{order['id']}")
+        assert detail.status_code == 200 and "Nothing shipped yet." in detail.text
+        csrf = csrf_of(detail.text)
+        path = f"/dashboard/orders/{order['id']}/fulfillment_events"
+        assert client.post(path, data={"type": "shipped"}).status_code == 403
+        bad = client.post(
+            path, data={"csrf_token": csrf, "type": "shipped", "tracking_url": "nope"}
+        )
+        assert bad.status_code == 422 and "tracking_url" in bad.text
+        shipped = client.post(
+            path,
+            data={
+                "csrf_token": csrf,
+                "type": "shipped",
+                "carrier": "DHL",
+                "tracking_number": "JD0001",
+                "tracking_url": "https://track.example/JD0001",
+            },
+        )
+        assert shipped.status_code == 303
+        after = api.get(f"/v1/orders/{order['id']}").json()
+        assert after["status"] == "fulfilled"
+        event = after["fulfillment_events"][0]
+        assert (event["carrier"], event["tracking_number"]) == ("DHL", "JD0001")
+        page = client.get(shipped.headers["location"]).text
+        assert "The fulfillment event was added." in page and "JD0001" in page
+        # Another account's order: not found, and unchanged.
+        assert client.get(f"/dashboard/orders/{their_order['id']}").status_code == 404
+        refused = client.post(
+            f"/dashboard/orders/{their_order['id']}/fulfillment_events",
+            data={"csrf_token": csrf, "type": "shipped"},
+        )
+        assert refused.status_code == 404
+        with client_for(server, other_account.secret_key) as other_api:
+            assert other_api.get(f"/v1/orders/{their_order['id']}").json()["status"] == "confirmed"

@@ -149,6 +149,21 @@ def test_every_view_and_action_in_the_browser(chromium, dash: DashServer, accoun
             assert_accessible(page)
             _shoot(page, "checkout-recovered", engine)
 
+            # Orders: the paid session's order, a shipment with tracking.
+            page.get_by_role("link", name="Orders").click()
+            assert_accessible(page)
+            page.locator("table.list a").first.click()
+            assert page.get_by_role("heading", name=re.compile("^Order")).is_visible()
+            page.get_by_label("Event").select_option("shipped")
+            page.get_by_label("Carrier").fill("DHL")
+            page.get_by_label("Tracking number").fill("JD0001")
+            page.get_by_label("Tracking URL").fill("https://track.example/JD0001")
+            page.get_by_role("button", name="Add event").click()
+            assert _text(page, "[role=status]") == "The fulfillment event was added."
+            assert page.get_by_role("link", name="JD0001").is_visible()
+            assert_accessible(page)
+            _shoot(page, "order", engine)
+
             # Developers: a key shown once, an endpoint and its delivery log, events.
             page.get_by_role("link", name="Developers").click()
             assert_accessible(page)
