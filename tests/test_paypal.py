@@ -255,6 +255,22 @@ def test_buyer_cancels_at_paypal_and_the_session_stays_payable(
     assert sorted(o.body["status"] for o in canceled) == ["COMPLETED", "PAYER_ACTION_REQUIRED"]
 
 
+def test_permalink_of_a_session_completed_over_the_api_sends_the_buyer_to_paypal(
+    api, paypal_server, standin
+):
+    session = _session(api, paypal_server)
+    order_id = _start_paypal(api, session)
+    with httpx.Client(base_url=paypal_server.url, timeout=30) as browser:
+        page = browser.get(page_path(session))
+    assert page.status_code == 303
+    assert page.headers["location"] == f"{standin.url}/checkoutnow?token={order_id}"
+    # A stale or foreign order id on the return or cancel URL changes nothing.
+    with httpx.Client(base_url=paypal_server.url, timeout=30) as browser:
+        browser.get(f"{page_path(session)}/paypal/cancel", params={"token": "NOTTHEORDER"})
+        browser.get(f"{page_path(session)}/paypal/return", params={"token": "NOTTHEORDER"})
+    assert api.get(f"/v1/checkouts/{session['id']}").json()["status"] == "processing"
+
+
 # -- webhooks -------------------------------------------------------------------------
 
 
