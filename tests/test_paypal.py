@@ -271,6 +271,37 @@ def test_permalink_of_a_session_completed_over_the_api_sends_the_buyer_to_paypal
     assert api.get(f"/v1/checkouts/{session['id']}").json()["status"] == "processing"
 
 
+def test_order_breakdown_with_discount_tax_and_shipping_sums_exactly(api, paypal_server, standin):
+    vat = api.post(
+        "/v1/tax_rates", json={"display_name": "Sales tax", "percentage": 8.875, "inclusive": False}
+    ).json()
+    coupon = api.post("/v1/coupons", json={"percent_off": 15}).json()
+    paid = _paid(
+        api,
+        paypal_server,
+        standin,
+        currency="usd",
+        default_tax_rates=[vat["id"]],
+        discounts=[{"coupon": coupon["id"]}],
+        shipping_options=[{"id": "express", "display_name": "Express", "amount": 1290}],
+        selected_shipping_option="express",
+    )
+    assert paid["amount_discount"] > 0 and paid["amount_shipping"] == 1290
+    amount = standin.orders[paid["processor_id"]].body["purchase_units"][0]["amount"]
+    # The stand-in refused any breakdown that does not sum (none was recorded).
+    assert amount["value"] == f"{paid['amount_total'] / 100:.2f}"
+    assert set(amount["breakdown"]) == {"item_total", "tax_total", "shipping", "discount"}
+    assert amount["breakdown"]["discount"]["value"] == f"{paid['amount_discount'] / 100:.2f}"
+
+
+def test_paypal_secrets_stay_out_of_reprs(paypal_server):
+    settings = paypal_server.settings
+    assert CLIENT_SECRET not in repr(settings)
+    from opencheckout.processors import build_processors
+
+    assert CLIENT_SECRET not in repr(build_processors(settings)["paypal"])
+
+
 # -- webhooks -------------------------------------------------------------------------
 
 
