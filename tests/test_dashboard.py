@@ -637,3 +637,71 @@ def test_orders_list_detail_and_a_shipment(
         assert refused.status_code == 404
         with client_for(server, other_account.secret_key) as other_api:
             assert other_api.get(f"/v1/orders/{their_order['id']}").json()["status"] == "confirmed"
+
+
+# -- catalog --------------------------------------------------------------------------------
+
+
+def test_products_with_stock_list_create_edit(
+    dash: DashServer, account: Account, other_account: Account, api, server: Server
+):
+    with client_for(server, other_account.secret_key) as other_api:
+        other_api.post(
+            "/v1/products",
+            json={"id": "their-sku", "name": "Theirs", "unit_amount": 100, "currency": "eur"},
+        )
+    with signed_in(dash, account.name) as client:
+        page = client.get("/dashboard/catalog/products")
+        assert page.status_code == 200 and "their-sku" not in page.text
+        csrf = csrf_of(page.text)
+        form = {"sku": "mug-1", "name": "Mug", "price": "12.50", "currency": "EUR", "stock": "7"}
+        assert client.post("/dashboard/catalog/products", data=form).status_code == 403
+        made = client.post("/dashboard/catalog/products", data={"csrf_token": csrf, **form})
+        assert made.status_code == 303
+        product = api.get("/v1/products/mug-1").json()
+        assert (product["unit_amount"], product["currency"], product["stock"]) == (1250, "eur", 7)
+        again = client.post("/dashboard/catalog/products", data={"csrf_token": csrf, **form})
+        assert again.status_code == 409
+        bad = client.post(
+            "/dashboard/catalog/products",
+            data={"csrf_token": csrf, **form, "sku": "x", "price": "?"},
+        )
+        assert bad.status_code == 422 and "as a number" in bad.text
+        listing = client.get("/dashboard/catalog/products").text.replace("\xa0", " ")
+        assert "mug-1" in listing and "€12.50" in listing and ">7<" in listing
+
+        edit = client.get("/dashboard/catalog/products/mug-1")
+        assert edit.status_code == 200 and 'value="12.50"' in edit.text
+        saved = client.post(
+            "/dashboard/catalog/products/mug-1",
+            data={
+                "csrf_token": csrf,
+                "name": "Big mug",
+                "price": "14",
+                "stock": "",
+                "active": "on",
+            },
+        )
+        assert saved.status_code == 303
+        product = api.get("/v1/products/mug-1").json()
+        assert (product["name"], product["unit_amount"], product["stock"]) == (
+            "Big mug",
+            1400,
+            None,
+        )
+        archived = client.post(
+            "/dashboard/catalog/products/mug-1",
+            data={"csrf_token": csrf, "name": "Big mug", "price": "", "stock": "3"},
+        )
+        assert archived.status_code == 303
+        product = api.get("/v1/products/mug-1").json()
+        assert product["active"] is False and product["stock"] == 3
+        # Another account's product cannot be read or changed.
+        assert client.get("/dashboard/catalog/products/their-sku").status_code == 404
+        refused = client.post(
+            "/dashboard/catalog/products/their-sku",
+            data={"csrf_token": csrf, "name": "Mine now", "stock": "1"},
+        )
+        assert refused.status_code == 404
+        with client_for(server, other_account.secret_key) as other_api:
+            assert other_api.get("/v1/products/their-sku").json()["name"] == "Theirs"

@@ -164,6 +164,23 @@ def test_every_view_and_action_in_the_browser(chromium, dash: DashServer, accoun
             assert_accessible(page)
             _shoot(page, "order", engine)
 
+            # Catalog: a product with stock, created then edited.
+            page.get_by_role("link", name="Catalog").click()
+            page.get_by_label("SKU").fill("mug-1")
+            page.get_by_label("Name").fill("Mug")
+            page.get_by_label("Price").fill("12.50")
+            page.get_by_label("Stock (empty: not tracked)").fill("7")
+            page.get_by_role("button", name="Create product").click()
+            assert _text(page, "[role=status]") == "The product was created."
+            assert_accessible(page)
+            _shoot(page, "products", engine)
+            page.get_by_role("link", name="mug-1").click()
+            page.get_by_label("Stock (empty: not tracked)").fill("5")
+            page.get_by_role("button", name="Save").click()
+            assert _text(page, "[role=status]") == "The product was saved."
+            assert_accessible(page)
+            assert api.get("/v1/products/mug-1").json()["stock"] == 5
+
             # Developers: a key shown once, an endpoint and its delivery log, events.
             page.get_by_role("link", name="Developers").click()
             assert_accessible(page)

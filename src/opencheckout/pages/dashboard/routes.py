@@ -28,8 +28,8 @@ from opencheckout.domain.errors import (
 )
 from opencheckout.domain.lifecycle import Status
 from opencheckout.pages import security
+from opencheckout.pages.dashboard import catalog, developers, orders, web
 from opencheckout.pages.dashboard import charts as charts_
-from opencheckout.pages.dashboard import developers, orders, web
 from opencheckout.pages.dashboard.web import View, _
 from opencheckout.service import (
     checkouts,
@@ -68,6 +68,7 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.include_router(router)
     app.include_router(developers.router)
     app.include_router(orders.router)
+    app.include_router(catalog.router)
     app.mount(web.STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="dashboard-static")
 
 
