@@ -6,18 +6,19 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import uvicorn
 
 from opencheckout import preflight
-from opencheckout.api import telemetry
+from opencheckout.api import import_rules, telemetry
 from opencheckout.config import Settings
 from opencheckout.httpserver import GuardedHttpToolsProtocol
 from opencheckout.observability import logs, metrics
 from opencheckout.processors import build_processors
-from opencheckout.service import auth, checkouts, dashboard_users, webhooks
+from opencheckout.service import auth, checkouts, dashboard_users, store_import, webhooks
 from opencheckout.service.auth import Principal, Scope
 from opencheckout.service.context import Context
 from opencheckout.service.views import permalink
@@ -205,6 +206,71 @@ def users_disable(
     """Disable a user and sign them out everywhere."""
     user = preflight.run_use_case(lambda db: dashboard_users.disable_user(db, email))
     typer.echo(f"disabled {user.email}", err=True)
+
+
+#: Files with more rows than this get a progress bar even when stderr is not a terminal.
+PROGRESS_ROWS = 1000
+
+
+class _Bars(store_import.Progress):
+    """A progress bar on stderr per large file (or every file on a terminal)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def start(self, name: str, rows: int) -> None:
+        if rows > PROGRESS_ROWS or (sys.stderr.isatty() and rows > 0):
+            self.bar = typer.progressbar(length=rows, label=name, file=sys.stderr)
+            self.bar.__enter__()
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def finish(self, report: store_import.FileReport) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+        for error in report.errors:
+            typer.echo(error, err=True)
+        typer.echo(report.summary())
+
+
+@app.command("import")
+def import_store(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder with the CSV files (flower-shop layout).")
+    ],
+    account: Annotated[str, typer.Option(help="Account name (must exist).")],
+    mode: Annotated[str, typer.Option(help="test or live.")] = "test",
+    currency: Annotated[
+        str, typer.Option(help="Currency of the files' prices (minor units).")
+    ] = "usd",
+) -> None:
+    """Import products, stock, coupons, shipping rates and promotions, customers and their
+    addresses from CSV; safe to run again (rows are matched by their natural keys)."""
+    if mode not in ("test", "live"):
+        raise typer.BadParameter("mode must be test or live", param_hint="--mode")
+    if not directory.is_dir():
+        raise typer.BadParameter(f"{directory} is not a directory", param_hint="DIR")
+    paths = store_import.present_files(directory)
+    if not paths:
+        preflight.fail(f"{directory} has none of {', '.join(store_import.FILES)}")
+    settings = Settings.from_env()
+
+    async def run(db: Database) -> list[store_import.FileReport]:
+        ctx = Context(db=db, settings=settings)
+        principal = await store_import.principal_for(ctx, account, livemode=mode == "live")
+        importer = store_import.Importer(
+            ctx, principal, currency=currency.lower(), validate=import_rules.validate
+        )
+        return await importer.run(paths, _Bars())
+
+    reports = preflight.run_use_case(run)
+    bad = sum(len(report.errors) for report in reports)
+    if bad:
+        typer.echo(f"{bad} bad row(s) were not imported", err=True)
+        raise typer.Exit(1)
 
 
 SAMPLE_SESSION: dict[str, Any] = {
