@@ -415,3 +415,30 @@ def test_a_large_file_imports_with_a_progress_bar_and_counts(store, tmp_path):
     assert counts(second.stdout)["inventory.csv"] == (0, 0, rows // 5, 0)
     with store.client() as api:
         assert api.get("/v1/products/sku-00042").json()["unit_amount"] == 999
+
+
+def test_unreadable_files_are_reported_and_the_others_imported(store, tmp_path):
+    _write(tmp_path, "products.csv", "id,name,price\nx,X,100\n")  # `title` missing
+    (tmp_path / "discounts.csv").write_bytes(
+        b"code,type,value\nOK5,percentage,5\nBAD,percentage,\xff\xfe\n"
+    )
+    _write(tmp_path, "customers.csv", "id,email\nc1,a@example.com\nc2,b\x00@example.com\n")
+    long = "x" * 5000
+    _write(
+        tmp_path,
+        "shipping_rates.csv",
+        f"id,country_code,service_level,price,title\nr,US,standard,1,{long}\n",
+    )
+    result = run_import(store, tmp_path)
+    assert result.returncode == 1
+    assert "products.csv:1: missing column(s) title" in result.stderr
+    assert "discounts.csv:3: the line is not UTF-8 text" in result.stderr
+    assert counts(result.stdout)["discounts.csv"] == (1, 0, 0, 1)  # the line before it is in
+    assert "customers.csv:3: a field contains NUL (U+0000)" in result.stderr
+    assert "shipping_rates.csv:2: a field is longer than 4000 characters" in result.stderr
+    assert counts(result.stdout)["customers.csv"] == (1, 0, 0, 1)
+    with store.client() as api:
+        assert every(api, "/v1/products") == []
+        assert [c["email"] for c in every(api, "/v1/customers")] == ["a@example.com"]
+        assert every(api, "/v1/shipping_rates") == []
+        assert [c["code"] for c in every(api, "/v1/coupons")] == ["OK5"]

@@ -23,12 +23,13 @@ Prices are integers in the currency's minor unit, as in the files.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from opencheckout.domain.addresses import AddressContent
 from opencheckout.domain.errors import DomainError, NotFound
@@ -66,8 +67,8 @@ REQUIRED = {
 #: The longest field and the most fields a row may have.
 MAX_FIELD_CHARS = 4000
 MAX_FIELDS = 50
-#: The longest line the CSV reader accepts (it stops the file beyond).
-MAX_RECORD_CHARS = MAX_FIELD_CHARS * MAX_FIELDS
+#: The longest physical line read (the file stops there beyond).
+MAX_LINE_BYTES = 4 * MAX_FIELD_CHARS * MAX_FIELDS
 #: The file's column behind each API field a row's error may name.
 COLUMNS: dict[str, dict[str, str]] = {
     "product": {"name": "title", "unit_amount": "price"},
@@ -147,8 +148,11 @@ def present_files(directory: Path) -> list[Path]:
 
 def count_rows(path: Path) -> int:
     """About how many rows ``path`` has (its lines less the header), for a progress bar."""
-    data = path.read_bytes()
-    lines = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
+    lines, last = 0, b"\n"
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            lines, last = lines + chunk.count(b"\n"), chunk[-1:]
+    lines += 0 if last == b"\n" else 1
     return max(0, lines - 1)
 
 
@@ -156,14 +160,40 @@ def _text(value: str | None) -> str:
     return (value or "").strip()
 
 
-def read_rows(handle: TextIO, name: str, report: FileReport) -> Iterator[Row]:
+def _decoded(handle: BinaryIO, name: str, report: FileReport) -> Iterator[str]:
+    """The file's physical lines as text; a line that is too long or not UTF-8 is
+    reported with its number and ends the file there."""
+    number = 0
+    while True:
+        raw = handle.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE_BYTES:
+            report.errors.append(
+                f"{name}:{number}: the line is longer than {MAX_LINE_BYTES} bytes; "
+                "the rest of the file is skipped"
+            )
+            return
+        if number == 1:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            report.errors.append(
+                f"{name}:{number}: the line is not UTF-8 text; the rest of the file is skipped"
+            )
+            return
+
+
+def read_rows(handle: BinaryIO, name: str, report: FileReport) -> Iterator[Row]:
     """The rows of a CSV file with their physical line numbers; bad rows are reported
     in ``report`` and not yielded. A file the reader cannot go on with stops there."""
-    reader = csv.reader(handle, strict=True)
+    reader = csv.reader(_decoded(handle, name, report), strict=True)
     try:
         header = next(reader, None)
-    except (csv.Error, UnicodeDecodeError) as exc:
-        report.errors.append(f"{name}:1: {_reader_problem(exc)}")
+    except csv.Error as exc:
+        report.errors.append(f"{name}:1: unreadable CSV ({exc})")
         return
     if header is None:
         return
@@ -179,8 +209,10 @@ def read_rows(handle: TextIO, name: str, report: FileReport) -> Iterator[Row]:
             fields = next(reader)
         except StopIteration:
             return
-        except (csv.Error, UnicodeDecodeError) as exc:
-            report.errors.append(f"{name}:{start}: {_reader_problem(exc)}; the rest is skipped")
+        except csv.Error as exc:
+            report.errors.append(
+                f"{name}:{start}: unreadable CSV ({exc}); the rest of the file is skipped"
+            )
             return
         line = reader.line_num
         if not any(value.strip() for value in fields):
@@ -190,12 +222,6 @@ def read_rows(handle: TextIO, name: str, report: FileReport) -> Iterator[Row]:
             report.errors.append(f"{name}:{start}: {problem}")
             continue
         yield Row(start, dict(zip(columns, fields, strict=False)))
-
-
-def _reader_problem(exc: Exception) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return "the file is not UTF-8 text"
-    return f"unreadable CSV ({exc})"
 
 
 def _shape_problem(fields: list[str], width: int) -> str | None:
@@ -267,7 +293,7 @@ class Importer:
         for path in paths:
             report = FileReport(path.name)
             progress.start(path.name, count_rows(path))
-            with path.open(encoding="utf-8-sig", newline="") as handle:
+            with path.open("rb") as handle:
                 for row in read_rows(handle, path.name, report):
                     try:
                         outcome = await self._import(path.name, row)
