@@ -705,3 +705,63 @@ def test_products_with_stock_list_create_edit(
         assert refused.status_code == 404
         with client_for(server, other_account.secret_key) as other_api:
             assert other_api.get("/v1/products/their-sku").json()["name"] == "Theirs"
+
+
+def test_tax_rates_and_coupons_list_create_edit(
+    dash: DashServer, account: Account, other_account: Account, api, server: Server
+):
+    with client_for(server, other_account.secret_key) as other_api:
+        their_coupon = other_api.post("/v1/coupons", json={"percent_off": 5}).json()
+    with signed_in(dash, account.name) as client:
+        page = client.get("/dashboard/catalog/tax_rates")
+        assert page.status_code == 200
+        csrf = csrf_of(page.text)
+        form = {"name": "VAT", "percentage": "21", "country": "ES", "inclusive": "on"}
+        assert client.post("/dashboard/catalog/tax_rates", data=form).status_code == 403
+        made = client.post("/dashboard/catalog/tax_rates", data={"csrf_token": csrf, **form})
+        assert made.status_code == 303
+        rate = api.get("/v1/tax_rates").json()["data"][0]
+        assert (rate["display_name"], rate["percentage"], rate["inclusive"]) == ("VAT", 21, True)
+        bad = client.post(
+            "/dashboard/catalog/tax_rates", data={"csrf_token": csrf, **form, "percentage": "101"}
+        )
+        assert bad.status_code == 422
+        assert client.get(f"/dashboard/catalog/tax_rates/{rate['id']}").status_code == 200
+        saved = client.post(
+            f"/dashboard/catalog/tax_rates/{rate['id']}",
+            data={"csrf_token": csrf, "name": "IVA"},
+        )
+        assert saved.status_code == 303
+        rate = api.get(f"/v1/tax_rates/{rate['id']}").json()
+        assert rate["display_name"] == "IVA" and rate["active"] is False
+
+        coupon_form = {"name": "Summer", "code": "SUMMER10", "percent_off": "10"}
+        made = client.post("/dashboard/catalog/coupons", data={"csrf_token": csrf, **coupon_form})
+        assert made.status_code == 303
+        listing = client.get("/dashboard/catalog/coupons").text
+        assert "SUMMER10" in listing and their_coupon["id"] not in listing
+        dup = client.post("/dashboard/catalog/coupons", data={"csrf_token": csrf, **coupon_form})
+        assert dup.status_code in (409, 422)
+        amount = client.post(
+            "/dashboard/catalog/coupons",
+            data={"csrf_token": csrf, "amount_off": "5", "currency": "EUR"},
+        )
+        assert amount.status_code == 303
+        coupons = api.get("/v1/coupons").json()["data"]
+        assert {c.get("amount_off") for c in coupons} >= {500}
+        summer = next(c for c in coupons if c["code"] == "SUMMER10")
+        saved = client.post(
+            f"/dashboard/catalog/coupons/{summer['id']}",
+            data={"csrf_token": csrf, "name": "Summer sale", "active": "on"},
+        )
+        assert saved.status_code == 303
+        assert api.get(f"/v1/coupons/{summer['id']}").json()["name"] == "Summer sale"
+        # Another account's coupon: not found, unchanged.
+        assert client.get(f"/dashboard/catalog/coupons/{their_coupon['id']}").status_code == 404
+        refused = client.post(
+            f"/dashboard/catalog/coupons/{their_coupon['id']}",
+            data={"csrf_token": csrf, "name": "Mine"},
+        )
+        assert refused.status_code == 404
+        with client_for(server, other_account.secret_key) as other_api:
+            assert other_api.get(f"/v1/coupons/{their_coupon['id']}").json()["active"] is True

@@ -180,6 +180,22 @@ def test_every_view_and_action_in_the_browser(chromium, dash: DashServer, accoun
             assert _text(page, "[role=status]") == "The product was saved."
             assert_accessible(page)
             assert api.get("/v1/products/mug-1").json()["stock"] == 5
+            page.get_by_role("link", name="Tax rates").click()
+            page.get_by_label("Name").fill("VAT")
+            page.get_by_label("Percentage").fill("21")
+            page.get_by_role("button", name="Create tax rate").click()
+            assert _text(page, "[role=status]") == "Created."
+            assert_accessible(page)
+            page.get_by_role("link", name="Coupons").click()
+            page.get_by_label("Code").fill("SUMMER10")
+            page.get_by_label("Percent off").fill("10")
+            page.get_by_role("button", name="Create coupon").click()
+            assert page.get_by_text("SUMMER10").is_visible()
+            page.locator("table.list a").first.click()
+            page.get_by_label("Name").first.fill("Summer")
+            page.get_by_role("button", name="Save").click()
+            assert _text(page, "[role=status]") == "Saved."
+            assert_accessible(page)
 
             # Developers: a key shown once, an endpoint and its delivery log, events.
             page.get_by_role("link", name="Developers").click()
