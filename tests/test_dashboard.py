@@ -765,3 +765,48 @@ def test_tax_rates_and_coupons_list_create_edit(
         assert refused.status_code == 404
         with client_for(server, other_account.secret_key) as other_api:
             assert other_api.get(f"/v1/coupons/{their_coupon['id']}").json()["active"] is True
+
+
+def test_shipping_rates_and_promotions_list_create_edit(dash: DashServer, account: Account, api):
+    with signed_in(dash, account.name) as client:
+        csrf = token(client, "/dashboard/catalog/shipping_rates")
+        made = client.post(
+            "/dashboard/catalog/shipping_rates",
+            data={
+                "csrf_token": csrf,
+                "name": "Standard",
+                "amount": "4.90",
+                "currency": "EUR",
+                "countries": "es, fr",
+            },
+        )
+        assert made.status_code == 303, made.text
+        rate = api.get("/v1/shipping_rates").json()["data"][0]
+        assert (rate["amount"], rate["countries"]) == (490, ["ES", "FR"])
+        listing = client.get("/dashboard/catalog/shipping_rates").text.replace("\xa0", " ")
+        assert "Standard" in listing and "€4.90" in listing
+        saved = client.post(
+            f"/dashboard/catalog/shipping_rates/{rate['id']}",
+            data={"csrf_token": csrf, "name": "Standard (3-5 days)"},
+        )
+        assert saved.status_code == 303
+        rate = api.get(f"/v1/shipping_rates/{rate['id']}").json()
+        assert rate["display_name"] == "Standard (3-5 days)" and rate["active"] is False
+
+        promo = client.post(
+            "/dashboard/catalog/shipping_promotions",
+            data={
+                "csrf_token": csrf,
+                "name": "Free over 50",
+                "min_subtotal": "50",
+                "currency": "EUR",
+            },
+        )
+        assert promo.status_code == 303, promo.text
+        created = api.get("/v1/shipping_promotions").json()["data"][0]
+        assert (created["min_subtotal"], created["currency"]) == (5000, "eur")
+        assert "Free over 50" in client.get("/dashboard/catalog/shipping_promotions").text
+        assert (
+            client.post("/dashboard/catalog/shipping_promotions", data={"name": "x"}).status_code
+            == 403
+        )

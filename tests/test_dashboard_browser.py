@@ -196,6 +196,16 @@ def test_every_view_and_action_in_the_browser(chromium, dash: DashServer, accoun
             page.get_by_role("button", name="Save").click()
             assert _text(page, "[role=status]") == "Saved."
             assert_accessible(page)
+            page.get_by_role("link", name="Shipping rates").click()
+            page.get_by_label("Name").fill("Standard")
+            page.get_by_label("Amount").fill("4.90")
+            page.get_by_role("button", name="Create shipping rate").click()
+            assert page.get_by_role("link", name="Standard").is_visible()
+            assert_accessible(page)
+            page.get_by_role("link", name="Shipping promotions").click()
+            page.get_by_label("Minimum subtotal").fill("50")
+            page.get_by_role("button", name="Create promotion").click()
+            assert_accessible(page)
 
             # Developers: a key shown once, an endpoint and its delivery log, events.
             page.get_by_role("link", name="Developers").click()

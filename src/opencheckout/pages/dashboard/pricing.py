@@ -13,12 +13,18 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from opencheckout.api.schemas.coupons import CouponCreate, CouponUpdate
+from opencheckout.api.schemas.shipping import (
+    ShippingPromotionCreate,
+    ShippingPromotionUpdate,
+    ShippingRateCreate,
+    ShippingRateUpdate,
+)
 from opencheckout.api.schemas.tax_rates import TaxRateCreate, TaxRateUpdate
 from opencheckout.domain.currency import to_minor
 from opencheckout.domain.errors import Conflict, DomainError, InvalidValue, NotFound
 from opencheckout.pages.dashboard import web
 from opencheckout.pages.dashboard.web import View, _
-from opencheckout.service import coupons, tax_rates
+from opencheckout.service import coupons, shipping, tax_rates
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.dashboard_users import SignedIn
@@ -87,6 +93,28 @@ def _coupon_params(form: dict[str, str]) -> dict[str, Any]:
     return params
 
 
+def _rate_params(form: dict[str, str]) -> dict[str, Any]:
+    currency = (form.get("currency") or "eur").lower()
+    amount = _decimal(form.get("amount", ""), "amount")
+    countries = [c.strip().upper() for c in form.get("countries", "").split(",") if c.strip()]
+    return {
+        "display_name": form.get("name", ""),
+        "amount": None if amount is None else to_minor(amount, currency, param="amount"),
+        "currency": currency,
+        "countries": countries,
+    }
+
+
+def _promotion_params(form: dict[str, str]) -> dict[str, Any]:
+    params: dict[str, Any] = {"display_name": form.get("name") or None}
+    minimum = _decimal(form.get("min_subtotal", ""), "min_subtotal")
+    if minimum is not None:
+        currency = (form.get("currency") or "eur").lower()
+        params["min_subtotal"] = to_minor(minimum, currency, param="min_subtotal")
+        params["currency"] = currency
+    return params
+
+
 async def _list_tax(ctx: Context, principal: Principal, cursor: Cursor) -> tuple[list[Any], bool]:
     return await tax_rates.list_tax_rates(ctx, principal, cursor)
 
@@ -98,6 +126,32 @@ async def _list_coupons(
 
 
 KINDS = {
+    "shipping_rates": Kind(
+        path="shipping_rates",
+        template="dashboard/shipping_rates.html",
+        create_model=ShippingRateCreate,
+        update_model=ShippingRateUpdate,
+        list_rows=shipping.rates.list,
+        resource=lambda row, _ctx: shipping.rate_resource(row),
+        create=shipping.rates.create,
+        retrieve=shipping.rates.retrieve,
+        update=shipping.rates.update,
+        params=_rate_params,
+        name_field="display_name",
+    ),
+    "shipping_promotions": Kind(
+        path="shipping_promotions",
+        template="dashboard/shipping_promotions.html",
+        create_model=ShippingPromotionCreate,
+        update_model=ShippingPromotionUpdate,
+        list_rows=shipping.promotions.list,
+        resource=lambda row, _ctx: shipping.promotion_resource(row),
+        create=shipping.promotions.create,
+        retrieve=shipping.promotions.retrieve,
+        update=shipping.promotions.update,
+        params=_promotion_params,
+        name_field="display_name",
+    ),
     "tax_rates": Kind(
         path="tax_rates",
         template="dashboard/tax_rates.html",
@@ -136,6 +190,9 @@ FIELDS = (
     "amount_off",
     "currency",
     "max_redemptions",
+    "amount",
+    "countries",
+    "min_subtotal",
 )
 
 
