@@ -810,3 +810,67 @@ def test_shipping_rates_and_promotions_list_create_edit(dash: DashServer, accoun
             client.post("/dashboard/catalog/shipping_promotions", data={"name": "x"}).status_code
             == 403
         )
+
+
+def test_customers_and_address_books(
+    dash: DashServer, account: Account, other_account: Account, api, server: Server
+):
+    with client_for(server, other_account.secret_key) as other_api:
+        theirs = other_api.post("/v1/customers", json={"email": "t@example.com"}).json()
+    with signed_in(dash, account.name) as client:
+        csrf = token(client, "/dashboard/catalog/customers")
+        made = client.post(
+            "/dashboard/catalog/customers",
+            data={"csrf_token": csrf, "email": "ada@example.com", "name": "Ada"},
+        )
+        assert made.status_code == 303, made.text
+        customer = api.get("/v1/customers", params={"email": "ada@example.com"}).json()["data"][0]
+        listing = client.get("/dashboard/catalog/customers").text
+        assert customer["id"] in listing and theirs["id"] not in listing
+        bad = client.post(
+            "/dashboard/catalog/customers", data={"csrf_token": csrf, "email": "not-an-email"}
+        )
+        assert bad.status_code == 422
+        path = f"/dashboard/catalog/customers/{customer['id']}"
+        saved = client.post(
+            path,
+            data={
+                "csrf_token": csrf,
+                "email": "ada@example.com",
+                "name": "Ada Lovelace",
+                "phone": "",
+            },
+        )
+        assert saved.status_code == 303
+        assert api.get(f"/v1/customers/{customer['id']}").json()["name"] == "Ada Lovelace"
+        added = client.post(
+            f"{path}/addresses",
+            data={
+                "csrf_token": csrf,
+                "line1": "Carrer 1",
+                "city": "Barcelona",
+                "postal_code": "08013",
+                "country": "ES",
+            },
+        )
+        assert added.status_code == 303
+        book = api.get(f"/v1/customers/{customer['id']}").json()["addresses"]
+        assert [a["city"] for a in book] == ["Barcelona"]
+        assert "Carrer 1" in client.get(path).text
+        removed = client.post(f"{path}/addresses/{book[0]['id']}/remove", data={"csrf_token": csrf})
+        assert removed.status_code == 303
+        assert api.get(f"/v1/customers/{customer['id']}").json()["addresses"] == []
+        assert client.post(f"{path}/addresses", data={"line1": "x"}).status_code == 403
+        # Another account's customer: not found for reading and every change.
+        their_path = f"/dashboard/catalog/customers/{theirs['id']}"
+        assert client.get(their_path).status_code == 404
+        assert client.post(their_path, data={"csrf_token": csrf, "name": "x"}).status_code == 404
+        assert (
+            client.post(
+                f"{their_path}/addresses", data={"csrf_token": csrf, "line1": "x"}
+            ).status_code
+            == 404
+        )
+        with client_for(server, other_account.secret_key) as other_api:
+            after = other_api.get(f"/v1/customers/{theirs['id']}").json()
+            assert after["name"] is None and after["addresses"] == []

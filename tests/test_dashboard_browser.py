@@ -206,6 +206,15 @@ def test_every_view_and_action_in_the_browser(chromium, dash: DashServer, accoun
             page.get_by_label("Minimum subtotal").fill("50")
             page.get_by_role("button", name="Create promotion").click()
             assert_accessible(page)
+            page.get_by_role("link", name="Customers").click()
+            page.get_by_label("Email").last.fill("ada@example.com")
+            page.get_by_role("button", name="Create customer").click()
+            page.locator("table.list a").first.click()
+            page.get_by_label("Address", exact=True).fill("Carrer 1")
+            page.get_by_label("City").fill("Barcelona")
+            page.get_by_role("button", name="Add address").click()
+            assert page.get_by_text("Carrer 1").is_visible()
+            assert_accessible(page)
 
             # Developers: a key shown once, an endpoint and its delivery log, events.
             page.get_by_role("link", name="Developers").click()

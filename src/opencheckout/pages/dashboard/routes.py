@@ -30,6 +30,7 @@ from opencheckout.domain.lifecycle import Status
 from opencheckout.pages import security
 from opencheckout.pages.dashboard import catalog, developers, orders, pricing, web
 from opencheckout.pages.dashboard import charts as charts_
+from opencheckout.pages.dashboard import customers as customers_pages
 from opencheckout.pages.dashboard.web import View, _
 from opencheckout.service import (
     checkouts,
@@ -69,6 +70,7 @@ def install(app: FastAPI, ctx: Context) -> None:
     app.include_router(developers.router)
     app.include_router(orders.router)
     app.include_router(catalog.router)
+    app.include_router(customers_pages.router)
     app.include_router(pricing.router)
     app.mount(web.STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="dashboard-static")
 
