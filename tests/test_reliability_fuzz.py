@@ -32,10 +32,7 @@ from schemathesis.specs.openapi.checks import (
 EXAMPLES_PER_OPERATION = 25
 #: Findings in code outside this change, reported to its owners rather than
 #: hidden: these operations are not fuzzed until they are fixed.
-KNOWN_ISSUES: dict[str, str] = {
-    "POST /acp/mcp": "answers 400 (JSON-RPC parse error) for a body-less POST; the schema "
-    "documents only 200 (owner: ACP over MCP)",
-}
+KNOWN_ISSUES: dict[str, str] = {}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

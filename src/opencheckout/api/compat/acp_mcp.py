@@ -61,6 +61,58 @@ MAX_ID_LENGTH = 200
 
 router = APIRouter(prefix="/acp", tags=["ACP (agentic commerce)"])
 
+#: The JSON-RPC 2.0 envelopes, as the OpenAPI document describes them.
+_RPC_ID: dict[str, Any] = {"type": ["string", "integer"]}
+RPC_REQUEST_SCHEMA: dict[str, Any] = {
+    "title": "JsonRpcRequest",
+    "type": "object",
+    "required": ["jsonrpc", "method"],
+    "properties": {
+        "jsonrpc": {"const": "2.0"},
+        "id": {**_RPC_ID, "description": "Absent in a notification (answered 202)."},
+        "method": {"type": "string", "enum": ["initialize", "ping", "tools/list", "tools/call"]},
+        "params": {"type": "object"},
+    },
+    "example": {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
+}
+_RPC_ERROR_OBJECT: dict[str, Any] = {
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {
+        "code": {"type": "integer"},
+        "message": {"type": "string"},
+        "data": {"description": "The flat ACP Error for -32000."},
+    },
+}
+RPC_ERROR_SCHEMA: dict[str, Any] = {
+    "title": "JsonRpcErrorResponse",
+    "type": "object",
+    "required": ["jsonrpc", "id", "error"],
+    "properties": {
+        "jsonrpc": {"const": "2.0"},
+        "id": {"type": ["string", "integer", "null"]},
+        "error": _RPC_ERROR_OBJECT,
+    },
+    "example": {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "error": {"code": -32600, "message": "A method name is required."},
+    },
+}
+RPC_RESPONSE_SCHEMA: dict[str, Any] = {
+    "title": "JsonRpcResponse",
+    "type": "object",
+    "required": ["jsonrpc", "id"],
+    "properties": {
+        "jsonrpc": {"const": "2.0"},
+        "id": {"type": ["string", "integer", "null"]},
+        "result": {"description": "The method's result (a tool's: the ACP CheckoutSession)."},
+        "error": _RPC_ERROR_OBJECT,
+    },
+    "oneOf": [{"required": ["result"]}, {"required": ["error"]}],
+    "example": {"jsonrpc": "2.0", "id": 1, "result": {}},
+}
+
 
 class RpcError(Exception):
     def __init__(self, code: int, message: str, data: dict[str, Any] | None = None) -> None:
@@ -372,11 +424,33 @@ def _rpc_error(rpc_id: Any, error: RpcError, status_code: int = 200) -> Response
 @router.post(
     "/mcp",
     summary="ACP over MCP (JSON-RPC 2.0, Streamable HTTP)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": RPC_REQUEST_SCHEMA}},
+        }
+    },
     responses={
+        200: {
+            "description": "A JSON-RPC response: the result, or a JSON-RPC error (an ACP "
+            "refusal is -32000 with the flat ACP Error as data).",
+            "content": {"application/json": {"schema": RPC_RESPONSE_SCHEMA}},
+        },
         202: {"description": "A notification (no id): accepted, no body."},
-        400: {"description": "Not a JSON-RPC 2.0 request object (a JSON-RPC error)."},
+        400: {
+            "description": "Not a JSON-RPC 2.0 request object (a JSON-RPC error), or a body "
+            "the shared input rules refuse before it is read as JSON-RPC (a flat ACP error).",
+            "content": {
+                "application/json": {
+                    "schema": {"anyOf": [RPC_ERROR_SCHEMA, {"$ref": "#/components/schemas/Error"}]},
+                    "example": RPC_ERROR_SCHEMA["example"],
+                }
+            },
+        },
         401: {"model": Error, "description": "Missing or invalid API key (flat ACP error)."},
         403: {"model": Error, "description": "A read-only key called a writing tool."},
+        413: {"model": Error, "description": "The body is too large (flat ACP error)."},
+        415: {"model": Error, "description": "The body is not application/json."},
     },
 )
 async def mcp(request: Request) -> Response:
