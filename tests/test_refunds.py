@@ -4,6 +4,8 @@ the refusals, idempotency, events, tenancy and a race of twenty partial refunds.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -342,3 +344,57 @@ def test_a_pending_refund_counts_until_it_settles(api, server, account):
         if e["data"]["object"].get("id") in (refund_id, order_id)
     ]
     assert types.count("refund.succeeded") == 1 and types.count("order.updated") == 2
+
+
+class _PendingThenSettled(_PendingRefunds):
+    """Refunds stay pending until the processor is asked again (no webhook came)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+
+    async def retrieve_refund(self, refund_id: str) -> RefundResult:
+        self.asked.append(refund_id)
+        return RefundResult(succeeded=True, refund_id=refund_id)
+
+
+def test_the_worker_settles_a_pending_refund_by_asking_the_processor(api, server, account):
+    session = _paid(api)
+
+    async def refund_then_poll() -> str:
+        db = Database(server.database_url)
+        try:
+            principal = await auth_service.authenticate(db, account.secret_key)
+            assert principal is not None
+            processor = _PendingThenSettled()
+            ctx = Context(
+                db=db,
+                settings=Settings(database_url=server.database_url),
+                processors={"test": processor},
+            )
+            params = refund_service.RefundParams(amount=500, reason=None, metadata={})
+            refund = await refund_service.create(ctx, principal, session["id"], params)
+            assert refund.status == "pending" and refund.processor_refund_id == "re_later"
+            # Too young to ask about: nothing happens.
+            await refund_service.settle_due(ctx, first_seconds=3600)
+            assert processor.asked == []
+            later = dataclasses.replace(
+                ctx, clock=lambda: datetime.now(UTC) + timedelta(seconds=60)
+            )
+            assert await refund_service.settle_due(later) == 1
+            assert processor.asked == ["re_later"]
+            assert await refund_service.settle_due(later) == 0  # settled once
+            return refund.id
+        finally:
+            await db.dispose()
+
+    refund_id = asyncio.run(refund_then_poll())
+    assert api.get(f"/v1/refunds/{refund_id}").json()["status"] == "succeeded"
+    checkout = api.get(f"/v1/checkouts/{session['id']}").json()
+    assert checkout["amount_refunded"] == 500 and checkout["payment_status"] == "partially_refunded"
+    types = [
+        e["type"]
+        for e in api.get("/v1/events", params={"limit": 100}).json()["data"]
+        if e["data"]["object"].get("id") == refund_id
+    ]
+    assert types.count("refund.succeeded") == 1

@@ -104,6 +104,11 @@ class Processor(Protocol):
         """Give back ``amount`` (minor units; None for all) of a succeeded payment."""
         ...
 
+    async def retrieve_refund(self, refund_id: str) -> RefundResult:
+        """The refund's current state: how a ``pending`` refund is settled when no
+        webhook says so (``pending`` while the processor has not decided)."""
+        ...
+
     async def find(self, attempt: AttemptRef) -> PaymentResult | None:
         """What the processor did with this attempt's key; None if it has no payment for it."""
         ...

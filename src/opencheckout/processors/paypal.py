@@ -458,14 +458,15 @@ class PayPalProcessor:
             if response.status_code == 422:
                 return RefundResult(succeeded=False, refund_id="", message=error.name)
             raise error
-        refund = response.json()
-        status = str(refund.get("status") or "")
-        return RefundResult(
-            succeeded=status == "COMPLETED",
-            refund_id=str(refund.get("id") or ""),
-            pending=status == "PENDING",
-            message=None if status in ("COMPLETED", "PENDING") else status or None,
-        )
+        return _refund_result(response.json())
+
+    async def retrieve_refund(self, refund_id: str, *, livemode: bool = False) -> RefundResult:
+        """``GET /v2/payments/refunds/{id}``: PENDING waits, COMPLETED gave back,
+        FAILED/CANCELLED did not."""
+        response = await self._call(livemode, "GET", f"/v2/payments/refunds/{refund_id}")
+        if response.status_code != 200:
+            raise _error_of(response)
+        return _refund_result(response.json())
 
     # -- Webhooks -----------------------------------------------------------------
 
@@ -534,6 +535,16 @@ class PayPalProcessor:
             if event_type == "PAYMENT.CAPTURE.COMPLETED"
             else Outcome.DECLINED,
         )
+
+
+def _refund_result(refund: Mapping[str, Any]) -> RefundResult:
+    status = str(refund.get("status") or "")
+    return RefundResult(
+        succeeded=status == "COMPLETED",
+        refund_id=str(refund.get("id") or ""),
+        pending=status == "PENDING",
+        message=None if status in ("COMPLETED", "PENDING") else status or None,
+    )
 
 
 def _age_seconds(rfc3339: str) -> float:

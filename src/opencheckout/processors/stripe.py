@@ -119,6 +119,18 @@ def stripe_amount(currency: str, amount: int, *, charge: bool = True) -> int:
     return conversion.amount
 
 
+def refund_result(refund: Any) -> RefundResult:
+    """A Stripe Refund's status as a result: ``pending``/``requires_action`` wait;
+    ``failed``/``canceled`` give nothing back."""
+    status = str(getattr(refund, "status", "") or "")
+    return RefundResult(
+        succeeded=status == "succeeded",
+        refund_id=str(refund.id),
+        pending=status in ("pending", "requires_action"),
+        message=getattr(refund, "failure_reason", None),
+    )
+
+
 class StripeProcessor:
     name = "stripe"
     supports_livemode = True
@@ -272,12 +284,10 @@ class StripeProcessor:
         if amount is not None:
             params["amount"] = stripe_amount(currency, amount, charge=False) if currency else amount
         refund = await self.client.v1.refunds.create_async(params=params)  # type: ignore[arg-type]
-        return RefundResult(
-            succeeded=refund.status == "succeeded",
-            refund_id=str(refund.id),
-            pending=refund.status in ("pending", "requires_action"),
-            message=getattr(refund, "failure_reason", None),
-        )
+        return refund_result(refund)
+
+    async def retrieve_refund(self, refund_id: str) -> RefundResult:
+        return refund_result(await self.client.v1.refunds.retrieve_async(refund_id))
 
     def parse_webhook(self, payload: bytes, signature: str) -> WebhookNotice | None:
         """Verify a webhook (raises ``ValueError`` if forged or stale) and read it.

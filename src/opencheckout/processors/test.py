@@ -206,6 +206,10 @@ class TestProcessor:
     ) -> RefundResult:
         return RefundResult(succeeded=True, refund_id="re_test_" + random_base62(20))
 
+    async def retrieve_refund(self, refund_id: str) -> RefundResult:
+        # Its refunds succeed when made: nothing of it is ever pending.
+        return RefundResult(succeeded=True, refund_id=refund_id)
+
     async def authorize(self, request: PaymentRequest) -> PaymentResult:
         key = request.idempotency_key
         if key:

@@ -18,8 +18,9 @@ the same transactions, each with an ``order.updated`` event: the order's
 from __future__ import annotations
 
 import copy
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +43,8 @@ from opencheckout.store import refunds as store
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import Checkout, Refund
 from opencheckout.store.refunds import RefundFilters
+
+logger = logging.getLogger("opencheckout.refunds")
 
 REFUNDABLE = frozenset(
     {PaymentStatus.PAID.value, PaymentStatus.PARTIALLY_REFUNDED.value, PaymentStatus.REFUNDED.value}
@@ -204,7 +207,13 @@ async def _record(
     if result is not None and result.succeeded:
         status = "succeeded"
     elif result is not None and result.pending:
-        return refund  # The processor settles it later; it stays reserved.
+        # The processor settles it later (webhook, or settle_due's poll); it stays reserved.
+        async with ctx.db.write() as session:
+            await store.touch_pending(
+                session, refund.pk, processor_refund_id=result.refund_id or None, now=now
+            )
+            current = await session.get(Refund, refund.pk, populate_existing=True)
+        return current if current is not None else refund
     else:
         status = "failed"
     async with ctx.db.write() as session:
@@ -269,6 +278,63 @@ async def settle_pending(
     as it is)."""
     tenant = Tenant(refund.account_id, refund.livemode)
     return await _record(ctx, tenant, refund, result, message)
+
+
+#: A pending refund is first asked about this long after the processor's answer;
+#: then after as long again as it has been pending (backoff), at most MAX apart.
+PENDING_POLL_SECONDS = 30.0
+PENDING_POLL_MAX_SECONDS = 6 * 3600.0
+POLL_BATCH = 50
+
+
+def _poll_due(refund: Refund, now: datetime, first_seconds: float) -> bool:
+    pending_for = (refund.updated_at - refund.created_at).total_seconds()
+    wait = min(max(first_seconds, pending_for), PENDING_POLL_MAX_SECONDS)
+    return (now - refund.updated_at).total_seconds() >= wait
+
+
+async def settle_due(ctx: Context, *, first_seconds: float = PENDING_POLL_SECONDS) -> int:
+    """Ask the processor about refunds it left pending (no webhook came) and settle
+    those it has decided; the rest are asked again later, with backoff. Returns how
+    many were settled."""
+    now = ctx.clock()
+    async with ctx.db.read() as session:
+        candidates = await store.pending_unchanged_since(
+            session, now - timedelta(seconds=first_seconds), limit=POLL_BATCH
+        )
+    settled = 0
+    for refund in candidates:
+        processor = ctx.processors.get(refund.processor or "")
+        if (
+            processor is None
+            or not refund.processor_refund_id
+            or not _poll_due(refund, now, first_seconds)
+        ):
+            continue
+        try:
+            if isinstance(processor, PayPalProcessor):
+                result = await processor.retrieve_refund(
+                    refund.processor_refund_id, livemode=refund.livemode
+                )
+            else:
+                result = await processor.retrieve_refund(refund.processor_refund_id)
+        except Exception:
+            logger.warning(
+                "refund poll failed", extra={"fields": {"refund_id": refund.id}}, exc_info=True
+            )
+            result = RefundResult(
+                succeeded=False, refund_id=refund.processor_refund_id, pending=True
+            )
+        if result.pending:
+            async with ctx.db.write() as session:
+                await store.touch_pending(session, refund.pk, processor_refund_id=None, now=now)
+            continue
+        message = result.message or (
+            None if result.succeeded else "The processor refused the refund."
+        )
+        after = await settle_pending(ctx, refund, result, message)
+        settled += after.status != "pending"
+    return settled
 
 
 async def retrieve(ctx: Context, principal: Principal, refund_id: str) -> Refund:

@@ -1,6 +1,7 @@
 """The background worker: webhook delivery, abandonment sweep, settling the test
 processor's delayed payments, reconciling payment attempts
-(:mod:`opencheckout.service.reconcile`), retention.
+(:mod:`opencheckout.service.reconcile`), settling refunds a processor left pending
+(:func:`opencheckout.service.refunds.settle_due`), retention.
 
 Run it as ``opencheckout worker`` (any number of them, on PostgreSQL) or let
 ``serve`` embed one per process. Each step is safe to run concurrently from
@@ -36,6 +37,7 @@ from opencheckout.service import (
     payments,
     quaderno,
     reconcile,
+    refunds,
     schema,
     sweeper,
     ucp_orders,
@@ -159,11 +161,13 @@ class Worker:
         _log_pass("settle", settled, "settled")
         reconciled = await _timed("reconcile", reconcile.reconcile_due(self.ctx))
         _log_pass("reconciliation", reconciled, "reconciled")
+        refunded = await _timed("refunds", refunds.settle_due(self.ctx))
+        _log_pass("refund settlement", refunded, "settled")
         await _timed("housekeeping", self.housekeeping())
         metrics.observe_worker_duty("pass", time.perf_counter() - started)
         # Fresh between scrapes too: with --workers N, each process's pools add up.
         metrics.set_pools(self.ctx.db.pool_usage())
-        return bool(delivered or swept or settled or reconciled)
+        return bool(delivered or swept or settled or reconciled or refunded)
 
     async def deliver_due(self, *, limit: int = CLAIM_BATCH) -> int:
         claimed = await self._claim(limit)

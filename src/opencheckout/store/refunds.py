@@ -80,6 +80,38 @@ async def settle(
     return await session.get(Refund, refund_pk, populate_existing=True)
 
 
+async def touch_pending(
+    session: AsyncSession, refund_pk: int, *, processor_refund_id: str | None, now: datetime
+) -> None:
+    """Note the processor's id for a refund it left pending, and when it was last asked."""
+    values: dict[str, object] = {"updated_at": now}
+    if processor_refund_id:
+        values["processor_refund_id"] = processor_refund_id
+    await session.execute(
+        update(Refund)
+        .where(Refund.pk == refund_pk, Refund.status == "pending")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def pending_unchanged_since(
+    session: AsyncSession, before: datetime, *, limit: int
+) -> list[Refund]:
+    """Pending refunds (of every tenant) with a processor id, not asked about since ``before``."""
+    query = (
+        select(Refund)
+        .where(
+            Refund.status == "pending",
+            Refund.processor_refund_id.is_not(None),
+            Refund.updated_at < before,
+        )
+        .order_by(Refund.updated_at, Refund.pk)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def list_page(
     session: AsyncSession,
     tenant: Tenant,
