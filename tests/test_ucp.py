@@ -2,16 +2,18 @@
 HTTP on both engines, every response validated against the version's JSON Schemas.
 
 The store is the conformance suite's flower shop
-(``../shared/specs/ucp/conformance/test_data/flower_shop/*.csv``), loaded through
-the native API.
+(``../shared/specs/ucp/conformance/test_data/flower_shop/*.csv``), loaded by
+``opencheckout import``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import csv
 import json
+import os
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -39,6 +41,8 @@ from tests.conftest import (
 UCP = SHARED / "specs" / "ucp"
 V1, V2 = "2026-01-11", "2026-04-08"
 SECRET = "sim-" + uuid.uuid4().hex
+FLOWER_SHOP = UCP / "conformance" / "test_data" / "flower_shop"
+ENTRY_POINT = Path(sys.executable).with_name("opencheckout")
 
 
 # --- schemas --------------------------------------------------------------------
@@ -111,68 +115,6 @@ _SCHEMAS: dict[str, Schemas] = {}
 # --- the flower shop ------------------------------------------------------------
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    path = require_shared(UCP / "conformance" / "test_data" / "flower_shop" / name)
-    with path.open() as handle:
-        return list(csv.DictReader(handle))
-
-
-def load_flower_shop(api: httpx.Client) -> None:
-    stock = {row["product_id"]: int(row["quantity"]) for row in _rows("inventory.csv")}
-    for row in _rows("products.csv"):
-        made = api.post(
-            "/v1/products",
-            json={
-                "id": row["id"],
-                "name": row["title"],
-                "unit_amount": int(row["price"]),
-                "currency": "usd",
-                "stock": stock.get(row["id"]),
-            },
-        )
-        assert made.status_code == 201, made.text
-    for row in _rows("discounts.csv"):
-        coupon: dict[str, Any] = {"code": row["code"], "name": row["description"]}
-        if row["type"] == "percentage":
-            coupon["percent_off"] = int(row["value"])
-        else:
-            coupon |= {"amount_off": int(row["value"]), "currency": "usd"}
-        assert api.post("/v1/coupons", json=coupon).status_code == 201
-    for row in _rows("shipping_rates.csv"):
-        rate = {
-            "display_name": row["title"],
-            "amount": int(row["price"]),
-            "currency": "usd",
-            "service_level": row["service_level"],
-            "countries": [] if row["country_code"] == "default" else [row["country_code"]],
-        }
-        assert api.post("/v1/shipping_rates", json=rate).status_code == 201
-    for row in _rows("promotions.csv"):
-        promo: dict[str, Any] = {"display_name": row["description"], "service_levels": []}
-        if row["min_subtotal"]:
-            promo |= {"min_subtotal": int(row["min_subtotal"]), "currency": "usd"}
-        if row["eligible_item_ids"]:
-            promo["products"] = json.loads(row["eligible_item_ids"])
-        made = api.post("/v1/shipping_promotions", json=promo)
-        assert made.status_code == 201, made.text
-    addresses = _rows("addresses.csv")
-    for row in _rows("customers.csv"):
-        customer = api.post("/v1/customers", json={"email": row["email"], "name": row["name"]})
-        assert customer.status_code == 201, customer.text
-        for address in (a for a in addresses if a["customer_id"] == row["id"]):
-            saved = api.post(
-                f"/v1/customers/{customer.json()['id']}/addresses",
-                json={
-                    "line1": address["street_address"],
-                    "city": address["city"],
-                    "state": address["state"],
-                    "postal_code": address["postal_code"],
-                    "country": address["country"],
-                },
-            )
-            assert saved.status_code in (200, 201), saved.text
-
-
 @dataclass
 class Shop:
     url: str
@@ -181,15 +123,19 @@ class Shop:
 
 @pytest.fixture(scope="module")
 def shop(database_url: str) -> Iterator[Shop]:
-    require_shared(UCP / "conformance" / "test_data" / "flower_shop")
+    require_shared(FLOWER_SHOP)
     account = asyncio.run(_make_account(database_url, f"ucp-{uuid.uuid4().hex[:10]}"))
     settings = server_settings(database_url, ucp_account=account.name, ucp_simulation_secret=SECRET)
     uv_server, thread, url = start_server(settings)
     try:
-        with httpx.Client(
-            base_url=url, headers={"Authorization": f"Bearer {account.secret_key}"}, timeout=30
-        ) as api:
-            load_flower_shop(api)
+        imported = subprocess.run(
+            [str(ENTRY_POINT), "import", str(FLOWER_SHOP), "--account", account.name],
+            env={**os.environ, "OPENCHECKOUT_DATABASE_URL": database_url},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert imported.returncode == 0, imported.stdout + imported.stderr
         yield Shop(url, account)
     finally:
         uv_server.should_exit = True
