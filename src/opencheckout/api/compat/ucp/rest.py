@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from opencheckout.api.auth import app_context
 from opencheckout.api.compat.ucp import mapping, negotiation
 from opencheckout.api.compat.ucp.errors import UcpError, json_response, outcome
-from opencheckout.api.compat.ucp.route import DISCOVERY, UcpRoute, account_id, version_of
+from opencheckout.api.compat.ucp.route import UcpRoute, account_id, version_of
 from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate
 from opencheckout.domain.errors import Conflict, DomainError, InvalidValue, NotFound
 from opencheckout.service import checkouts, orders, products, ucp_orders
@@ -85,7 +85,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     503: _doc("The payment processor could not be reached; retry."),
 }
 discovery = APIRouter(
-    tags=[DISCOVERY, "UCP (universal commerce)"],
+    tags=["UCP (universal commerce)"],
     route_class=UcpRoute,
     responses={404: RESPONSES[404], 500: RESPONSES[500]},
 )

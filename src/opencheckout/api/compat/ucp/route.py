@@ -45,7 +45,7 @@ from opencheckout.store import accounts as account_store
 logger = logging.getLogger("opencheckout.ucp")
 
 #: Routes that need no ``UCP-Agent`` (the profile itself is how platforms discover us).
-DISCOVERY = "discovery"
+DISCOVERY_PREFIX = "/.well-known/ucp"
 #: The principal's ``key_id`` when no key was sent (the binding's own key space).
 ANONYMOUS_KEY = "ucp"
 
@@ -135,7 +135,7 @@ def version_of(request: Request) -> Version:
 class UcpRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        discovery = DISCOVERY in (self.tags or [])
+        discovery = self.path.startswith(DISCOVERY_PREFIX)
 
         async def run(request: Request) -> Response:
             try:
