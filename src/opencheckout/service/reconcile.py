@@ -17,7 +17,7 @@ its ``next_check_at`` comes:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +32,19 @@ from opencheckout.store import payments as payment_store
 from opencheckout.store.models import Checkout, PaymentAttempt
 
 logger = logging.getLogger("opencheckout.reconcile")
+
+
+def _ref_of(attempt: PaymentAttempt) -> AttemptRef:
+    """What a processor needs to find the payment an attempt started."""
+    return AttemptRef(
+        idempotency_key=attempt.idempotency_key,
+        checkout_id=attempt.checkout_id,
+        amount=attempt.amount,
+        currency=attempt.currency,
+        processor_id=attempt.processor_id,
+        livemode=attempt.livemode,
+    )
+
 
 BATCH = 20
 #: First poll of a processing payment, doubling per check up to POLL_MAX.
@@ -106,14 +119,7 @@ async def _claim(ctx: Context, now: datetime) -> list[_Due]:
             attempt.checks += 1
             attempt.next_check_at = now + LEASE
             attempt.updated_at = now
-            ref = AttemptRef(
-                idempotency_key=attempt.idempotency_key,
-                checkout_id=attempt.checkout_id,
-                amount=attempt.amount,
-                currency=attempt.currency,
-                processor_id=attempt.processor_id,
-                livemode=attempt.livemode,
-            )
+            ref = _ref_of(attempt)
             claimed.append(
                 _Due(attempt.pk, attempt.processor, ref, attempt.created_at, attempt.checks)
             )
@@ -182,14 +188,7 @@ async def check_now(ctx: Context, checkout_pk: int) -> bool:
     processor = ctx.processors.get(attempt.processor)
     if processor is None:
         return False
-    ref = AttemptRef(
-        idempotency_key=attempt.idempotency_key,
-        checkout_id=attempt.checkout_id,
-        amount=attempt.amount,
-        currency=attempt.currency,
-        processor_id=attempt.processor_id,
-        livemode=attempt.livemode,
-    )
+    ref = _ref_of(attempt)
     result = await processor.find(ref)
     if result is None or result.outcome is Outcome.PROCESSING:
         return False
@@ -214,15 +213,7 @@ async def release_now(ctx: Context, checkout_pk: int, *, decline_code: str, mess
     processor = ctx.processors.get(attempt.processor)
     if processor is None:
         return False
-    ref = AttemptRef(
-        idempotency_key=attempt.idempotency_key,
-        checkout_id=attempt.checkout_id,
-        amount=attempt.amount,
-        currency=attempt.currency,
-        processor_id=attempt.processor_id,
-        livemode=attempt.livemode,
-        canceled_by_buyer=True,
-    )
+    ref = replace(_ref_of(attempt), canceled_by_buyer=True)
     result = await processor.void(ref)
     if result is None:
         result = PaymentResult(Outcome.DECLINED, attempt.processor_id or "", decline_code, message)
