@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from opencheckout.api.ratelimit import TokenBuckets
+from opencheckout.domain.client_ip import parse_networks
 from opencheckout.service import auth
 from opencheckout.store.db import Database
 from tests.conftest import (
@@ -100,6 +101,47 @@ def test_rate_limit_answers_429_with_retry_after_and_headers(throttled):
     # Requests without a key are not counted against anyone (they are 401 anyway).
     assert httpx.get(f"{base_url}/healthz").status_code == 200
     assert "x-ratelimit-limit" not in httpx.get(f"{base_url}/healthz").headers
+
+
+def _anonymous(base_url: str, forwarded_for: str) -> httpx.Response:
+    return httpx.get(f"{base_url}/v1/checkouts", headers={"X-Forwarded-For": forwarded_for})
+
+
+def test_rate_limit_ignores_forwarded_for_from_an_untrusted_peer(throttled):
+    """Without trusted proxies a client cannot get a fresh bucket per request by
+    writing a new X-Forwarded-For: the connecting address is counted."""
+    base_url, _ = throttled
+    answers = [_anonymous(base_url, f"203.0.113.{n}") for n in range(1, 5)]
+    assert [r.status_code for r in answers[:3]] == [401, 401, 401]
+    assert_error(answers[3], 429, code="rate_limited")
+
+
+@pytest.fixture(scope="module")
+def behind_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throttled server that trusts 127.0.0.1 as its reverse proxy."""
+    with fresh_database("sqlite", tmp_path_factory.mktemp("ratelimit_proxy")) as url:
+        settings = server_settings(
+            url,
+            rate_limit_per_second=0.5,
+            rate_limit_burst=3,
+            trusted_proxies=parse_networks("127.0.0.1"),
+        )
+        server, thread, base_url = start_server(settings)
+        yield base_url
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_rate_limit_counts_the_client_behind_a_trusted_proxy(behind_proxy):
+    """Behind a trusted proxy each client has its own bucket (not the proxy's
+    one for all), and hops the client wrote further left are not believed."""
+    first = [_anonymous(behind_proxy, "203.0.113.7") for _ in range(3)]
+    assert [r.status_code for r in first] == [401, 401, 401]
+    # A forged left-most hop does not change who is counted: 203.0.113.7 again.
+    assert_error(_anonymous(behind_proxy, "198.51.100.1, 203.0.113.7"), 429, code="rate_limited")
+    other = _anonymous(behind_proxy, "203.0.113.8")
+    assert other.status_code == 401
+    assert other.headers["x-ratelimit-remaining"] == "2"
 
 
 # -- serve's connection cut-offs ----------------------------------------------

@@ -12,7 +12,10 @@ the key's owner. Health probes are never throttled.
 The buckets live in one process: with N ``serve`` processes behind a load
 balancer a key may get up to N times the configured rate. That is the
 intended trade-off (no shared store on the hot path); see docs/operations.md.
-Behind a proxy every anonymous client shares the proxy's address.
+The client address is the one ``domain.client_ip`` finds behind the trusted
+proxies (``OPENCHECKOUT_TRUSTED_PROXIES``), as everywhere else: behind a
+trusted proxy each client has its own bucket, and an ``X-Forwarded-For`` from
+an untrusted peer is ignored (a client cannot pick a fresh bucket per request).
 
 Every response carries ``X-RateLimit-Limit`` (the bucket size),
 ``X-RateLimit-Remaining`` (whole tokens left) and ``X-RateLimit-Reset``
@@ -31,6 +34,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opencheckout.api.auth import authorization_of, key_from_authorization
+from opencheckout.domain.client_ip import Network, client_address
 from opencheckout.service import auth
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
@@ -134,6 +138,7 @@ class RateLimitMiddleware:
         self.addresses = TokenBuckets(rate, burst)
         self.context = context
         self.principals = principals
+        self.trusted_proxies = context.settings.trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in _UNLIMITED_PATHS:
@@ -143,7 +148,7 @@ class RateLimitMiddleware:
         if principal is not None:
             decision = self.buckets.take(principal.key_id)
         else:
-            decision = self.addresses.take(_client_address(scope))
+            decision = self.addresses.take(_client_address(scope, self.trusted_proxies))
         extra = decision.headers()
         if not decision.allowed:
             await _send_throttled(send, decision, extra, keyed=principal is not None)
@@ -167,9 +172,16 @@ class RateLimitMiddleware:
         return principal
 
 
-def _client_address(scope: Scope) -> str:
+def _client_address(scope: Scope, trusted: tuple[Network, ...]) -> str:
+    """The client behind the trusted proxies (the peer without any), as pages use."""
     client = scope.get("client")
-    return str(client[0]) if client else "unknown"
+    peer = str(client[0]) if client else None
+    forwarded = [
+        value.decode("latin-1")
+        for name, value in scope.get("headers", [])
+        if name == b"x-forwarded-for"
+    ]
+    return client_address(peer, forwarded, trusted) or "unknown"
 
 
 async def _send_throttled(
