@@ -328,3 +328,36 @@ def test_delayed_payment_settles_after_a_restart(database_url):
             await db.dispose()
 
     assert asyncio.run(later_worker()) == "completed"
+
+
+def _one_item(currency: str, unit_amount: int) -> dict[str, object]:
+    return {
+        "currency": currency,
+        "locale": "en",
+        "payment_methods": ["card", "paypal"],
+        "line_items": [{"product": "sku-tea", "name": "Tea", "unit_amount": unit_amount}],
+    }
+
+
+def test_paypal_is_offered_only_where_paypal_can_charge(server, api):
+    """PayPal is hidden (and refused when posted anyway) in a currency PayPal does
+    not take, and for a fraction of one it takes in whole units; card stays."""
+    shown = create_session(api, **_one_item("eur", 1500))
+    not_taken = create_session(api, **_one_item("inr", 150000))
+    fraction = create_session(api, **_one_item("huf", 12345))
+    whole = create_session(api, **_one_item("huf", 12300))
+    with buyer(server) as client:
+        for session, offered in (
+            (shown, True),
+            (whole, True),
+            (not_taken, False),
+            (fraction, False),
+        ):
+            html = client.get(page_path(session)).text
+            assert ('id="panel-paypal"' in html) is offered, session["currency"]
+            assert 'id="panel-card"' in html or 'name="card_number"' in html
+        html = client.get(page_path(not_taken)).text
+        posted = client.post(page_path(not_taken), data=filled_form(html, method="paypal"))
+    assert posted.status_code == 422
+    after = api.get(f"/v1/checkouts/{not_taken['id']}").json()
+    assert after["status"] == "pending" and after["payment_status"] == "unpaid"

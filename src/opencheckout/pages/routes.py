@@ -762,7 +762,7 @@ async def _pay(
     if row.amount_total == 0:
         method = None  # Nothing to charge: no payment details are asked.
     else:
-        methods = list(row.data.get("payment_methods") or [])
+        methods = hosted.payment_methods(row)
         if method not in methods:
             if len(methods) == 1 and not method:
                 method = methods[0]
@@ -891,7 +891,7 @@ async def _form(
             for name in forms.ADDRESS_FIELDS
         },
         "ship_to": ship_to,
-        "method": (data.get("payment_methods") or ["card"])[0],
+        "method": (hosted.payment_methods(row) or ["card"])[0],
         "shipping_option": data.get("selected_shipping_option") or "",
     }
     errors: dict[str, str] = {}
@@ -901,7 +901,7 @@ async def _form(
         kept = {"method", "ship_to", "shipping_option"}
         values.update({k: v for k, v in submission.values.items() if v or k not in kept})
         if not values["method"]:
-            values["method"] = (data.get("payment_methods") or ["card"])[0]
+            values["method"] = (hosted.payment_methods(row) or ["card"])[0]
         if values["ship_to"] not in choices:
             values["ship_to"] = ship_to
         # The option shown chosen is the session's (a dropped one is not).
@@ -972,7 +972,7 @@ async def _form(
         ship_choices=list(choices),
         saved_addresses=saved_addresses,
         shipping_notice=notice,
-        payment_methods=list(data.get("payment_methods") or []),
+        payment_methods=hosted.payment_methods(row),
         shipping_options=shipping_options,
         countries=i18n.country_names(renderer.locale),
         values=values,

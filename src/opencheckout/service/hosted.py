@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from opencheckout.domain.errors import NotFound
 from opencheckout.domain.lifecycle import OPEN_STATUSES, Status, effective_status
+from opencheckout.domain.processor_amounts import PAYPAL_DECIMALS, convert
 from opencheckout.processors.paypal import PayPalProcessor
 from opencheckout.processors.stripe import StripeProcessor
 from opencheckout.service import checkouts, reconcile, shipping, visits
@@ -197,10 +198,25 @@ async def refresh_payment(ctx: Context, row: Checkout) -> HostedSession:
 PAYPAL_CANCELED = ("paypal_canceled", "The PayPal payment was canceled; nothing was charged.")
 
 
+def payment_methods(row: Checkout) -> list[str]:
+    """The methods the page offers: the session's, without PayPal where PayPal
+    cannot charge the total (a currency outside ``PAYPAL_DECIMALS``, or a fraction
+    of a currency PayPal takes in whole units) while another method is left.
+    A session that takes PayPal only keeps it; ``complete`` tells why it cannot pay."""
+    methods = list(row.data.get("payment_methods") or [])
+    if "paypal" not in methods or len(methods) == 1:
+        return methods
+    if row.currency.upper() in PAYPAL_DECIMALS and (
+        row.amount_total == 0 or convert("paypal", row.currency, row.amount_total).chargeable
+    ):
+        return methods
+    return [method for method in methods if method != "paypal"]
+
+
 def paypal_of(ctx: Context, row: Checkout) -> PayPalProcessor | None:
     """The real PayPal processor, when this session takes PayPal through it."""
     processor = ctx.processor_for_method(row.livemode, "paypal")
-    if isinstance(processor, PayPalProcessor) and "paypal" in row.data["payment_methods"]:
+    if isinstance(processor, PayPalProcessor) and "paypal" in payment_methods(row):
         return processor
     return None
 
