@@ -25,6 +25,7 @@ ORDER = "dev.ucp.shopping.order"
 DISCOUNT = "dev.ucp.shopping.discount"
 FULFILLMENT = "dev.ucp.shopping.fulfillment"
 BUYER_CONSENT = "dev.ucp.shopping.buyer_consent"
+AP2_MANDATE = "dev.ucp.shopping.ap2_mandate"
 
 #: Capability -> the capability it extends (None: a root capability), and the
 #: name of its spec page and schema file.
@@ -34,7 +35,10 @@ CAPABILITIES: dict[str, tuple[str | None, str, str]] = {
     DISCOUNT: (CHECKOUT, "discount", "shopping/discount.json"),
     FULFILLMENT: (CHECKOUT, "fulfillment", "shopping/fulfillment.json"),
     BUYER_CONSENT: (CHECKOUT, "buyer-consent", "shopping/buyer_consent.json"),
+    AP2_MANDATE: (CHECKOUT, "ap2-mandates", "shopping/ap2_mandate.json"),
 }
+#: What the business's profile configures of a capability (AP2: the mandate format).
+CONFIGS: dict[str, dict[str, Any]] = {AP2_MANDATE: {"vp_formats_supported": {"dc+sd-jwt": {}}}}
 
 #: The specification's test-mode mock payment handler.
 HANDLER_ID = "mock_payment_handler"
@@ -142,6 +146,8 @@ class Version:
             }
             if parent is not None:
                 entry["extends"] = parent
+            if name in CONFIGS:
+                entry["config"] = CONFIGS[name]
             entries.append((name, entry))
         return entries
 
@@ -209,6 +215,9 @@ class Version:
 
 VERSIONS = {name: Version(name) for name in SUPPORTED}
 ALL_CAPABILITIES = frozenset(CAPABILITIES)
+#: What a platform is served that names its version and not its profile: AP2 is
+#: negotiated only with a profile that declares it (and publishes its signing keys).
+UNDECLARED_CAPABILITIES = ALL_CAPABILITIES - {AP2_MANDATE}
 
 
 def for_platform(declared: str) -> Version | None:

@@ -8,7 +8,9 @@ uses, cached for a few minutes) and its ``ucp.version`` and capabilities are
 read. The version served is the platform's own when it is one of ours, else the
 newest older one; a newer version is ``version_unsupported`` (422). The active
 capabilities are the intersection of ours and the platform's, extensions
-without their parent pruned, as the specification's algorithm says.
+without their parent pruned, as the specification's algorithm says. AP2
+mandates are active only when a fetched profile declares them: their
+verification needs that profile's ``signing_keys``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class Agent:
     capabilities: frozenset[str]
     #: ``dev.ucp.shopping.order`` ``config.webhook_url`` of the fetched profile.
     webhook_url: str | None = None
+    #: The profile's top-level ``signing_keys`` (JWKs; AP2 mandates are verified with them).
+    signing_keys: tuple[dict[str, Any], ...] = ()
 
 
 def parse_dictionary(header: str) -> dict[str, str]:
@@ -150,7 +154,7 @@ def _webhook_url(ucp: dict[str, Any]) -> str | None:
 
 def intersect(platform: set[str] | None) -> frozenset[str]:
     """Our capabilities the platform also has, orphaned extensions removed."""
-    active = set(versions.ALL_CAPABILITIES if platform is None else platform)
+    active = set(versions.UNDECLARED_CAPABILITIES if platform is None else platform)
     active &= versions.ALL_CAPABILITIES
     for name, (parent, _page, _schema) in versions.CAPABILITIES.items():
         if parent is not None and parent not in active:
@@ -195,7 +199,7 @@ async def negotiate(ctx: Context, header: str | None) -> Agent:
         version = versions.for_platform(declared)
         if version is None:
             raise _unsupported(declared)
-        return Agent(profile, version, versions.ALL_CAPABILITIES)
+        return Agent(profile, version, versions.UNDECLARED_CAPABILITIES)
     if profile is None:
         raise UcpError(400, "invalid_profile_url", "UCP-Agent names no profile.")
     document = await fetch_profile(ctx, profile)
@@ -206,4 +210,11 @@ async def negotiate(ctx: Context, header: str | None) -> Agent:
     version = versions.for_platform(platform_version)
     if version is None:
         raise _unsupported(platform_version)
-    return Agent(profile, version, intersect(_capability_names(ucp)), _webhook_url(ucp))
+    keys = document.get("signing_keys")
+    return Agent(
+        profile,
+        version,
+        intersect(_capability_names(ucp)),
+        _webhook_url(ucp),
+        tuple(k for k in keys if isinstance(k, dict)) if isinstance(keys, list) else (),
+    )

@@ -26,7 +26,7 @@ from opencheckout.api.compat.ucp.errors import UcpError, json_response, outcome
 from opencheckout.api.compat.ucp.route import UcpRoute, account_id, version_of
 from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate
 from opencheckout.domain.errors import Conflict, DomainError, InvalidValue, NotFound
-from opencheckout.service import checkouts, orders, products, ucp_orders
+from opencheckout.service import ap2, checkouts, orders, products, ucp_orders
 from opencheckout.service import ucp_versions as versions
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
@@ -157,6 +157,22 @@ def _resource(ctx: Context, row: CheckoutRow) -> dict[str, Any]:
     )
 
 
+def _ap2_locked(agent: negotiation.Agent, resource: dict[str, Any]) -> bool:
+    """AP2 is negotiated now, or was when the session began (it stays locked)."""
+    return versions.AP2_MANDATE in agent.capabilities or bool(mapping.state_of(resource).get("ap2"))
+
+
+def _shaped(
+    request: Request, resource: dict[str, Any], messages: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The UCP checkout of ``resource``, signed when AP2 is on for the session."""
+    agent = _agent(request)
+    body = mapping.checkout(agent.version, resource, agent.capabilities, extra_messages=messages)
+    if _ap2_locked(agent, resource):
+        return ap2.authorize(_ctx(request).settings, body)
+    return body
+
+
 def _checkout_response(
     request: Request,
     row: CheckoutRow,
@@ -164,11 +180,7 @@ def _checkout_response(
     status_code: int = 200,
     messages: list[dict[str, Any]] | None = None,
 ) -> Response:
-    agent = _agent(request)
-    body = mapping.checkout(
-        agent.version, _resource(_ctx(request), row), agent.capabilities, extra_messages=messages
-    )
-    return json_response(body, status_code)
+    return json_response(_shaped(request, _resource(_ctx(request), row), messages), status_code)
 
 
 def _require_checkout_capability(request: Request) -> None:
@@ -346,6 +358,8 @@ async def _state_in(
     the webhook URL its orders are reported to, the buyer's consent."""
     buyer = _object(body.get("buyer"), "$.buyer")
     state: dict[str, Any] = {"profile": agent.profile, "version": agent.version.name}
+    if versions.AP2_MANDATE in agent.capabilities:
+        state["ap2"] = True
     if agent.webhook_url and versions.ORDER in agent.capabilities:
         url = await ucp_orders.ensure_endpoint(ctx, principal, agent.webhook_url)
         if url is not None:
@@ -518,6 +532,29 @@ def _card_details(principal: Principal, credential: dict[str, Any]) -> dict[str,
     return details
 
 
+def _mandate_refusal(
+    request: Request, body: dict[str, Any], shaped: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Why an AP2 session's complete request may not pay (None: its mandate holds)."""
+    sent = body.get("ap2")
+    mandate = sent.get("checkout_mandate") if isinstance(sent, dict) else None
+    try:
+        if not isinstance(mandate, str) or not mandate:
+            raise ap2.MandateError(
+                "mandate_required", "AP2 was negotiated: send ap2.checkout_mandate."
+            )
+        ap2.verify_mandate(_ctx(request).settings, mandate, _agent(request).signing_keys, shaped)
+    except ap2.MandateError as exc:
+        return {
+            "type": "error",
+            "code": exc.code,
+            "path": "$.ap2.checkout_mandate",
+            "content": exc.message,
+            "severity": "recoverable",
+        }
+    return None
+
+
 @router.post("/checkout-sessions/{id}/complete", summary="Complete a checkout session")
 async def complete_checkout(
     request: Request, id: str, body: dict[str, Any] = Body(...)
@@ -528,9 +565,13 @@ async def complete_checkout(
     details = _payment_details(principal, instrument)
     row = await checkouts.retrieve(ctx, principal, id)
     resource = _resource(ctx, row)
-    shaped = mapping.checkout(agent.version, resource, agent.capabilities)
+    shaped = _shaped(request, resource)
     if shaped["status"] == "incomplete":
         return json_response(shaped)
+    if _ap2_locked(agent, resource):
+        refusal = _mandate_refusal(request, body, shaped)
+        if refusal is not None:
+            return _checkout_response(request, row, messages=[refusal])
     billing = instrument.get("billing_address")
     if isinstance(billing, dict) and not resource["customer"].get("billing_address"):
         address = mapping.native_address(billing)
