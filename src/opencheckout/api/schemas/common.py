@@ -27,7 +27,13 @@ def invalid(code: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(code, message, {"code": code})
 
 
-class StrictModel(BaseModel):
+class Model(BaseModel):
+    """Each field's docstring is its ``description`` in the OpenAPI document."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+
+class StrictModel(Model):
     """Unknown parameters are refused, as a typo should never be silently ignored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
