@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 
-from opencheckout.api.schemas.common import Metadata, ShortText, StrictModel
+from opencheckout.api.schemas.common import Metadata, Model, ShortText, StrictModel
 
 RefundStatus = Literal["pending", "succeeded", "failed"]
 
@@ -22,22 +22,37 @@ class RefundCreate(StrictModel):
     metadata: Metadata = Field(default_factory=dict)
 
 
-class Refund(BaseModel):
+class Refund(Model):
     id: str
+    """The refund's id (`re_…`)."""
     object: Literal["refund"] = "refund"
+    """Always `refund`."""
     checkout: str
+    """The refunded session (`cs_…`)."""
     amount: int
+    """What is given back, in the session currency's minor unit."""
     currency: str
+    """ISO 4217 currency code (lowercase)."""
     status: RefundStatus
+    """`pending` (sent to the processor), `succeeded` or `failed` (see `failure_message`)."""
     reason: str | None
+    """Why, as given, or null."""
     metadata: dict[str, str]
+    """Your key-value pairs, as sent."""
     failure_message: str | None
+    """Why the processor refused the refund, or null."""
     livemode: bool
+    """True for a live-mode object (made with a live key), false for test mode."""
     created_at: str
+    """When it was created (ISO 8601, UTC)."""
 
 
-class RefundList(BaseModel):
+class RefundList(Model):
     object: Literal["list"] = "list"
+    """Always `list`."""
     url: str
+    """The path this list was read from."""
     data: list[Refund]
+    """The objects on this page, newest first."""
     has_more: bool
+    """Whether more objects follow this page (pass the last `id` as `starting_after`)."""
