@@ -17,7 +17,7 @@ from typing import Any, Literal
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from opencheckout.api.auth import context, require_read, require_write
 from opencheckout.api.errors import (
@@ -28,6 +28,7 @@ from opencheckout.api.errors import (
 from opencheckout.api.idempotency import IdempotentRoute
 from opencheckout.api.listing import error_responses
 from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate
+from opencheckout.api.schemas.common import Model
 from opencheckout.domain.currency import EXPONENTS, to_minor
 from opencheckout.domain.errors import DomainError, InvalidValue, NotFound
 from opencheckout.domain.inputs import INT64_MAX, bounded_decimal, int64_id
@@ -74,33 +75,55 @@ SESSION_FIELDS = (
 )
 
 
-class QuadernoItem(BaseModel):
+class QuadernoItem(Model):
     product: str
+    """The merchant's SKU."""
     amount: float
+    """Price of one unit in major units (e.g. 12.5 euros), as Quaderno gives it."""
     name: str | None
+    """The name shown to the buyer, or null."""
     description: str | None
+    """The text shown under the name, or null."""
     currency: str
+    """ISO 4217 currency code (uppercase, as Quaderno writes it)."""
     quantity: int
+    """How many units."""
 
 
-class QuadernoSession(BaseModel):
+class QuadernoSession(Model):
     """The session as Quaderno shows it (for the OpenAPI document)."""
 
     id: int
+    """The session's number (an integer, as Quaderno numbers sessions)."""
     status: str
+    """`pending`, `processing`, `completed`, `failed` or `abandoned`."""
     billing_details_collection: str
+    """`required` or `auto`, as for a native session."""
     cancel_url: str | None
+    """Where the buyer goes on "back to the shop", or null."""
     success_url: str | None
+    """Where the buyer goes after paying, or null."""
     coupon_collection: bool
+    """Whether the hosted page offers a promotion code field."""
     locale: str
+    """The hosted page's language; `auto` follows the buyer's browser."""
     payment_methods: list[str]
+    """The payment methods the buyer may use."""
     custom: dict[str, Any]
+    """Your free-form JSON object, as sent."""
     metadata: dict[str, str]
+    """Your key-value pairs, as sent."""
     items: list[QuadernoItem]
+    """What the buyer pays for."""
     customer: dict[str, Any]
+    """The buyer as known so far (Quaderno's field names: `first_name`, `email`,
+    `billing_country`…)."""
     permalink: str
+    """The hosted page's URL to send the buyer to."""
     processor: str | None
+    """The payment processor that took the payment, or null."""
     processor_id: str | None
+    """The payment's id at the processor, or null."""
     amount_total: float = Field(description="In major units, like the items' `amount`.")
     amount_refunded: float = Field(
         description="What refunds gave back (or are giving back), in major units."
