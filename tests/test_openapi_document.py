@@ -60,6 +60,49 @@ def test_idempotency_key_is_documented_wherever_it_is_honoured(document, server,
     assert first.json()["id"] == again.json()["id"]
 
 
+def _undescribed(schema, where: str):
+    """Every property below ``schema`` (nested objects, items, unions) without a description."""
+    if not isinstance(schema, dict):
+        return
+    for name, sub in schema.get("properties", {}).items():
+        if not sub.get("description"):
+            yield f"{where}.{name}"
+        yield from _undescribed(sub, f"{where}.{name}")
+    for key in ("items", "additionalProperties"):
+        yield from _undescribed(schema.get(key), f"{where}[]")
+    for key in ("anyOf", "oneOf", "allOf"):
+        for option in schema.get(key, []):
+            yield from _undescribed(option, where)
+
+
+def test_every_property_and_parameter_is_described(document):
+    missing = [
+        found
+        for name, schema in document["components"]["schemas"].items()
+        for found in _undescribed(schema, name)
+    ]
+    for method, path, operation in _operations(document):
+        missing += [
+            f"{method} {path} {parameter['in']} {parameter['name']}"
+            for parameter in operation.get("parameters", [])
+            if not parameter.get("description")
+        ]
+        for content in operation.get("requestBody", {}).get("content", {}).values():
+            missing += list(_undescribed(content.get("schema"), f"{method} {path} body"))
+        for status, response in operation["responses"].items():
+            for content in response.get("content", {}).values():
+                missing += list(_undescribed(content.get("schema"), f"{method} {path} {status}"))
+    assert not missing, f"{len(missing)} undescribed: {missing[:20]}"
+    # Descriptions say units and ids, not just the name again.
+    checkout = document["components"]["schemas"]["Checkout"]["properties"]
+    assert "minor unit" in checkout["amount_subtotal"]["description"]
+    assert "`cs_" in checkout["id"]["description"]
+    assert "ISO 4217" in checkout["currency"]["description"]
+    parameters = document["paths"]["/v1/products"]["get"]["parameters"]
+    limit = next(p for p in parameters if p["name"] == "limit")
+    assert limit["description"] == "How many objects per page: 1 to 100, default 20."
+
+
 def test_every_operation_has_examples_that_match_their_schemas(document):
     components = document["components"]["schemas"]
     for method, path, operation in _operations(document):

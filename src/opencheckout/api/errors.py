@@ -15,7 +15,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from opencheckout.domain.errors import (
@@ -31,14 +31,26 @@ logger = logging.getLogger("opencheckout.api")
 
 
 class ErrorBody(BaseModel):
-    type: str
-    code: str
-    message: str
-    param: str | None = None
+    type: str = Field(
+        description="The kind of error: `invalid_request_error`, `authentication_error`, "
+        "`permission_error`, `card_error`, `rate_limit_error` or `api_error`.",
+        examples=["invalid_request_error"],
+    )
+    code: str = Field(
+        description="What went wrong, for your code to branch on; each operation lists "
+        "the codes of each status.",
+        examples=["parameter_invalid"],
+    )
+    message: str = Field(description="What went wrong and how to fix it, for a developer.")
+    param: str | None = Field(
+        None,
+        description="The request parameter concerned, as a path (`line_items[0].quantity`), "
+        "or null.",
+    )
 
 
 class ErrorResponse(BaseModel):
-    error: ErrorBody
+    error: ErrorBody = Field(description="The error; every failure has this shape.")
 
 
 class APIError(Exception):

@@ -8,7 +8,9 @@ same treatment:
 * the error ``code`` values each documented status can carry, in the
   response's description and as ``x-error-codes`` (``{status: [codes]}``);
 * an example for every request body and JSON response, built from its schema
-  (explicit examples and defaults first), so the examples cannot drift from it.
+  (explicit examples and defaults first), so the examples cannot drift from it;
+* a description for the parameters the routers leave undescribed (ids, paging,
+  filters), said once here by name, and for FastAPI's own validation schemas.
 """
 
 from __future__ import annotations
@@ -62,6 +64,49 @@ ROUTE_CODES: dict[tuple[str, str], dict[str, list[str]]] = {
     },
 }
 
+#: Parameters by name, where the route does not describe its own.
+PARAMETERS: dict[str, str] = {
+    "checkout_id": "The session's id (`cs_…`).",
+    "checkout_session_id": "The session's id (`cs_…`), the same as in the native API.",
+    "checkout_link_id": "The checkout link's id (`cl_…`).",
+    "coupon_id": "The coupon's id (`coupon_…`).",
+    "customer_id": "The customer's id (`cus_…`).",
+    "address_id": "The saved address's id (`addr_…`).",
+    "endpoint_id": "The webhook endpoint's id (`we_…`).",
+    "event_id": "The event's id (`evt_…`).",
+    "order_id": "The order's id (`ord_…`).",
+    "product_id": "The product's SKU (its id).",
+    "refund_id": "The refund's id (`re_…`).",
+    "tax_rate_id": "The tax rate's id (`txr_…`).",
+    "active": "Only active (true) or only inactive (false) objects; omitted: both.",
+    "inclusive": "Only tax-inclusive (true) or only tax-exclusive (false) rates; omitted: both.",
+    "email": "Only sessions whose buyer has this email address (compared case-insensitively).",
+    "client_reference_id": "Only sessions with this `client_reference_id`.",
+    "processor_id": "Only the session with this payment id at the processor.",
+    "payment_status": "Only sessions with this payment status.",
+    "ids[]": "Only these sessions (`cs_…`); repeat the parameter for several.",
+    "customer_ids[]": "Only sessions linked to these customers (`cus_…`); repeatable.",
+    "product_ids[]": "Only sessions with a line for one of these SKUs; repeatable.",
+    "group_keys[]": "Only sessions with one of these `group_key`s; repeatable.",
+    "status[]": "Only objects with one of these statuses; repeatable.",
+    "types[]": "Only events of these types, e.g. `checkout.completed`; repeatable.",
+    "status": "Only objects with this status.",
+    "version": "A UCP protocol version this server answers, e.g. `2026-01-11`.",
+    "UCP-Agent": 'The agent\'s profile URL as UCP defines it: `profile="https://…"`.',
+    "Simulation-Secret": (
+        "The secret set in `OPENCHECKOUT_UCP_SIMULATION_SECRET` (conformance runs only); "
+        "without it the route answers 403."
+    ),
+}
+#: Path parameters named after no resource: the path's resource says which.
+PATH_IDS: dict[str, str] = {
+    "/v1/shipping_rates/": "The shipping rate's id (`shr_…`).",
+    "/v1/shipping_promotions/": "The shipping promotion's id (`shp_…`).",
+    "/ucp/checkout-sessions/": "The session's id (`cs_…`), the same as in the native API.",
+    "/ucp/orders/": "The order's id (`ord_…`).",
+    "/ucp/testing/simulate-shipping/": "The order's id (`ord_…`) to mark as shipped.",
+}
+
 _ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorResponse"}
 _TOO_MANY = (
     "Too many requests with this API key (per key and process; see the X-RateLimit-* "
@@ -105,14 +150,55 @@ def _flat_routes(router: Any) -> Iterator[BaseRoute]:
 def complete(document: Document, idempotent: set[tuple[str, str]]) -> None:
     schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ErrorResponse", _error_response_schema())
+    _describe_validation_schemas(schemas)
     example = ExampleBuilder(schemas)
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
+            _describe_parameters(operation, path)
             honours_key = (method, path) in idempotent
             if honours_key:
                 _document_idempotency(operation)
             _document_errors(operation, method, path, honours_key)
             _add_examples(operation, example)
+
+
+def _describe_parameters(operation: Document, path: str) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter.get("description"):
+            continue
+        name = str(parameter.get("name"))
+        text = PARAMETERS.get(name)
+        if parameter.get("in") == "path" and name in ("id", "object_id"):
+            text = next((t for prefix, t in PATH_IDS.items() if path.startswith(prefix)), None)
+        if name == "limit":
+            schema = parameter.get("schema", {})
+            text = (
+                f"How many objects per page: 1 to {schema.get('maximum', 100)}, "
+                f"default {schema.get('default', 20)}."
+            )
+        if text:
+            parameter["description"] = text
+
+
+#: FastAPI's own schemas (its default 422 body), which no model of ours declares.
+_VALIDATION_DESCRIPTIONS = {
+    "HTTPValidationError": {"detail": "What failed validation, one entry per problem."},
+    "ValidationError": {
+        "loc": "Where: the location (`body`, `query`, `path`) and then the field's path.",
+        "msg": "What is wrong, in words.",
+        "type": "The kind of problem, e.g. `missing`.",
+        "input": "The value that was refused.",
+        "ctx": 'The rule\'s parameters, e.g. `{"ge": 1}`.',
+    },
+}
+
+
+def _describe_validation_schemas(schemas: dict[str, Any]) -> None:
+    for name, descriptions in _VALIDATION_DESCRIPTIONS.items():
+        for prop, text in descriptions.items():
+            target = schemas.get(name, {}).get("properties", {}).get(prop)
+            if target is not None:
+                target.setdefault("description", text)
 
 
 def _document_idempotency(operation: Document) -> None:

@@ -63,15 +63,27 @@ router = APIRouter(prefix="/acp", tags=["ACP (agentic commerce)"])
 
 #: The JSON-RPC 2.0 envelopes, as the OpenAPI document describes them.
 _RPC_ID: dict[str, Any] = {"type": ["string", "integer"]}
+_JSONRPC: dict[str, Any] = {"const": "2.0", "description": "Always `2.0`."}
+_RESPONSE_ID: dict[str, Any] = {
+    "type": ["string", "integer", "null"],
+    "description": "The request's `id` (null when it could not be read).",
+}
 RPC_REQUEST_SCHEMA: dict[str, Any] = {
     "title": "JsonRpcRequest",
     "type": "object",
     "required": ["jsonrpc", "method"],
     "properties": {
-        "jsonrpc": {"const": "2.0"},
+        "jsonrpc": _JSONRPC,
         "id": {**_RPC_ID, "description": "Absent in a notification (answered 202)."},
-        "method": {"type": "string", "enum": ["initialize", "ping", "tools/list", "tools/call"]},
-        "params": {"type": "object"},
+        "method": {
+            "type": "string",
+            "enum": ["initialize", "ping", "tools/list", "tools/call"],
+            "description": "The MCP method; `tools/call` runs one of the ACP tools.",
+        },
+        "params": {
+            "type": "object",
+            "description": "The method's parameters; for `tools/call`: `{name, arguments}`.",
+        },
     },
     "example": {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
 }
@@ -79,8 +91,8 @@ _RPC_ERROR_OBJECT: dict[str, Any] = {
     "type": "object",
     "required": ["code", "message"],
     "properties": {
-        "code": {"type": "integer"},
-        "message": {"type": "string"},
+        "code": {"type": "integer", "description": "JSON-RPC error code, e.g. -32600."},
+        "message": {"type": "string", "description": "What went wrong, in words."},
         "data": {"description": "The flat ACP Error for -32000."},
     },
 }
@@ -89,9 +101,9 @@ RPC_ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["jsonrpc", "id", "error"],
     "properties": {
-        "jsonrpc": {"const": "2.0"},
-        "id": {"type": ["string", "integer", "null"]},
-        "error": _RPC_ERROR_OBJECT,
+        "jsonrpc": _JSONRPC,
+        "id": _RESPONSE_ID,
+        "error": {**_RPC_ERROR_OBJECT, "description": "Why the call failed."},
     },
     "example": {
         "jsonrpc": "2.0",
@@ -104,10 +116,10 @@ RPC_RESPONSE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["jsonrpc", "id"],
     "properties": {
-        "jsonrpc": {"const": "2.0"},
-        "id": {"type": ["string", "integer", "null"]},
+        "jsonrpc": _JSONRPC,
+        "id": _RESPONSE_ID,
         "result": {"description": "The method's result (a tool's: the ACP CheckoutSession)."},
-        "error": _RPC_ERROR_OBJECT,
+        "error": {**_RPC_ERROR_OBJECT, "description": "Why the call failed."},
     },
     "oneOf": [{"required": ["result"]}, {"required": ["error"]}],
     "example": {"jsonrpc": "2.0", "id": 1, "result": {}},

@@ -50,7 +50,10 @@ RPC_OR_UCP_ERROR: dict[str, Any] = {
         {
             "type": "object",
             "required": ["jsonrpc", "error"],
-            "properties": {"jsonrpc": {"const": "2.0"}, "error": {"type": "object"}},
+            "properties": {
+                "jsonrpc": {"const": "2.0", "description": "Always `2.0`."},
+                "error": {"type": "object", "description": "JSON-RPC `{code, message, data}`."},
+            },
         },
         ERROR_SCHEMA,
     ]

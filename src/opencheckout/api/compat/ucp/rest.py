@@ -44,24 +44,29 @@ _LINE_PARAM = re.compile(r"^line_items\[(\d+)\]")
 #: UCP's error bodies: protocol errors ``{code, content}`` (also what the shared input
 #: rules answer under /ucp, see :class:`.errors.UcpErrorMiddleware`), resource
 #: outcomes the ``error_response`` envelope.
+_CONTINUE = "Where the buyer can finish in a browser (the hosted page), when there is one."
 ERROR_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {
             "type": "object",
             "required": ["code", "content"],
             "properties": {
-                "code": {"type": "string"},
-                "content": {"type": "string"},
-                "continue_url": {"type": "string"},
+                "code": {"type": "string", "description": "UCP's error code, e.g. `not_found`."},
+                "content": {"type": "string", "description": "What went wrong, in words."},
+                "continue_url": {"type": "string", "description": _CONTINUE},
             },
         },
         {
             "type": "object",
             "required": ["ucp", "messages"],
             "properties": {
-                "ucp": {"type": "object"},
-                "messages": {"type": "array", "items": {"type": "object"}},
-                "continue_url": {"type": "string"},
+                "ucp": {"type": "object", "description": "The UCP version and capabilities."},
+                "messages": {
+                    "type": "array",
+                    "items": {"type": "object"},
+                    "description": "UCP messages `{type, code, content, severity, path}`.",
+                },
+                "continue_url": {"type": "string", "description": _CONTINUE},
             },
         },
     ]
