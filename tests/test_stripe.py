@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import http.server
 import json
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ import pytest
 from tests.conftest import (
     Server,
     _make_account,
+    client_for,
     free_port,
     fresh_database,
     server_settings,
@@ -320,3 +323,126 @@ def test_abandoned_three_d_secure_is_canceled_and_the_session_payable(
             f"/v1/checkouts/{session['id']}/complete", json={"payment": _card("4242424242424242")}
         )
         assert retry.status_code == 200 and retry.json()["status"] == "completed"
+
+
+# -- Refunds Stripe leaves pending, settled by its webhooks -------------------
+
+
+class _PendingRefundsProxy(http.server.BaseHTTPRequestHandler):
+    """localstripe behind a proxy that answers a new refund as Stripe does for
+    methods that settle later: the same Refund object, ``status: pending``.
+    Everything else is localstripe's answer, untouched."""
+
+    upstream = ""
+
+    def _forward(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {
+            k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")
+        }
+        answer = httpx.request(
+            self.command, f"{self.upstream}{self.path}", content=body, headers=headers
+        )
+        content = answer.content
+        if (
+            self.command == "POST"
+            and self.path.split("?")[0] == "/v1/refunds"
+            and answer.status_code == 200
+        ):
+            content = json.dumps({**answer.json(), "status": "pending"}).encode()
+        self.send_response(answer.status_code)
+        self.send_header("Content-Type", answer.headers.get("content-type", "application/json"))
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    do_GET = do_POST = do_DELETE = _forward
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.fixture(scope="module")
+def pending_refunds_server(database_url: str, localstripe: str) -> Iterator[Server]:
+    handler = type("Handler", (_PendingRefundsProxy,), {"upstream": localstripe})
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    proxy_thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    proxy_thread.start()
+    settings = server_settings(
+        database_url,
+        processor="stripe",
+        stripe_secret_key=STRIPE_KEY,
+        stripe_api_base=f"http://127.0.0.1:{proxy.server_port}",
+        stripe_webhook_secret=WEBHOOK_SECRET,
+    )
+    uv_server, thread, url = start_server(settings)
+    yield Server(url=url, database_url=database_url, settings=settings)
+    uv_server.should_exit = True
+    thread.join(timeout=10)
+    proxy.shutdown()
+    proxy.server_close()
+
+
+def _refund_event(event_type: str, refund: dict) -> bytes:
+    event = {
+        "id": f"evt_{uuid.uuid4().hex[:16]}",
+        "object": "event",
+        "type": event_type,
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {"object": refund},
+    }
+    return json.dumps(event).encode()
+
+
+def test_refund_webhooks_settle_pending_refunds(pending_refunds_server, localstripe):
+    """``refund.updated`` and ``charge.refund.updated`` carry the Refund object:
+    a pending refund follows it at once (no worker poll), once."""
+    account = asyncio.run(_make_account(pending_refunds_server.database_url, "s-refund-hook"))
+    url = f"{pending_refunds_server.url}/v1/processors/stripe/webhook"
+    with client_for(pending_refunds_server, account.secret_key) as api:
+        session = create_session(api)
+        done = api.post(
+            f"/v1/checkouts/{session['id']}/complete", json={"payment": _card("4242424242424242")}
+        ).json()
+        assert done["status"] == "completed"
+        refunds_url = f"/v1/checkouts/{session['id']}/refunds"
+        first = api.post(refunds_url, json={"amount": 1000}).json()
+        second = api.post(refunds_url, json={"amount": 500}).json()
+        assert first["status"] == second["status"] == "pending"
+        listed = httpx.get(
+            f"{localstripe}/v1/refunds", params={"limit": 100}, auth=(STRIPE_KEY, "")
+        ).json()["data"]
+        mine = {r["amount"]: r for r in listed if r["payment_intent"] == done["processor_id"]}
+
+        # Still pending at Stripe: nothing changes.
+        still = _refund_event("refund.updated", {**mine[1000], "status": "pending"})
+        answer = httpx.post(url, content=still, headers=_signed(still))
+        assert answer.status_code == 200 and answer.json()["result"] == "unchanged"
+        assert api.get(f"/v1/refunds/{first['id']}").json()["status"] == "pending"
+
+        succeeded = _refund_event("refund.updated", mine[1000])  # localstripe's: succeeded
+        answer = httpx.post(url, content=succeeded, headers=_signed(succeeded))
+        assert answer.status_code == 200 and answer.json()["result"] == "settled"
+        again = httpx.post(url, content=succeeded, headers=_signed(succeeded))
+        assert again.status_code == 200 and again.json()["result"] == "unchanged"
+
+        failed = {**mine[500], "status": "failed", "failure_reason": "expired_or_canceled_card"}
+        failed_payload = _refund_event("charge.refund.updated", failed)
+        answer = httpx.post(url, content=failed_payload, headers=_signed(failed_payload))
+        assert answer.status_code == 200 and answer.json()["result"] == "settled"
+
+        assert api.get(f"/v1/refunds/{first['id']}").json()["status"] == "succeeded"
+        refused = api.get(f"/v1/refunds/{second['id']}").json()
+        assert refused["status"] == "failed"
+        checkout = api.get(f"/v1/checkouts/{session['id']}").json()
+        assert checkout["amount_refunded"] == 1000
+        assert checkout["payment_status"] == "partially_refunded"
+        types = [e["type"] for e in api.get("/v1/events", params={"limit": 100}).json()["data"]]
+        assert types.count("refund.succeeded") == 1 and types.count("refund.failed") == 1
+
+        # A refund of a payment we never took is acknowledged and ignored.
+        stranger = _refund_event("refund.updated", {**mine[1000], "payment_intent": "pi_nobody"})
+        answer = httpx.post(url, content=stranger, headers=_signed(stranger))
+        assert answer.status_code == 200 and answer.json()["result"] == "unknown"

@@ -6,7 +6,10 @@ library against ``OPENCHECKOUT_STRIPE_WEBHOOK_SECRET``. A
 ``payment_intent.succeeded`` or ``payment_intent.payment_failed`` event
 settles the session its PaymentIntent pays for; the event id is stored with
 the session in the same transaction, so a redelivered event is answered 200
-and changes nothing. Other event types are acknowledged and ignored.
+and changes nothing. ``refund.updated``, ``charge.refund.updated`` and
+``refund.failed`` settle a refund Stripe had left pending as soon as Stripe
+decides (the worker's poll is the fallback); a refund is settled once, so a
+redelivery changes nothing. Other event types are acknowledged and ignored.
 
 PayPal's events are verified by PayPal itself: the transmission headers and the
 event go to its verify-webhook-signature API with
@@ -24,8 +27,8 @@ from opencheckout.api.errors import APIError, ErrorResponse
 from opencheckout.api.params import json_response
 from opencheckout.processors.base import Outcome
 from opencheckout.processors.paypal import PayPalProcessor
-from opencheckout.processors.stripe import StripeProcessor
-from opencheckout.service import payments
+from opencheckout.processors.stripe import RefundNotice, StripeProcessor
+from opencheckout.service import payments, refunds
 from opencheckout.service.context import Context
 from opencheckout.service.payments import SettleResult
 from opencheckout.store import payments as payment_store
@@ -60,6 +63,15 @@ async def stripe_webhook(request: Request, ctx: Context = Depends(context)) -> R
         ) from exc
     if notice is None:
         return json_response({"received": True, "result": "ignored"})
+    if isinstance(notice, RefundNotice):
+        result = await refunds.settle_notified(
+            ctx, "stripe", notice.payment_intent_id, notice.result
+        )
+        if result is SettleResult.NOT_YET:
+            raise APIError(
+                409, "refund_not_recorded", "The refund is not recorded yet; retry later."
+            )
+        return json_response({"received": True, "result": result.value})
     settlement = await payments.settle(
         ctx,
         "stripe",
@@ -117,6 +129,15 @@ async def paypal_webhook(request: Request, ctx: Context = Depends(context)) -> R
         ) from exc
     if notice is None:
         return json_response({"received": True, "result": "ignored"})
+    if isinstance(notice, RefundNotice):
+        result = await refunds.settle_notified(
+            ctx, "stripe", notice.payment_intent_id, notice.result
+        )
+        if result is SettleResult.NOT_YET:
+            raise APIError(
+                409, "refund_not_recorded", "The refund is not recorded yet; retry later."
+            )
+        return json_response({"received": True, "result": result.value})
     settlement = await payments.settle(
         ctx,
         "paypal",

@@ -65,6 +65,22 @@ class WebhookNotice:
     message: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RefundNotice:
+    """A verified Stripe event about a refund's status (see ``REFUND_EVENTS``)."""
+
+    event_id: str
+    event_type: str
+    #: The PaymentIntent refunded: how the refund's session is found.
+    payment_intent_id: str | None
+    result: RefundResult
+
+
+#: Events whose object is a Refund: its status now (``pending`` ones change nothing).
+REFUND_EVENTS = frozenset({"refund.updated", "charge.refund.updated", "refund.failed"})
+_PAYMENT_EVENTS = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed"})
+
+
 def stripe_metadata(request: PaymentRequest) -> dict[str, str]:
     """``custom.stripe.metadata`` as Stripe accepts it (string values), plus our key."""
     stripe_custom = request.custom.get("stripe") if isinstance(request.custom, dict) else None
@@ -289,8 +305,9 @@ class StripeProcessor:
     async def retrieve_refund(self, refund_id: str) -> RefundResult:
         return refund_result(await self.client.v1.refunds.retrieve_async(refund_id))
 
-    def parse_webhook(self, payload: bytes, signature: str) -> WebhookNotice | None:
-        """Verify a webhook (raises ``ValueError`` if forged or stale) and read it.
+    def parse_webhook(self, payload: bytes, signature: str) -> WebhookNotice | RefundNotice | None:
+        """Verify a webhook (raises ``ValueError`` if forged or stale) and read it:
+        a payment's outcome, or a refund's status.
 
         Returns None for events that settle nothing (other types).
         """
@@ -300,7 +317,16 @@ class StripeProcessor:
             event = stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
         except stripe.SignatureVerificationError as exc:
             raise ValueError(str(exc)) from exc
-        if event.type not in ("payment_intent.succeeded", "payment_intent.payment_failed"):
+        if event.type in REFUND_EVENTS:
+            refund = event.data.object
+            intent_id = getattr(refund, "payment_intent", None)
+            return RefundNotice(
+                event_id=str(event.id),
+                event_type=str(event.type),
+                payment_intent_id=str(intent_id) if intent_id else None,
+                result=refund_result(refund),
+            )
+        if event.type not in _PAYMENT_EVENTS:
             return None
         intent = _plain(event.data.object)
         metadata = intent.get("metadata") or {}

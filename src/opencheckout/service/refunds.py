@@ -36,9 +36,11 @@ from opencheckout.service import events, orders
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.paging import Cursor, cursor_pks
+from opencheckout.service.payments import SettleResult
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import isoformat
 from opencheckout.store import checkouts as checkout_store
+from opencheckout.store import payments as payment_store
 from opencheckout.store import refunds as store
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import Checkout, Refund
@@ -278,6 +280,33 @@ async def settle_pending(
     as it is)."""
     tenant = Tenant(refund.account_id, refund.livemode)
     return await _record(ctx, tenant, refund, result, message)
+
+
+async def settle_notified(
+    ctx: Context, processor: str, payment_id: str | None, result: RefundResult
+) -> SettleResult:
+    """A processor's webhook says where one of its refunds stands (Stripe's
+    ``refund.updated``): settle our pending refund for it now, without waiting for
+    :func:`settle_due`'s poll. The refund is found through its payment's session
+    (indexed), then by the processor's refund id. A refund the processor still
+    calls pending, one settled already, or one we never made changes nothing; a
+    refund of that session whose processor id is not recorded yet (the webhook
+    came before ``create`` wrote the answer) is ``NOT_YET``: redeliver."""
+    if result.pending or not payment_id:
+        return SettleResult.UNCHANGED if result.pending else SettleResult.UNKNOWN
+    async with ctx.db.read() as session:
+        row = await payment_store.get_by_payment(session, processor, payment_id)
+        if row is None:
+            return SettleResult.UNKNOWN
+        refund = await store.by_processor_refund_id(session, row.pk, result.refund_id)
+        unrecorded = refund is None and await store.has_unrecorded_pending(session, row.pk)
+    if refund is None:
+        return SettleResult.NOT_YET if unrecorded else SettleResult.UNKNOWN
+    if refund.status != "pending":
+        return SettleResult.UNCHANGED
+    message = result.message or (None if result.succeeded else "The processor refused the refund.")
+    after = await settle_pending(ctx, refund, result, message)
+    return SettleResult.SETTLED if after.status != "pending" else SettleResult.UNCHANGED
 
 
 #: A pending refund is first asked about this long after the processor's answer;

@@ -95,6 +95,27 @@ async def touch_pending(
     )
 
 
+async def by_processor_refund_id(
+    session: AsyncSession, checkout_pk: int, processor_refund_id: str
+) -> Refund | None:
+    """The session's refund the processor knows as ``processor_refund_id`` (a
+    session has few refunds: they are read by the session's key)."""
+    query = select(Refund).where(
+        Refund.checkout_pk == checkout_pk, Refund.processor_refund_id == processor_refund_id
+    )
+    return (await session.execute(query.limit(1))).scalar_one_or_none()
+
+
+async def has_unrecorded_pending(session: AsyncSession, checkout_pk: int) -> bool:
+    """Whether the session has a pending refund whose processor answer is not written yet."""
+    query = select(Refund.pk).where(
+        Refund.checkout_pk == checkout_pk,
+        Refund.status == "pending",
+        Refund.processor_refund_id.is_(None),
+    )
+    return (await session.execute(query.limit(1))).scalar_one_or_none() is not None
+
+
 async def pending_unchanged_since(
     session: AsyncSession, before: datetime, *, limit: int
 ) -> list[Refund]:
