@@ -874,3 +874,45 @@ def test_customers_and_address_books(
         with client_for(server, other_account.secret_key) as other_api:
             after = other_api.get(f"/v1/customers/{theirs['id']}").json()
             assert after["name"] is None and after["addresses"] == []
+
+
+def test_checkout_detail_shows_reference_custom_fields_and_the_buyers_visit(
+    dash: DashServer, account: Account, api
+):
+    fields = [
+        {
+            "key": "order_ref",
+            "label": {"custom": "Order reference", "translations": {"de": "Bestellnummer"}},
+            "type": "text",
+        },
+        {"key": "gift_note", "label": "Gift note", "type": "text", "optional": True},
+        {
+            "key": "size",
+            "label": "Size",
+            "type": "dropdown",
+            "options": [{"label": "Small", "value": "s"}, {"label": "Large", "value": "l"}],
+        },
+    ]
+    session = create_session(
+        api,
+        client_reference_id="cart-<b>8812</b>",
+        custom_fields=fields,
+        custom_field_values={"order_ref": "PO-77", "size": "l"},
+    )
+    chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0"
+    permalink = "/c/" + str(session["permalink"]).rsplit("/c/", 1)[1]
+    with httpx.Client(base_url=dash.url, headers={"User-Agent": chrome}) as buyer_browser:
+        assert buyer_browser.get(permalink).status_code == 200
+    with signed_in(dash, account.name) as client:
+        html = client.get(f"/dashboard/checkouts/{session['id']}").text
+        assert "Client reference" in html and "cart-&lt;b&gt;8812&lt;/b&gt;" in html
+        assert "<b>8812" not in html  # escaped
+        assert "Custom fields" in html and "Order reference" in html and "PO-77" in html
+        assert "Large (l)" in html and "Gift note" in html and "Not filled in" in html
+        assert "Buyer&#39;s visit" in html or "Buyer's visit" in html
+        assert "127.0.0.1" in html and "Chrome" in html and "Linux" in html
+        german = client.get(
+            f"/dashboard/checkouts/{session['id']}", headers={"Accept-Language": "de"}
+        ).text
+        assert "Bestellnummer" in german and "Benutzerdefinierte Felder" in german
+        assert "Kundenreferenz" in german and "Besuch des Käufers" in german

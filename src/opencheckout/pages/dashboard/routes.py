@@ -17,6 +17,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from opencheckout.domain import custom_fields
 from opencheckout.domain.currency import exponent, to_minor
 from opencheckout.domain.errors import (
     Conflict,
@@ -320,6 +321,25 @@ def _filters(query: dict[str, str]) -> tuple[CheckoutFilters, dict[str, str]]:
     return filters, shown
 
 
+def _custom_field_rows(view: View, resource: dict[str, Any]) -> list[dict[str, str | None]]:
+    """The custom fields as the buyer saw them (labels in the dashboard's locale) with
+    what the buyer filled in; a dropdown's value with its option's label."""
+    rows: list[dict[str, str | None]] = []
+    for field in resource.get("custom_fields") or []:
+        value = field.get("value")
+        labels = {option["value"]: option["label"] for option in field.get("options") or []}
+        if value is not None and value in labels and labels[value] != value:
+            value = f"{labels[value]} ({value})"
+        rows.append(
+            {
+                "key": field["key"],
+                "label": custom_fields.label_for(field, view.locale),
+                "value": value,
+            }
+        )
+    return rows
+
+
 def _checkout_row(view: View, resource: dict[str, Any]) -> dict[str, Any]:
     return {
         **resource,
@@ -410,6 +430,8 @@ async def _detail(
         "dashboard/checkout.html",
         status,
         c=_checkout_row(view, resource),
+        custom_fields=_custom_field_rows(view, resource),
+        client=resource.get("client"),
         refunds=refund_rows,
         events=list(reversed(timeline.events)),
         attempts=attempts,
