@@ -916,3 +916,193 @@ def test_checkout_detail_shows_reference_custom_fields_and_the_buyers_visit(
         ).text
         assert "Bestellnummer" in german and "Benutzerdefinierte Felder" in german
         assert "Kundenreferenz" in german and "Besuch des Käufers" in german
+
+
+# -- every view and action is scoped to the account and the mode ----------------------------
+
+ADDRESS = {"line1": "Carrer 1", "city": "Barcelona", "postal_code": "08013", "country": "ES"}
+
+
+def _catalog_of(api: httpx.Client, tag: str, *, paid: bool) -> dict[str, str]:
+    """One of everything the dashboard shows, made through the API with ``api``'s key
+    (its account and mode); ids by kind."""
+
+    def made(path: str, body: dict[str, object]) -> dict[str, object]:
+        response = api.post(path, json=body)
+        assert response.status_code in (200, 201), (path, response.text)
+        created: dict[str, object] = response.json()
+        return created
+
+    sku = f"sku-{tag}-{uuid.uuid4().hex[:6]}"
+    made("/v1/products", {"id": sku, "name": f"P {tag}", "unit_amount": 100, "currency": "eur"})
+    customer = made("/v1/customers", {"email": f"{tag}@example.com", "addresses": [ADDRESS]})
+    checkout = _paid(api) if paid else create_session(api)
+    ids = {
+        "product": sku,
+        "coupons": str(made("/v1/coupons", {"percent_off": 5, "name": f"C {tag}"})["id"]),
+        "tax_rates": str(
+            made(
+                "/v1/tax_rates", {"display_name": f"T {tag}", "percentage": 7, "inclusive": False}
+            )["id"]
+        ),
+        "shipping_rates": str(
+            made(
+                "/v1/shipping_rates",
+                {"display_name": f"S {tag}", "amount": 300, "currency": "eur"},
+            )["id"]
+        ),
+        "shipping_promotions": str(
+            made("/v1/shipping_promotions", {"display_name": f"F {tag}"})["id"]
+        ),
+        "customer": str(customer["id"]),
+        "address": str(customer["addresses"][0]["id"]),  # type: ignore[index]
+        "endpoint": str(
+            made(
+                "/v1/webhook_endpoints", {"url": "https://example.com/h", "enabled_events": ["*"]}
+            )["id"]
+        ),
+        "checkout": str(checkout["id"]),
+        "event": str(api.get("/v1/events").json()["data"][0]["id"]),
+    }
+    if paid:
+        orders = api.get("/v1/orders", params={"checkout": checkout["id"]}).json()["data"]
+        ids["order"] = str(orders[0]["id"])
+    return ids
+
+
+def _reads(ids: dict[str, str]) -> list[str]:
+    paths = [
+        f"/dashboard/catalog/products/{ids['product']}",
+        f"/dashboard/catalog/customers/{ids['customer']}",
+        f"/dashboard/developers/webhooks/{ids['endpoint']}",
+        f"/dashboard/checkouts/{ids['checkout']}",
+    ]
+    paths += [
+        f"/dashboard/catalog/{kind}/{ids[kind]}"
+        for kind in ("coupons", "tax_rates", "shipping_rates", "shipping_promotions")
+    ]
+    if "order" in ids:
+        paths.append(f"/dashboard/orders/{ids['order']}")
+    return paths
+
+
+def _actions(ids: dict[str, str], key_prefix: str) -> list[tuple[str, dict[str, str]]]:
+    customer = f"/dashboard/catalog/customers/{ids['customer']}"
+    endpoint = f"/dashboard/developers/webhooks/{ids['endpoint']}"
+    checkout = f"/dashboard/checkouts/{ids['checkout']}"
+    actions: list[tuple[str, dict[str, str]]] = [
+        (f"/dashboard/catalog/products/{ids['product']}", {"name": "Taken", "stock": "1"}),
+        (customer, {"email": "taken@example.com", "name": "Taken"}),
+        (f"{customer}/addresses", ADDRESS),
+        (f"{customer}/addresses/{ids['address']}/remove", {}),
+        (f"{endpoint}/rotate", {}),
+        (f"{endpoint}/disable", {}),
+        (f"{endpoint}/redeliver", {"event": ids["event"]}),
+        ("/dashboard/developers/keys/revoke", {"prefix": key_prefix}),
+        (f"{checkout}/cancel", {}),
+        (f"{checkout}/recover", {}),
+        (f"{checkout}/refund", {"amount": "1"}),
+        (f"{checkout}/resend", {"event": ids["event"]}),
+    ]
+    actions += [
+        (f"/dashboard/catalog/{kind}/{ids[kind]}", {"name": "Taken", "active": "on"})
+        for kind in ("coupons", "tax_rates", "shipping_rates", "shipping_promotions")
+    ]
+    if "order" in ids:
+        actions.append(
+            (f"/dashboard/orders/{ids['order']}/fulfillment_events", {"type": "shipped"})
+        )
+    return actions
+
+
+LISTS = (
+    "/dashboard/checkouts",
+    "/dashboard/orders",
+    "/dashboard/catalog/products",
+    "/dashboard/catalog/coupons",
+    "/dashboard/catalog/tax_rates",
+    "/dashboard/catalog/shipping_rates",
+    "/dashboard/catalog/shipping_promotions",
+    "/dashboard/catalog/customers",
+    "/dashboard/developers",
+    "/dashboard/developers/events",
+)
+
+
+def _listed(client: httpx.Client) -> str:
+    pages = [client.get(path) for path in LISTS]
+    assert [page.status_code for page in pages] == [200] * len(LISTS)
+    return "\n".join(page.text for page in pages)
+
+
+def _none_reachable(
+    client: httpx.Client, csrf: str, ids: dict[str, str], key_prefix: str, listed: str
+) -> None:
+    """Nothing of ``ids`` is listed, readable or changeable from ``client``'s account and mode."""
+    for kind, value in ids.items():
+        if kind not in ("address", "event"):
+            assert value not in listed, kind
+    for path in _reads(ids):
+        assert client.get(path).status_code == 404, path
+    for path, data in _actions(ids, key_prefix):
+        response = client.post(path, data={"csrf_token": csrf, **data})
+        assert response.status_code == 404, (path, response.status_code, response.text[:300])
+    assert key_prefix not in listed
+
+
+def _all_reachable(client: httpx.Client, ids: dict[str, str], listed: str) -> None:
+    for kind in ("product", "coupons", "tax_rates", "customer", "endpoint", "checkout"):
+        assert ids[kind] in listed, kind
+    for path in _reads(ids):
+        assert client.get(path).status_code == 200, path
+
+
+def _unchanged(api: httpx.Client, ids: dict[str, str]) -> None:
+    assert api.get(f"/v1/products/{ids['product']}").json()["name"].startswith("P ")
+    customer = api.get(f"/v1/customers/{ids['customer']}").json()
+    assert customer["name"] is None and len(customer["addresses"]) == 1
+    for kind in ("coupons", "tax_rates", "shipping_rates", "shipping_promotions"):
+        assert api.get(f"/v1/{kind}/{ids[kind]}").json()["active"] is True, kind
+    endpoint = api.get(f"/v1/webhook_endpoints/{ids['endpoint']}").json()
+    assert endpoint["status"] == "enabled"
+    checkout = api.get(f"/v1/checkouts/{ids['checkout']}").json()
+    assert checkout["amount_refunded"] == 0 and checkout["status"] in ("pending", "completed")
+    assert api.get("/v1/checkouts").status_code == 200  # its key was not revoked
+    if "order" in ids:
+        assert api.get(f"/v1/orders/{ids['order']}").json()["fulfillment_events"] == []
+
+
+def test_every_view_and_action_is_scoped_to_the_account_and_the_mode(
+    dash: DashServer, account: Account, other_account: Account, server: Server
+):
+    """What another account has, and what this account has in the other mode, is never
+    listed, never readable (404) and never changed by any dashboard action (404)."""
+    with (
+        client_for(server, account.secret_key) as test_api,
+        client_for(server, account.live_key) as live_api,
+        client_for(server, other_account.secret_key) as their_api,
+    ):
+        mine = _catalog_of(test_api, "mine", paid=True)
+        live = _catalog_of(live_api, "live", paid=False)
+        theirs = _catalog_of(their_api, "theirs", paid=True)
+        with signed_in(dash, account.name) as client:
+            csrf = token(client)
+            listed = _listed(client)
+            _all_reachable(client, mine, listed)
+            _none_reachable(client, csrf, theirs, other_account.secret_key[:16], listed)
+            _none_reachable(client, csrf, live, account.live_key[:16], listed)
+            overview = client.get("/dashboard/overview").text
+            assert _kpi(overview, "created") == "1" and _kpi(overview, "completed") == "1"
+
+            switched = client.post("/dashboard/mode", data={"csrf_token": csrf, "mode": "live"})
+            assert switched.status_code == 303
+            listed = _listed(client)
+            assert "Live mode" in listed
+            _all_reachable(client, live, listed)
+            _none_reachable(client, csrf, mine, account.secret_key[:16], listed)
+            _none_reachable(client, csrf, theirs, other_account.secret_key[:16], listed)
+            overview = client.get("/dashboard/overview").text
+            assert _kpi(overview, "created") == "1" and _kpi(overview, "completed") == "0"
+        _unchanged(test_api, mine)
+        _unchanged(live_api, live)
+        _unchanged(their_api, theirs)
