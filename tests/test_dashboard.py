@@ -918,6 +918,50 @@ def test_checkout_detail_shows_reference_custom_fields_and_the_buyers_visit(
         assert "Kundenreferenz" in german and "Besuch des Käufers" in german
 
 
+def test_service_refusals_are_shown_in_the_dashboards_language(
+    dash: DashServer, account: Account, api
+):
+    """English readers get the service's own message; other locales the translated
+    message of its code (from the catalogs), naming the field."""
+    paid = _paid(api)
+    german = {"Accept-Language": "de"}
+    with signed_in(dash, account.name) as client:
+        csrf = token(client)
+        path = f"/dashboard/checkouts/{paid['id']}/refund"
+        english = client.post(path, data={"csrf_token": csrf, "amount": "99"})
+        assert english.status_code == 422 and "remains to refund" in english.text
+        refused = client.post(path, data={"csrf_token": csrf, "amount": "99"}, headers=german)
+        assert refused.status_code == 422
+        assert "Der Erstattungsbetrag übersteigt den erstattbaren Rest" in refused.text
+        assert "Feld: amount" in refused.text and "remains to refund" not in refused.text
+        spanish = client.post(
+            f"/dashboard/checkouts/{paid['id']}/cancel",
+            data={"csrf_token": csrf},
+            headers={"Accept-Language": "es"},
+        )
+        assert spanish.status_code == 409
+        assert "Solo se pueden cancelar checkouts pendientes o fallidos." in spanish.text
+        # An input model's refusal: the field, in the reader's language.
+        invalid = client.post(
+            "/dashboard/catalog/tax_rates",
+            data={"csrf_token": csrf, "name": "VAT", "percentage": "101"},
+            headers={"Accept-Language": "fr"},
+        )
+        assert invalid.status_code == 422
+        assert "Une valeur n&#39;est pas valide." in invalid.text
+        assert "Champ : percentage" in invalid.text
+        made = {"sku": "dup-1", "name": "Mug", "price": "1", "currency": "EUR"}
+        first = client.post("/dashboard/catalog/products", data={"csrf_token": csrf, **made})
+        assert first.status_code == 303
+        dup = client.post(
+            "/dashboard/catalog/products",
+            data={"csrf_token": csrf, **made},
+            headers={"Accept-Language": "sv"},
+        )
+        assert dup.status_code == 409
+        assert "Det finns redan en produkt med denna SKU." in dup.text
+
+
 # -- every view and action is scoped to the account and the mode ----------------------------
 
 ADDRESS = {"line1": "Carrer 1", "city": "Barcelona", "postal_code": "08013", "country": "ES"}
@@ -1106,3 +1150,60 @@ def test_every_view_and_action_is_scoped_to_the_account_and_the_mode(
         _unchanged(test_api, mine)
         _unchanged(live_api, live)
         _unchanged(their_api, theirs)
+
+
+def test_coupon_and_promotion_forms_offer_every_create_field(
+    dash: DashServer, account: Account, api
+):
+    """Dates, product restrictions, metadata (coupons) and service levels and products
+    (shipping promotions): what the API's create accepts, the form offers."""
+    api.post(
+        "/v1/products",
+        json={"id": "sku-gift", "name": "Gift", "unit_amount": 900, "currency": "eur"},
+    )
+    with signed_in(dash, account.name) as client:
+        csrf = token(client, "/dashboard/catalog/coupons")
+        form = {
+            "csrf_token": csrf,
+            "name": "Gift week",
+            "code": "GIFT5",
+            "amount_off": "5",
+            "currency": "EUR",
+            "max_redemptions": "100",
+            "redeem_by": "2031-01-31",
+            "products": "sku-gift, sku-shirt",
+            "metadata": "campaign=winter\nchannel = email",
+        }
+        made = client.post("/dashboard/catalog/coupons", data=form)
+        assert made.status_code == 303, made.text
+        coupon = next(c for c in api.get("/v1/coupons").json()["data"] if c["code"] == "GIFT5")
+        assert coupon["redeem_by"] == "2031-01-31T23:59:59Z"
+        assert coupon["applies_to"] == {"products": ["sku-gift", "sku-shirt"]}
+        assert coupon["metadata"] == {"campaign": "winter", "channel": "email"}
+        assert (coupon["amount_off"], coupon["max_redemptions"]) == (500, 100)
+        listing = client.get("/dashboard/catalog/coupons").text
+        assert "sku-gift, sku-shirt" in listing and "2031" in listing
+        bad = client.post(
+            "/dashboard/catalog/coupons",
+            data={**form, "code": "GIFT6", "metadata": "no equals sign"},
+        )
+        assert bad.status_code == 422 and "key=value" in bad.text
+        form_page = client.get("/dashboard/catalog/coupons").text
+        for name in ("redeem_by", "products", "metadata", "max_redemptions", "code"):
+            assert f'name="{name}"' in form_page, name
+
+        promo = client.post(
+            "/dashboard/catalog/shipping_promotions",
+            data={
+                "csrf_token": csrf,
+                "name": "Free express for gifts",
+                "service_levels": "Express, standard",
+                "products": "sku-gift",
+            },
+        )
+        assert promo.status_code == 303, promo.text
+        created = api.get("/v1/shipping_promotions").json()["data"][0]
+        assert created["service_levels"] == ["express", "standard"]
+        assert created["products"] == ["sku-gift"]
+        listing = client.get("/dashboard/catalog/shipping_promotions").text
+        assert "express, standard" in listing and "sku-gift" in listing

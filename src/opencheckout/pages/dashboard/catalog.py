@@ -47,12 +47,6 @@ def _stock(text: str) -> int | None:
     return int(text)
 
 
-def _validation_message(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "form"
-    return f"{where}: {first['msg']}"
-
-
 async def _list(
     request: Request,
     who: SignedIn,
@@ -127,10 +121,14 @@ async def product_create(request: Request) -> Response:
         body = ProductCreate.model_validate(params)
         await products.create(web.ctx_of(request), who.principal, body.model_dump())
     except ValidationError as exc:
-        return await _list(request, who, status=422, error=_validation_message(exc), form=values)
+        return await _list(
+            request, who, status=422, error=View(request, who).error_text(exc), form=values
+        )
     except DomainError as exc:
         status = 409 if exc.code == "product_exists" else 422
-        return await _list(request, who, status=status, error=exc.message, form=values)
+        return await _list(
+            request, who, status=status, error=View(request, who).error_text(exc), form=values
+        )
     return View(request, who).redirect("/catalog/products", done="created")
 
 
@@ -185,7 +183,7 @@ async def product_save(request: Request, sku: str) -> Response:
         body = ProductUpdate.model_validate(params)
         await products.update(ctx, who.principal, sku, body.model_dump(exclude_unset=True))
     except ValidationError as exc:
-        return await _edit(request, who, sku, status=422, error=_validation_message(exc))
+        return await _edit(request, who, sku, status=422, error=View(request, who).error_text(exc))
     except DomainError as exc:
-        return await _edit(request, who, sku, status=422, error=exc.message)
+        return await _edit(request, who, sku, status=422, error=View(request, who).error_text(exc))
     return View(request, who).redirect(f"/catalog/products/{sku}", done="saved")

@@ -22,12 +22,6 @@ DONE = {"created": _("Created."), "saved": _("Saved.")}
 ADDRESS = ("line1", "line2", "city", "state", "postal_code", "country")
 
 
-def _message(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "form"
-    return f"{where}: {first['msg']}"
-
-
 def _status(exc: DomainError) -> int:
     return 409 if isinstance(exc, Conflict) else 422
 
@@ -98,9 +92,11 @@ async def customer_create(request: Request) -> Response:
             customers.NewCustomer(email=body.email, name=body.name, phone=body.phone),
         )
     except ValidationError as exc:
-        return await _list(request, who, status=422, error=_message(exc))
+        return await _list(request, who, status=422, error=View(request, who).error_text(exc))
     except DomainError as exc:
-        return await _list(request, who, status=_status(exc), error=exc.message)
+        return await _list(
+            request, who, status=_status(exc), error=View(request, who).error_text(exc)
+        )
     return View(request, who).redirect("/catalog/customers", done="created")
 
 
@@ -147,9 +143,13 @@ async def customer_save(request: Request, customer_id: str) -> Response:
     except NotFound:
         return View(request, who).message(404, _("Not found"), _("There is no such page."))
     except ValidationError as exc:
-        return await _detail(request, who, customer_id, status=422, error=_message(exc))
+        return await _detail(
+            request, who, customer_id, status=422, error=View(request, who).error_text(exc)
+        )
     except DomainError as exc:
-        return await _detail(request, who, customer_id, status=_status(exc), error=exc.message)
+        return await _detail(
+            request, who, customer_id, status=_status(exc), error=View(request, who).error_text(exc)
+        )
     return View(request, who).redirect(f"/catalog/customers/{customer_id}", done="saved")
 
 
@@ -168,9 +168,13 @@ async def address_add(request: Request, customer_id: str) -> Response:
     except NotFound:
         return View(request, who).message(404, _("Not found"), _("There is no such page."))
     except ValidationError as exc:
-        return await _detail(request, who, customer_id, status=422, error=_message(exc))
+        return await _detail(
+            request, who, customer_id, status=422, error=View(request, who).error_text(exc)
+        )
     except DomainError as exc:
-        return await _detail(request, who, customer_id, status=_status(exc), error=exc.message)
+        return await _detail(
+            request, who, customer_id, status=_status(exc), error=View(request, who).error_text(exc)
+        )
     return View(request, who).redirect(f"/catalog/customers/{customer_id}", done="saved")
 
 

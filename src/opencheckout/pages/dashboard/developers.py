@@ -124,7 +124,7 @@ async def create_endpoint(request: Request) -> Response:
             },
         )
     except DomainError as exc:
-        return await _page(request, who, status=422, error=exc.message)
+        return await _page(request, who, status=422, error=View(request, who).error_text(exc))
     return await _page(request, who, status=201, new_secret=(endpoint.id, endpoint.secret))
 
 
@@ -148,7 +148,7 @@ async def endpoint_action(request: Request, endpoint_id: str, action: str) -> Re
             await webhooks.redeliver(ctx, who.principal, event_id, endpoint_id=endpoint_id)
             return view.redirect(f"/developers/webhooks/{endpoint_id}", done="redelivered")
     except NotFound as exc:
-        return await _page(request, who, status=404, error=exc.message)
+        return await _page(request, who, status=404, error=View(request, who).error_text(exc))
     return view.message(404, _("Not found"), _("There is no such page."))
 
 

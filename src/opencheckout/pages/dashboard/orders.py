@@ -123,5 +123,7 @@ async def add_event(request: Request, order_id: str) -> Response:
         return View(request, who).message(404, _("Not found"), _("There is no such page."))
     except DomainError as exc:
         status = 409 if isinstance(exc, Conflict) else 422
-        return await _detail(request, who, order_id, status=status, error=exc.message)
+        return await _detail(
+            request, who, order_id, status=status, error=View(request, who).error_text(exc)
+        )
     return View(request, who).redirect(f"/orders/{order_id}", done="added")

@@ -90,7 +90,33 @@ def _coupon_params(form: dict[str, str]) -> dict[str, Any]:
         if not form["max_redemptions"].isdigit() or len(form["max_redemptions"]) > 10:
             raise InvalidValue("Enter max_redemptions as a whole number.", param="max_redemptions")
         params["max_redemptions"] = int(form["max_redemptions"])
+    if form.get("redeem_by"):
+        # A day (the form's date input): redeemable through its end, UTC.
+        params["redeem_by"] = f"{form['redeem_by']}T23:59:59Z"
+    skus = _list_of(form.get("products", ""))
+    if skus:
+        params["applies_to"] = {"products": skus}
+    if form.get("metadata"):
+        params["metadata"] = _metadata(form["metadata"])
     return params
+
+
+def _list_of(text: str) -> list[str]:
+    """``"a, b ,c"`` -> ``["a", "b", "c"]`` (a comma-separated form field)."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _metadata(text: str) -> dict[str, str]:
+    """``key=value`` per line (the API's metadata object as a textarea)."""
+    pairs: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise InvalidValue("Write metadata as key=value, one per line.", param="metadata")
+        pairs[key.strip()] = value.strip()
+    return pairs
 
 
 def _rate_params(form: dict[str, str]) -> dict[str, Any]:
@@ -106,7 +132,11 @@ def _rate_params(form: dict[str, str]) -> dict[str, Any]:
 
 
 def _promotion_params(form: dict[str, str]) -> dict[str, Any]:
-    params: dict[str, Any] = {"display_name": form.get("name") or None}
+    params: dict[str, Any] = {
+        "display_name": form.get("name") or None,
+        "service_levels": _list_of(form.get("service_levels", "").lower()),
+        "products": _list_of(form.get("products", "")),
+    }
     minimum = _decimal(form.get("min_subtotal", ""), "min_subtotal")
     if minimum is not None:
         currency = (form.get("currency") or "eur").lower()
@@ -193,13 +223,10 @@ FIELDS = (
     "amount",
     "countries",
     "min_subtotal",
+    "redeem_by",
+    "products",
+    "service_levels",
 )
-
-
-def _message(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "form"
-    return f"{where}: {first['msg']}"
 
 
 async def _render(
@@ -274,14 +301,23 @@ async def resource_create(request: Request, kind_name: str) -> Response:
     if kind is None:
         return View(request, who).message(404, _("Not found"), _("There is no such page."))
     values = {name: web.field(form, name, 250) for name in FIELDS}
+    values["products"] = web.field(form, "products", 4000)
+    values["metadata"] = web.field(form, "metadata", 20_000)
     try:
         body = kind.create_model.model_validate(kind.params(values))
         await kind.create(web.ctx_of(request), who.principal, body.model_dump())
     except ValidationError as exc:
-        return await _render(request, who, kind, status=422, error=_message(exc), form=values)
+        return await _render(
+            request, who, kind, status=422, error=View(request, who).error_text(exc), form=values
+        )
     except DomainError as exc:
         return await _render(
-            request, who, kind, status=_status(exc), error=exc.message, form=values
+            request,
+            who,
+            kind,
+            status=_status(exc),
+            error=View(request, who).error_text(exc),
+            form=values,
         )
     return View(request, who).redirect(f"/catalog/{kind.path}", done="created")
 
@@ -325,7 +361,12 @@ async def resource_save(request: Request, kind_name: str, object_id: str) -> Res
         await kind.update(ctx, who.principal, object_id, body.model_dump(exclude_unset=True))
     except ValidationError as exc:
         return await _render(
-            request, who, kind, status=422, error=_message(exc), editing=kind.resource(row, ctx)
+            request,
+            who,
+            kind,
+            status=422,
+            error=View(request, who).error_text(exc),
+            editing=kind.resource(row, ctx),
         )
     except DomainError as exc:
         return await _render(
@@ -333,7 +374,7 @@ async def resource_save(request: Request, kind_name: str, object_id: str) -> Res
             who,
             kind,
             status=_status(exc),
-            error=exc.message,
+            error=View(request, who).error_text(exc),
             editing=kind.resource(row, ctx),
         )
     return view.redirect(f"/catalog/{kind.path}", done="saved")

@@ -504,9 +504,17 @@ async def checkout_action(request: Request, checkout_id: str, action: str) -> Re
             return view.message(
                 404, _("Checkout not found"), _("There is no such checkout in this mode.")
             )
-        return await _detail(request, who, checkout_id, status=404, error=exc.message)
+        return await _detail(
+            request, who, checkout_id, status=404, error=View(request, who).error_text(exc)
+        )
     except DomainError as exc:
-        return await _detail(request, who, checkout_id, status=error_status(exc), error=exc.message)
+        return await _detail(
+            request,
+            who,
+            checkout_id,
+            status=error_status(exc),
+            error=View(request, who).error_text(exc),
+        )
 
 
 def error_status(exc: DomainError) -> int:

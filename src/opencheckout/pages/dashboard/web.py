@@ -24,9 +24,12 @@ from babel.numbers import format_percent
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from opencheckout.domain.errors import DomainError
 from opencheckout.pages import i18n, security
+from opencheckout.pages.dashboard import messages
 from opencheckout.service import dashboard_users
 from opencheckout.service.context import Context
 from opencheckout.service.dashboard_users import SignedIn
@@ -135,6 +138,12 @@ class View:
         values = {k: v for k, v in query.items() if v not in (None, "", [])}
         suffix = f"?{urlencode(values, doseq=True)}" if values else ""
         return f"{self.dash.base_path}{PREFIX}{path}{suffix}"
+
+    def error_text(self, exc: DomainError | ValidationError) -> str:
+        """A service's (or an input model's) refusal in this view's language."""
+        if isinstance(exc, ValidationError):
+            return messages.validation_text(exc, self.locale, self.gettext)
+        return messages.text_of(exc, self.locale, self.gettext)
 
     def money(self, amount: int | None, currency: str) -> str:
         if amount is None:
