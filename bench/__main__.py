@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import os
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -27,12 +28,12 @@ import asyncpg
 import httpx
 import orjson
 
-from bench import seed
+from bench import same_sql, seed
 from bench.client import LevelResult, Request, RequestMaker, run_level
 from bench.procs import PUBLIC_URL, Process, start_baseline, start_opencheckout
 from bench.report import write_results
 from opencheckout.config import Settings
-from opencheckout.service import auth, sweeper
+from opencheckout.service import auth, dashboard_users, sweeper
 from opencheckout.service.auth import Scope
 from opencheckout.service.context import Context
 from opencheckout.store.db import Database
@@ -161,67 +162,101 @@ async def drive(
     )
 
 
+UPDATE_BODY = orjson.dumps({"metadata": {"order": "A-1001"}, "client_reference_id": "ref-1"})
+#: The three servers driven at each level: opencheckout, the one-statement
+#: baseline and the same-SQL baseline (the same baseline app, under /same/).
+SERVERS = ("opencheckout", "baseline", "same_sql")
+
+
+def _makers(op: str, ids: dict[str, Any]) -> dict[str, RequestMaker | None]:
+    """Each server's request maker for ``op`` (None: that server skips it)."""
+    if op == "create":
+        return {
+            "opencheckout": lambda: ("POST", "/v1/checkouts", SESSION_BYTES),
+            "baseline": lambda: ("POST", "/create", SESSION_BYTES),
+            "same_sql": lambda: ("POST", "/same/create", SESSION_BYTES),
+        }
+    if op in ("retrieve", "update"):
+        method, body = ("GET", None) if op == "retrieve" else ("PATCH", UPDATE_BODY)
+        return {
+            "opencheckout": cycling(ids["oc"], lambda i: (method, f"/v1/checkouts/{i}", body)),
+            "baseline": cycling(ids["base"], lambda i: (method, f"/{op}/{i}", body)),
+            "same_sql": cycling(ids["oc"], lambda i: (method, f"/same/{op}/{i}", body)),
+        }
+    if op == "list":
+        return {
+            "opencheckout": lambda: ("GET", "/v1/checkouts?status=pending&limit=20", None),
+            "baseline": lambda: ("GET", "/list?status=pending", None),
+            "same_sql": lambda: ("GET", "/same/list", None),
+        }
+    if op == FLOOR:
+        return {
+            "opencheckout": lambda: ("GET", "/healthz", None),
+            "baseline": lambda: ("GET", "/healthz", None),
+            "same_sql": None,
+        }
+    return {
+        "opencheckout": _from(
+            ids["oc_pay"], lambda i: ("POST", f"/v1/checkouts/{i}/complete", COMPLETE_BYTES)
+        ),
+        "baseline": _from(ids["base_pay"], lambda i: ("POST", f"/complete/{i}", COMPLETE_BYTES)),
+        "same_sql": _from(
+            ids["same_pay"], lambda i: ("POST", f"/same/complete/{i}", COMPLETE_BYTES)
+        ),
+    }
+
+
+async def _prepare(
+    op: str, url: str, base: Process, account_id: str, templates: tuple[str, str], args: Any
+) -> dict[str, Any]:
+    """Sessions an operation works on, for each server (and their keys, for same-SQL)."""
+    oc_template, base_template = templates
+    if op == "retrieve":
+        oc_ids = await seed.fetch_ids(
+            url, "SELECT id FROM checkouts WHERE account_id = $1 LIMIT 5000", account_id
+        )
+        base_ids = await seed.fetch_ids(url, "SELECT id FROM bench_baseline LIMIT 5000")
+        same_sql.hand_over(base, "__targets", await same_sql.targets_of(url, oc_ids))
+        return {"oc": oc_ids, "base": base_ids}
+    if op == "complete":
+        pay = seed.Clones("pay", 1, args.payable)
+        await seed.clone(url, oc_template, account_id, pay)
+        await seed.clone(url, base_template, "acct_baseline", pay, table="bench_baseline")
+        # The same-SQL baseline completes opencheckout's sessions: clones of its own.
+        same = seed.Clones("spay", 1, args.payable)
+        await seed.clone(url, oc_template, account_id, same)
+        pay_ids = [pay.id(n) for n in range(pay.start, pay.end + 1)]
+        same_ids = [same.id(n) for n in range(same.start, same.end + 1)]
+        same_sql.hand_over(base, "__targets", await same_sql.targets_of(url, same_ids))
+        return {"oc_pay": iter(pay_ids), "base_pay": iter(pay_ids), "same_pay": iter(same_ids)}
+    return {}
+
+
 async def measure_operations(
-    url: str, oc: Process, base: Process, key: str, account_id: str, args: Any
+    url: str, oc: Process, base: Process, key: str, account_id: str, args: Any, tmp: Path
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """Every operation at every level, on both servers, alternating."""
+    """Every operation at every level, on the three servers, alternating."""
     results: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    update_body = orjson.dumps({"metadata": {"order": "A-1001"}, "client_reference_id": "ref-1"})
-    oc_template = create_one(oc, key)
-    base_template = create_one_baseline(base)
+    templates = (create_one(oc, key), create_one_baseline(base))
+    plans, warnings = await same_sql.capture_plans(
+        url, key, account_id, templates[0], tmp, (SESSION_BYTES, COMPLETE_BYTES)
+    )
+    for warning in warnings:
+        log(f"  same-SQL capture: {warning}")
+    counts = ", ".join(f"{op} {len(plan.steps)}" for op, plan in plans.items())
+    log(f"  same-SQL plans (statements): {counts}")
+    same_sql.hand_over(base, "__plans", plans)
+    ids: dict[str, Any] = {}
     for op in (*OPERATIONS, FLOOR):
-        if op == "retrieve":
-            oc_ids = await seed.fetch_ids(
-                url, "SELECT id FROM checkouts WHERE account_id = $1 LIMIT 5000", account_id
-            )
-            base_ids = await seed.fetch_ids(url, "SELECT id FROM bench_baseline LIMIT 5000")
-        if op == "complete":
-            pay = seed.Clones("pay", 1, args.payable)
-            await seed.clone(url, oc_template, account_id, pay)
-            await seed.clone(url, base_template, "acct_baseline", pay, table="bench_baseline")
-            pay_ids = [pay.id(n) for n in range(pay.start, pay.end + 1)]
-            oc_pay, base_pay = iter(pay_ids), iter(pay_ids)
-        rows: dict[str, list[dict[str, Any]]] = {"opencheckout": [], "baseline": []}
+        ids.update(await _prepare(op, url, base, account_id, templates, args))
+        makers = _makers(op, ids)
+        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in SERVERS if makers[name]}
         for level in args.levels:
-            makers: dict[str, RequestMaker]
-            if op == "create":
-                makers = {
-                    "opencheckout": lambda: ("POST", "/v1/checkouts", SESSION_BYTES),
-                    "baseline": lambda: ("POST", "/create", SESSION_BYTES),
-                }
-            elif op == "retrieve":
-                makers = {
-                    "opencheckout": cycling(oc_ids, lambda i: ("GET", f"/v1/checkouts/{i}", None)),
-                    "baseline": cycling(base_ids, lambda i: ("GET", f"/retrieve/{i}", None)),
-                }
-            elif op == "update":
-                makers = {
-                    "opencheckout": cycling(
-                        oc_ids, lambda i: ("PATCH", f"/v1/checkouts/{i}", update_body)
-                    ),
-                    "baseline": cycling(base_ids, lambda i: ("PATCH", f"/update/{i}", update_body)),
-                }
-            elif op == "list":
-                makers = {
-                    "opencheckout": lambda: ("GET", "/v1/checkouts?status=pending&limit=20", None),
-                    "baseline": lambda: ("GET", "/list?status=pending", None),
-                }
-            elif op == FLOOR:
-                makers = {
-                    "opencheckout": lambda: ("GET", "/healthz", None),
-                    "baseline": lambda: ("GET", "/healthz", None),
-                }
-            else:
-                makers = {
-                    "opencheckout": _from(
-                        oc_pay, lambda i: ("POST", f"/v1/checkouts/{i}/complete", COMPLETE_BYTES)
-                    ),
-                    "baseline": _from(
-                        base_pay, lambda i: ("POST", f"/complete/{i}", COMPLETE_BYTES)
-                    ),
-                }
-            for name, proc, auth_key in (("opencheckout", oc, key), ("baseline", base, None)):
-                result = await drive(proc, auth_key, makers[name], level, args)
+            for name in rows:
+                proc, auth_key = (oc, key) if name == "opencheckout" else (base, None)
+                maker = makers[name]
+                assert maker is not None
+                result = await drive(proc, auth_key, maker, level, args)
                 rows[name].append(result.summary())
                 log(
                     f"  {op:<8} c={level:<3} {name:<12} {result.rps:8.1f} req/s  "
@@ -252,9 +287,30 @@ def _random_retrieve(sample: seed.Clones, total: int) -> RequestMaker:
     return make
 
 
+async def dashboard_cookie(url: str, account: str) -> dict[str, str]:
+    """A signed-in dashboard user of ``account`` (through the service layer): its cookie."""
+    db = Database(url)
+    try:
+        email, password = f"owner@{account}.test", secrets.token_urlsafe(16)
+        await dashboard_users.create_user(db, account, email, password)
+        ctx = Context(db=db, settings=Settings(database_url=url, public_url=PUBLIC_URL))
+        signed = await dashboard_users.sign_in(ctx, email, password)
+    finally:
+        await db.dispose()
+    assert signed is not None
+    return {"Cookie": f"oc_dashboard={signed[0]}"}
+
+
+def _overview_request() -> Request:
+    # The default period (30 days) holds every seeded session (clones keep the
+    # template's creation time): the overview aggregates the whole account.
+    return ("GET", "/dashboard/overview", None)
+
+
 async def measure_scale(url: str, oc: Process, args: Any) -> dict[str, Any]:
-    """List and retrieve latency (one client) with 10k, then 1M sessions in one account."""
+    """List, retrieve and dashboard overview latency (one client), 10k then 1M sessions."""
     key, account_id = await make_key(url, "bench-scale")
+    cookie = await dashboard_cookie(url, "bench-scale")
     template = create_one(oc, key)
     small = seed.Clones("scale", 1, args.scale_small)
     out: dict[str, Any] = {"sessions_small": args.scale_small, "sessions_large": args.scale_large}
@@ -267,16 +323,30 @@ async def measure_scale(url: str, oc: Process, args: Any) -> dict[str, Any]:
         out[f"seed_seconds_{label}"] = round(time.perf_counter() - started, 1)
         total = clones.end
         log(f"  scale: {total} sessions seeded in {out[f'seed_seconds_{label}']} s")
-        list_maker = _list_request
         retrieve_maker = _random_retrieve(seed.Clones("scale", 1, total), total)
-        for op, maker in (("list", list_maker), ("retrieve", retrieve_maker)):
-            result = await drive(oc, key, maker, 1, args)
+        for op, maker in (
+            ("list", _list_request),
+            ("retrieve", retrieve_maker),
+            ("overview", _overview_request),
+        ):
+            if op == "overview":
+                result = await run_level(
+                    "127.0.0.1",
+                    oc.port,
+                    cookie,
+                    maker,
+                    concurrency=1,
+                    duration=args.duration,
+                    warmup=args.warmup,
+                )
+            else:
+                result = await drive(oc, key, maker, 1, args)
             out[f"{op}_{label}"] = result.summary()
             log(
                 f"  scale {op:<8} {total:>8} sessions  p50 {result.percentile(0.5):6.2f} ms  "
                 f"p99 {result.percentile(0.99):6.2f} ms  errors {result.errors}"
             )
-    for op in ("list", "retrieve"):
+    for op in ("list", "retrieve", "overview"):
         small_p50 = out[f"{op}_small"]["p50_ms"] or 1e-9
         out[f"{op}_p50_growth"] = round(out[f"{op}_large"]["p50_ms"] / small_p50, 3)
     return out
@@ -308,7 +378,7 @@ async def run_engine(engine: str, args: Any, tmp: Path) -> dict[str, Any]:
         oc = start_opencheckout(url, tmp)
         base = start_baseline(url, tmp)
         try:
-            operations = await measure_operations(url, oc, base, key, account_id, args)
+            operations = await measure_operations(url, oc, base, key, account_id, args, tmp)
             scale = await measure_scale(url, oc, args) if args.scale_large else {}
             rss = {
                 "opencheckout_mib": round(oc.peak_rss_mib(), 1),

@@ -16,21 +16,31 @@ single equivalent statement on a table shaped like ``checkouts``:
 No authentication, validation, pricing, events or idempotency: whatever
 opencheckout spends beyond this is the price of its features. The table lives in
 the benchmark's database (``BENCH_DATABASE_URL``) next to opencheckout's.
+
+The same app is also the **same-SQL baseline**: ``/same/<operation>[/<id>]``
+replays the statements opencheckout ran for that operation in the capture run
+(:mod:`bench.capture`, :mod:`bench.replay`), on opencheckout's own tables, through
+the same driver layer; the benchmark hands it the plans (``POST /__plans``) and
+the sessions' keys (``POST /__targets``). What opencheckout spends beyond this is
+its own overhead (framework, ORM, serialisation, Python work), not its SQL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import secrets
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
 
+from bench.replay import Binder, Plan, Target, replay_postgres, replay_sqlite
 from opencheckout.store.driver import PostgresDriver, SQLiteDriver
 
 Scope = dict[str, Any]
@@ -83,6 +93,7 @@ class Store:
     async def set_data(self, checkout_id: str, data: dict[str, Any]) -> dict[str, Any] | None: ...
     async def page(self, status: str) -> list[dict[str, Any]]: ...
     async def complete(self, checkout_id: str) -> dict[str, Any] | None: ...
+    async def replay(self, plan: Plan, binder: Binder) -> list[Any]: ...
 
 
 class PostgresStore(Store):
@@ -168,6 +179,9 @@ class PostgresStore(Store):
             now,
         )
         return self._row(record) if record else None
+
+    async def replay(self, plan: Plan, binder: Binder) -> list[Any]:
+        return await replay_postgres(self.pool, plan, binder)
 
 
 def _sqlite_time(value: datetime) -> str:
@@ -274,12 +288,17 @@ class SQLiteStore(Store):
             write=True,
         )
 
+    async def replay(self, plan: Plan, binder: Binder) -> list[Any]:
+        return await replay_sqlite(self.driver, plan, binder)
+
 
 def make_store(url: str) -> Store:
     return SQLiteStore(url) if url.startswith("sqlite") else PostgresStore(url)
 
 
 def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | Decimal):
+        return str(value)
     raise TypeError(type(value))
 
 
@@ -308,6 +327,36 @@ async def _read_body(receive: Receive) -> bytes:
 
 
 _store: Store | None = None
+_plans: dict[str, Plan] = {}
+_targets: dict[str, Target] = {}
+#: The same-SQL operations that act on one session (the path's last part).
+_TARGETED = frozenset({"retrieve", "update", "complete"})
+
+
+async def _same_sql(scope: Scope, receive: Receive, send: Send, rest: list[str]) -> None:
+    """``/same/<operation>[/<id>]``: opencheckout's captured statements, replayed."""
+    assert _store is not None
+    await _read_body(receive)
+    op = rest[0] if rest else ""
+    plan = _plans.get(op)
+    if plan is None:
+        await _respond(send, 404, {"error": "no plan"})
+        return
+    target = None
+    if op in _TARGETED:
+        target = _targets.get(rest[1] if len(rest) > 1 else "")
+        if target is None:
+            await _respond(send, 404, {"error": "missing"})
+            return
+    rows = await _store.replay(plan, Binder(plan, target))
+    await _respond(send, 201 if op == "create" else 200, {"data": rows})
+
+
+async def _control(route: str, receive: Receive, send: Send) -> None:
+    """``POST /__plans`` and ``POST /__targets``: pickles from the benchmark."""
+    loaded = pickle.loads(await _read_body(receive))
+    (_plans if route == "__plans" else _targets).update(loaded)
+    await _respond(send, 200, {"loaded": len(loaded)})
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -355,6 +404,10 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await _read_body(receive)
         done = await _store.complete(target)
         await _respond(send, 200 if done else 409, done or {"error": "not payable"})
+    elif route == "same":
+        await _same_sql(scope, receive, send, rest)
+    elif method == "POST" and route in ("__plans", "__targets"):
+        await _control(route, receive, send)
     elif route == "healthz":
         await _respond(send, 200, {"status": "ok"})
     else:

@@ -58,7 +58,7 @@ class Process:
                 self.popen.wait(timeout=10)
 
 
-def _wait_ready(proc: Process, path: str, timeout: float = 30.0) -> None:
+def _wait_ready(proc: Process, path: str, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.popen.poll() is not None:
@@ -117,4 +117,29 @@ def start_baseline(database_url: str, log_dir: Path) -> Process:
         )
     proc = Process("baseline", popen, port, log)
     _wait_ready(proc, "/healthz")
+    return proc
+
+
+def start_capture(database_url: str, log_dir: Path) -> Process:
+    """``opencheckout serve`` with its statements traced (:mod:`bench.capture`): not measured."""
+    port = free_port()
+    log = log_dir / f"capture-{port}.log"
+    root = Path(__file__).resolve().parent.parent
+    environment = {
+        **os.environ,
+        "OPENCHECKOUT_DATABASE_URL": database_url,
+        "OPENCHECKOUT_PUBLIC_URL": PUBLIC_URL,
+        "OPENCHECKOUT_RATE_LIMIT_PER_SECOND": "1000000",
+        "OPENCHECKOUT_RATE_LIMIT_BURST": "1000000",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+    }
+    with log.open("wb") as out:
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "bench.capture", "--port", str(port)],
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    proc = Process("capture", popen, port, log)
+    _wait_ready(proc, "/readyz")
     return proc

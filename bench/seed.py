@@ -208,3 +208,20 @@ async def fetch_ids(url: str, sql: str, *params: Any) -> list[str]:
         return [r[0] for r in await pg.fetch(sql, *params)]
     finally:
         await pg.close()
+
+
+async def fetch_rows(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Run a query with the raw driver (``?`` or ``$n`` placeholders); rows as tuples."""
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(sqlite_path(url), timeout=60)
+        try:
+            for n in range(len(params), 0, -1):
+                sql = sql.replace(f"${n}", "?")
+            return [tuple(row) for row in conn.execute(sql, params)]
+        finally:
+            conn.close()
+    pg = await asyncpg.connect(pg_dsn(url))
+    try:
+        return [tuple(r) for r in await pg.fetch(sql, *params)]
+    finally:
+        await pg.close()
