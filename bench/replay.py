@@ -23,12 +23,15 @@ thread-per-connection driver needs).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import sqlite3
 import string
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from bench.capture import EXECUTE, MANY, Recording, Step
 
@@ -156,6 +159,19 @@ class Binder:
                 self.ints[was] = now
 
 
+def _decoded(rows: list[Any]) -> list[list[Any]]:
+    """Rows as lists, JSON documents decoded (opencheckout's ORM decodes every one it reads)."""
+    out = []
+    for row in rows:
+        values = list(row.values()) if hasattr(row, "values") else list(row)
+        for i, value in enumerate(values):
+            if isinstance(value, str) and value[:1] in ("{", "["):
+                with contextlib.suppress(orjson.JSONDecodeError):
+                    values[i] = orjson.loads(value)
+        out.append(values)
+    return out
+
+
 def sqlite_units(steps: list[Step]) -> list[tuple[str, list[Step]]]:
     units: list[tuple[str, list[Step]]] = []
     open_tx: dict[int, list[Step]] = {}
@@ -197,13 +213,13 @@ async def replay_postgres(pool: Any, plan: Plan, binder: Binder) -> list[Any]:
                 if result:
                     if step.returned:
                         binder.returned(step.returned, tuple(result[0]))
-                    rows = result
+                    rows = _decoded(result)
             if plan.last_use[step.conn] == i:
                 await pool.release(held.pop(step.conn))
     finally:
         for conn in held.values():
             await pool.release(conn)
-    return [list(r.values()) for r in rows]
+    return rows
 
 
 def sqlite_work(steps: list[Step], binder: Binder) -> Any:
@@ -220,8 +236,8 @@ def sqlite_work(steps: list[Step], binder: Binder) -> Any:
             if step.returned and cursor.lastrowid is not None:
                 binder.returned(step.returned, (cursor.lastrowid,))
             if result:
-                rows = result
-        return [list(r) for r in rows]
+                rows = _decoded(result)
+        return rows
 
     return run
 

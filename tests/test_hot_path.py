@@ -222,3 +222,90 @@ def test_a_body_without_content_type_is_treated_alike(server, routes_server, acc
         if response.status_code == 201:
             assert response.json()["object"] == "checkout"
     assert statuses[0] == statuses[1]
+
+
+LIST_QUERIES = [
+    "",
+    "?status=pending&limit=20",
+    "?status=pending&status=completed&limit=2",
+    "?limit=1",
+    "?status=abandoned",
+]
+
+
+def test_plain_lists_are_the_same_page_on_both_paths(api, routes_api):
+    created = [create_session(api, **_rich_body()), create_session(routes_api)]
+    created.append(create_session(api))
+    for query in LIST_QUERIES:
+        hot = api.get(f"/v1/checkouts{query}")
+        routed = routes_api.get(f"/v1/checkouts{query}")
+        assert hot.status_code == routed.status_code == 200, (query, hot.text)
+        assert hot.json() == routed.json(), query
+        assert hot.headers["content-type"] == routed.headers["content-type"]
+        assert hot.headers["request-id"].startswith("req_")
+    page = api.get("/v1/checkouts?limit=1").json()
+    assert page["has_more"] is True and page["data"][0]["id"] == created[-1]["id"]
+    after = f"/v1/checkouts?limit=1&starting_after={page['data'][0]['id']}"
+    assert api.get(after).json() == routes_api.get(after).json()
+    assert api.get(after).json()["data"][0]["id"] == created[1]["id"]
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("?status=bogus", 422),
+        ("?limit=0", 422),
+        ("?limit=101", 422),
+        ("?limit=abc", 422),
+        ("?limit=1&limit=2", 200),
+        ("?starting_after=cs_missing", 404),
+        ("?starting_after=a%00b", 422),
+        ("?page=1&limit=5", 200),
+        ("?email=BUYER@example.com", 200),
+        ("?status=pending&", 200),
+    ],
+)
+def test_other_list_queries_answer_as_the_route_does(api, routes_api, query, status):
+    create_session(api)
+    hot = api.get(f"/v1/checkouts{query}")
+    routed = routes_api.get(f"/v1/checkouts{query}")
+    assert hot.status_code == routed.status_code == status, (query, hot.text)
+    # Page links name the server they came from (another port on each).
+    hot_body, routed_body = hot.json(), routed.json()
+    hot_body.pop("links", None)
+    routed_body.pop("links", None)
+    assert hot_body == routed_body
+
+
+def test_the_list_needs_a_valid_key_on_the_hot_path_too(server, routes_server):
+    for target in (server, routes_server):
+        with client_for(target, "sk_test_nope") as client:
+            assert_error(client.get("/v1/checkouts?status=pending"), 401)
+        with client_for(target, None) as client:
+            assert_error(client.get("/v1/checkouts?limit=5"), 401)
+
+
+def test_only_plain_list_queries_are_taken_by_the_hot_path():
+    from opencheckout.api.hot import plain_list_query
+
+    assert plain_list_query(b"") == ([], 20, None)
+    assert plain_list_query(b"status=pending&limit=20") == (["pending"], 20, None)
+    assert plain_list_query(b"status=pending&status=completed&starting_after=cs_1") == (
+        ["pending", "completed"],
+        20,
+        "cs_1",
+    )
+    for query in (
+        b"limit=0",
+        b"limit=101",
+        b"limit=%2B5",
+        b"limit=1&limit=2",
+        b"page=1",
+        b"status=bogus",
+        b"starting_after=a%00b",
+        b"email=x",
+        b"status=pending&",
+        b"starting_after=",
+        b"\xff=1",
+    ):
+        assert plain_list_query(query) is None, query

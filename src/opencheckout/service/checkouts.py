@@ -872,3 +872,16 @@ async def list_checkouts(
             session, tenant, filters, now, limit=limit, after_pk=after_pk, before_pk=before_pk
         )
     return Page(rows=list(rows), has_more=has_more)
+
+
+async def list_by_status(
+    ctx: Context,
+    principal: Principal,
+    statuses: list[Status],
+    *,
+    limit: int,
+    starting_after: str | None = None,
+) -> Page:
+    """The plain list the API's hot path answers: statuses only, newest first by cursor."""
+    filters = CheckoutFilters(statuses=statuses)
+    return await list_checkouts(ctx, principal, filters, limit=limit, starting_after=starting_after)
