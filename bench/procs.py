@@ -58,7 +58,7 @@ class Process:
                 self.popen.wait(timeout=10)
 
 
-def _wait_ready(proc: Process, path: str, timeout: float = 90.0) -> None:
+def _wait_ready(proc: Process, path: str, timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.popen.poll() is not None:
