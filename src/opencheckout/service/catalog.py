@@ -16,16 +16,16 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opencheckout.domain.catalog import CatalogProduct
 from opencheckout.service import coupons, tax_rates
 from opencheckout.store import product_records, products, shipping
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.db import Database
 from opencheckout.store.models import Coupon, ShippingPromotion, ShippingRate, TaxRate
-from opencheckout.store.product_records import ProductLike
 
 
 class Catalog(Protocol):
-    async def products(self, tenant: Tenant, skus: Iterable[str]) -> Mapping[str, ProductLike]:
+    async def products(self, tenant: Tenant, skus: Iterable[str]) -> Mapping[str, CatalogProduct]:
         """Existing entries for ``skus`` (archived included), by SKU."""
         ...
 
@@ -61,7 +61,7 @@ class SessionCatalog:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def products(self, tenant: Tenant, skus: Iterable[str]) -> Mapping[str, ProductLike]:
+    async def products(self, tenant: Tenant, skus: Iterable[str]) -> Mapping[str, CatalogProduct]:
         return await products.get_many(self.session, tenant, skus)
 
     async def usable_tax_rates(
@@ -101,7 +101,7 @@ class AutocommitCatalog:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def products(self, tenant: Tenant, skus: Iterable[str]) -> Mapping[str, ProductLike]:
+    async def products(self, tenant: Tenant, skus: Iterable[str]) -> Mapping[str, CatalogProduct]:
         return await product_records.get_many(self.db, tenant, skus)
 
     async def usable_tax_rates(

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from opencheckout.domain.catalog import CatalogProduct
 from opencheckout.domain.custom_fields import (
     DEFAULT_MAXIMUM_QUANTITY,
     DEFAULT_MINIMUM_QUANTITY,
@@ -46,7 +47,6 @@ from opencheckout.service import coupons, inventory, shipping
 from opencheckout.service.catalog import Catalog
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import TaxRate as TaxRateRow
-from opencheckout.store.product_records import ProductLike
 
 #: At most this many coupons on one session (merchant's and buyer's together).
 MAX_DISCOUNTS = 5
@@ -81,8 +81,8 @@ def _tax_rate_snapshot(row: TaxRateRow) -> dict[str, Any]:
 
 
 def _catalog_entry(
-    raw: dict[str, Any], product: ProductLike | None, currency: str, index: int
-) -> ProductLike | None:
+    raw: dict[str, Any], product: CatalogProduct | None, currency: str, index: int
+) -> CatalogProduct | None:
     """The active catalog entry a line takes defaults from, or None for an ad-hoc line.
 
     A line that omits ``unit_amount`` needs the catalog: the SKU must exist, be

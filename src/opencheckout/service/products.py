@@ -14,12 +14,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opencheckout.domain.errors import Conflict, InvalidValue, NotFound
+from opencheckout.domain.errors import Conflict, InvalidValue
 from opencheckout.service import events, tax_rates
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.metadata import merge_metadata
-from opencheckout.service.paging import Cursor, cursor_pks
+from opencheckout.service.paging import Cursor
+from opencheckout.service.resources import TenantResource
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import isoformat
 from opencheckout.store import products as store
@@ -52,8 +53,8 @@ def product_resource(row: Product) -> dict[str, Any]:
     }
 
 
-def _not_found(sku: str) -> NotFound:
-    return NotFound(f"No such product: '{sku}'.", param="id")
+#: Products by SKU: a SKU the caller's tenant does not have is "No such product".
+resource = TenantResource(store.products, "product")
 
 
 async def _check_tax_rates(session: AsyncSession, tenant: Tenant, ids: list[str]) -> None:
@@ -82,10 +83,10 @@ async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> 
     )
     async with ctx.db.write() as session:
         await _check_tax_rates(session, tenant, row.tax_rates)
-        if await store.get(session, tenant, row.sku) is not None:
+        if await store.products.get(session, tenant, row.sku) is not None:
             raise _exists(row.sku)
         try:
-            await store.insert(session, row)
+            await store.products.insert(session, row)
         except IntegrityError:
             # Lost a race with a concurrent create of the same SKU.
             raise _exists(row.sku) from None
@@ -101,20 +102,13 @@ def _exists(sku: str) -> Conflict:
 
 
 async def retrieve(ctx: Context, principal: Principal, sku: str) -> Product:
-    async with ctx.db.read() as session:
-        row = await store.get(session, tenant_of(principal), sku)
-    if row is None:
-        raise _not_found(sku)
-    return row
+    return await resource.retrieve(ctx, principal, sku)
 
 
 async def update(ctx: Context, principal: Principal, sku: str, params: dict[str, Any]) -> Product:
     now = ctx.clock()
     tenant = tenant_of(principal)
-    async with ctx.db.write() as session:
-        row = await store.get(session, tenant, sku, for_update=True)
-        if row is None:
-            raise _not_found(sku)
+    async with resource.locked(ctx, principal, sku) as (session, row):
         for field in (*UPDATABLE, "stock"):
             if field in params:
                 if params[field] is None and field not in NULLABLE:
@@ -136,10 +130,7 @@ async def change_stock(
     """The merchant's stock change (``adjust`` by a signed amount, or ``set``), with a
     ``product.updated`` event. Adjusting an untracked product starts tracking it at 0."""
     now = ctx.clock()
-    async with ctx.db.write() as session:
-        row = await store.get(session, tenant_of(principal), sku, for_update=True)
-        if row is None:
-            raise _not_found(sku)
+    async with resource.locked(ctx, principal, sku) as (session, row):
         level = set_to if set_to is not None else (row.stock or 0) + (adjust or 0)
         if level < 0:
             raise Conflict(
@@ -171,18 +162,4 @@ async def archive(ctx: Context, principal: Principal, sku: str) -> Product:
 async def list_products(
     ctx: Context, principal: Principal, cursor: Cursor, *, active: bool | None = None
 ) -> tuple[list[Product], bool]:
-    tenant = tenant_of(principal)
-    async with ctx.db.read() as session:
-
-        async def pk_of(sku: str) -> int | None:
-            return await store.pk_of(session, tenant, sku)
-
-        after_pk, before_pk = await cursor_pks(cursor, pk_of, "product")
-        return await store.list_page(
-            session,
-            tenant,
-            active=active,
-            limit=cursor.limit,
-            after_pk=after_pk,
-            before_pk=before_pk,
-        )
+    return await resource.list(ctx, principal, cursor, store.filters(active=active))

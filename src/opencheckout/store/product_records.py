@@ -8,32 +8,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from opencheckout.domain.catalog import CatalogProduct
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.db import Database
-from opencheckout.store.models import Product
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogProduct:
-    """What pricing takes from a catalog entry (the ORM :class:`Product` has the same names)."""
-
-    sku: str
-    name: str
-    description: str | None
-    unit_amount: int
-    currency: str
-    tax_rates: list[str]
-    active: bool
-    stock: int | None = None
-
-
-#: A catalog entry as pricing reads it, from either path.
-ProductLike = Product | CatalogProduct
 
 _FIELDS = "sku, name, description, unit_amount, currency, tax_rates, active, stock"
 
@@ -46,7 +27,7 @@ def _record(values: Any) -> CatalogProduct:
         description=description,
         unit_amount=unit_amount,
         currency=currency,
-        tax_rates=orjson.loads(tax_rates),
+        tax_rates=tuple(orjson.loads(tax_rates)),
         active=bool(active),
         stock=stock,
     )

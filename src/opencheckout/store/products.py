@@ -4,64 +4,42 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opencheckout.domain.catalog import CatalogProduct
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import Product
-from opencheckout.store.pagination import keyset_page
+from opencheckout.store.repository import TenantRepository
+
+#: Products are keyed by the merchant's SKU.
+products: TenantRepository[Product] = TenantRepository(Product, key="sku")
 
 
-def _tenant(tenant: Tenant) -> ColumnElement[bool]:
-    return and_(Product.account_id == tenant.account_id, Product.livemode == tenant.livemode)
+def filters(*, active: bool | None) -> list[ColumnElement[bool]]:
+    return products.equal(active=active)
 
 
-async def get(
-    session: AsyncSession, tenant: Tenant, sku: str, *, for_update: bool = False
-) -> Product | None:
-    query = select(Product).where(_tenant(tenant), Product.sku == sku)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
+def catalog_entry(row: Product) -> CatalogProduct:
+    """The value pricing takes, the same as :mod:`store.product_records` returns."""
+    return CatalogProduct(
+        sku=row.sku,
+        name=row.name,
+        description=row.description,
+        unit_amount=row.unit_amount,
+        currency=row.currency,
+        tax_rates=tuple(row.tax_rates),
+        active=row.active,
+        stock=row.stock,
+    )
 
 
 async def get_many(
     session: AsyncSession, tenant: Tenant, skus: Iterable[str]
-) -> dict[str, Product]:
+) -> dict[str, CatalogProduct]:
     """The catalog entries for ``skus`` that exist (archived ones included), by SKU."""
-    wanted = sorted(set(skus))
-    if not wanted:
-        return {}
-    rows = await session.execute(select(Product).where(_tenant(tenant), Product.sku.in_(wanted)))
-    return {row.sku: row for row in rows.scalars()}
-
-
-async def pk_of(session: AsyncSession, tenant: Tenant, sku: str) -> int | None:
-    result = await session.execute(select(Product.pk).where(_tenant(tenant), Product.sku == sku))
-    return result.scalar_one_or_none()
-
-
-async def insert(session: AsyncSession, product: Product) -> None:
-    """Flush now so a duplicate SKU surfaces here as an ``IntegrityError``."""
-    session.add(product)
-    await session.flush()
-
-
-async def list_page(
-    session: AsyncSession,
-    tenant: Tenant,
-    *,
-    active: bool | None,
-    limit: int,
-    after_pk: int | None,
-    before_pk: int | None,
-) -> tuple[list[Product], bool]:
-    conditions: list[ColumnElement[bool]] = [_tenant(tenant)]
-    if active is not None:
-        conditions.append(Product.active == active)
-    return await keyset_page(
-        session, Product, list(conditions), limit=limit, after_pk=after_pk, before_pk=before_pk
-    )
+    found = await products.get_many(session, tenant, skus)
+    return {sku: catalog_entry(row) for sku, row in found.items()}
 
 
 async def take_stock(session: AsyncSession, tenant: Tenant, sku: str, quantity: int) -> bool:
@@ -73,7 +51,7 @@ async def take_stock(session: AsyncSession, tenant: Tenant, sku: str, quantity: 
     result = await session.execute(
         update(Product)
         .where(
-            _tenant(tenant),
+            products.of(tenant),
             Product.sku == sku,
             Product.stock.is_not(None),
             Product.stock >= quantity,
@@ -88,7 +66,7 @@ async def give_stock(session: AsyncSession, tenant: Tenant, sku: str, quantity: 
     """Put back units taken by :func:`take_stock` (if the SKU is still tracked)."""
     await session.execute(
         update(Product)
-        .where(_tenant(tenant), Product.sku == sku, Product.stock.is_not(None))
+        .where(products.of(tenant), Product.sku == sku, Product.stock.is_not(None))
         .values(stock=Product.stock + quantity)
         .execution_options(synchronize_session=False)
     )
@@ -101,6 +79,6 @@ async def stock_levels(
     if not wanted:
         return {}
     rows = await session.execute(
-        select(Product.sku, Product.stock).where(_tenant(tenant), Product.sku.in_(wanted))
+        select(Product.sku, Product.stock).where(products.of(tenant), Product.sku.in_(wanted))
     )
     return {sku: stock for sku, stock in rows.all()}
