@@ -22,14 +22,15 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opencheckout.domain.errors import Conflict, InvalidValue, NotFound
+from opencheckout.domain.errors import Conflict, InvalidValue
 from opencheckout.domain.percent import COUPON_PLACES, from_units, to_units
 from opencheckout.ids import new_id
 from opencheckout.service import events
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.metadata import merge_metadata
-from opencheckout.service.paging import Cursor, cursor_pks
+from opencheckout.service.paging import Cursor
+from opencheckout.service.resources import TenantResource
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import isoformat
 from opencheckout.store import coupons as store
@@ -82,8 +83,7 @@ def coupon_resource(row: Coupon, now: datetime) -> dict[str, Any]:
 # --------------------------------------------------------------------------- #
 
 
-def _not_found(coupon_id: str) -> NotFound:
-    return NotFound(f"No such coupon: '{coupon_id}'.", param="id")
+resource = TenantResource(store.coupons, "coupon")
 
 
 def _code_taken(code: str) -> Conflict:
@@ -161,7 +161,7 @@ async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> 
         if code is not None and await store.get_by_code(session, tenant, code) is not None:
             raise _code_taken(code)
         try:
-            await store.insert(session, row)
+            await store.coupons.insert(session, row)
         except IntegrityError:
             # Lost a race with a concurrent create of the same code.
             raise _code_taken(code or "") from None
@@ -170,21 +170,14 @@ async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> 
 
 
 async def retrieve(ctx: Context, principal: Principal, coupon_id: str) -> Coupon:
-    async with ctx.db.read() as session:
-        row = await store.get(session, tenant_of(principal), coupon_id)
-    if row is None:
-        raise _not_found(coupon_id)
-    return row
+    return await resource.retrieve(ctx, principal, coupon_id)
 
 
 async def update(
     ctx: Context, principal: Principal, coupon_id: str, params: dict[str, Any]
 ) -> Coupon:
     now = ctx.clock()
-    async with ctx.db.write() as session:
-        row = await store.get(session, tenant_of(principal), coupon_id, for_update=True)
-        if row is None:
-            raise _not_found(coupon_id)
+    async with resource.locked(ctx, principal, coupon_id) as (session, row):
         if "name" in params:
             row.name = params["name"]
         if "active" in params:
@@ -202,32 +195,15 @@ async def update(
 async def delete(ctx: Context, principal: Principal, coupon_id: str) -> None:
     """Delete for good. Open sessions that applied it can no longer be paid with it."""
     now = ctx.clock()
-    async with ctx.db.write() as session:
-        row = await store.get(session, tenant_of(principal), coupon_id, for_update=True)
-        if row is None:
-            raise _not_found(coupon_id)
+    async with resource.locked(ctx, principal, coupon_id) as (session, row):
         await _emit(session, row, "coupon.deleted", now)
-        await store.remove(session, row)
+        await store.coupons.remove(session, row)
 
 
 async def list_coupons(
     ctx: Context, principal: Principal, cursor: Cursor, *, active: bool | None = None
 ) -> tuple[list[Coupon], bool]:
-    tenant = tenant_of(principal)
-    async with ctx.db.read() as session:
-
-        async def pk_of(coupon_id: str) -> int | None:
-            return await store.pk_of(session, tenant, coupon_id)
-
-        after_pk, before_pk = await cursor_pks(cursor, pk_of, "coupon")
-        return await store.list_page(
-            session,
-            tenant,
-            active=active,
-            limit=cursor.limit,
-            after_pk=after_pk,
-            before_pk=before_pk,
-        )
+    return await resource.list(ctx, principal, cursor, store.filters(active=active))
 
 
 # --------------------------------------------------------------------------- #
@@ -283,7 +259,7 @@ async def resolve(
         row = await store.get_by_code(session, tenant, code)
         label = f"The code '{code}'"
     elif coupon_id is not None:
-        row = await store.get(session, tenant, coupon_id)
+        row = await store.coupons.get(session, tenant, coupon_id)
         label = f"Coupon '{coupon_id}'"
     else:
         raise InvalidValue("Give a coupon 'code' or a 'coupon' id.", param=param)
@@ -326,7 +302,7 @@ async def redeem_applied(
         coupon_id = discounts[index]["coupon"]
         if await store.redeem(session, tenant, coupon_id, now):
             continue
-        row = await store.get(session, tenant, coupon_id)
+        row = await store.coupons.get(session, tenant, coupon_id)
         raise _refusal(
             row,
             now=now,

@@ -15,14 +15,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opencheckout.domain.errors import InvalidValue, NotFound
+from opencheckout.domain.errors import InvalidValue
 from opencheckout.domain.percent import TAX_PLACES, from_units, to_units
 from opencheckout.ids import new_id
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.metadata import merge_metadata
-from opencheckout.service.paging import Cursor, cursor_pks
-from opencheckout.service.tenancy import tenant_of
+from opencheckout.service.paging import Cursor
+from opencheckout.service.resources import TenantResource
 from opencheckout.service.views import isoformat
 from opencheckout.store import tax_rates as store
 from opencheckout.store.checkouts import Tenant
@@ -55,8 +55,7 @@ def tax_rate_resource(row: TaxRate) -> dict[str, Any]:
     }
 
 
-def _not_found(tax_rate_id: str) -> NotFound:
-    return NotFound(f"No such tax rate: '{tax_rate_id}'.", param="id")
+resource = TenantResource(store.tax_rates, "tax rate")
 
 
 async def require_usable(
@@ -67,7 +66,9 @@ async def require_usable(
     Used wherever a rate is newly attached (products, line items, session
     defaults); ``param`` is the request path reported if that id is refused.
     """
-    found = await store.get_many(session, tenant, (tax_rate_id for tax_rate_id, _ in wanted))
+    found = await store.tax_rates.get_many(
+        session, tenant, (tax_rate_id for tax_rate_id, _ in wanted)
+    )
     for tax_rate_id, param in wanted:
         row = found.get(tax_rate_id)
         if row is None:
@@ -101,26 +102,19 @@ async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> 
         updated_at=now,
     )
     async with ctx.db.write() as session:
-        await store.insert(session, row)
+        await store.tax_rates.insert(session, row)
     return row
 
 
 async def retrieve(ctx: Context, principal: Principal, tax_rate_id: str) -> TaxRate:
-    async with ctx.db.read() as session:
-        row = await store.get(session, tenant_of(principal), tax_rate_id)
-    if row is None:
-        raise _not_found(tax_rate_id)
-    return row
+    return await resource.retrieve(ctx, principal, tax_rate_id)
 
 
 async def update(
     ctx: Context, principal: Principal, tax_rate_id: str, params: dict[str, Any]
 ) -> TaxRate:
     now = ctx.clock()
-    async with ctx.db.write() as session:
-        row = await store.get(session, tenant_of(principal), tax_rate_id, for_update=True)
-        if row is None:
-            raise _not_found(tax_rate_id)
+    async with resource.locked(ctx, principal, tax_rate_id) as (_, row):
         for field in UPDATABLE:
             if field in params:
                 if field in ("display_name", "active") and params[field] is None:
@@ -140,19 +134,6 @@ async def list_tax_rates(
     active: bool | None = None,
     inclusive: bool | None = None,
 ) -> tuple[list[TaxRate], bool]:
-    tenant = tenant_of(principal)
-    async with ctx.db.read() as session:
-
-        async def pk_of(tax_rate_id: str) -> int | None:
-            return await store.pk_of(session, tenant, tax_rate_id)
-
-        after_pk, before_pk = await cursor_pks(cursor, pk_of, "tax rate")
-        return await store.list_page(
-            session,
-            tenant,
-            active=active,
-            inclusive=inclusive,
-            limit=cursor.limit,
-            after_pk=after_pk,
-            before_pk=before_pk,
-        )
+    return await resource.list(
+        ctx, principal, cursor, store.filters(active=active, inclusive=inclusive)
+    )

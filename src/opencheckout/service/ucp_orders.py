@@ -242,7 +242,7 @@ async def ensure_endpoint(ctx: Context, principal: Principal, url: str) -> str |
     now = ctx.clock()
     try:
         async with ctx.db.write() as session:
-            row = await webhook_store.get_endpoint(session, tenant, endpoint_id)
+            row = await webhook_store.endpoints.get(session, tenant, endpoint_id)
             if row is None:
                 session.add(
                     WebhookEndpoint(

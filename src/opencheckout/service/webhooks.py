@@ -12,6 +12,7 @@ from opencheckout.service import events
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.paging import Cursor, cursor_pks
+from opencheckout.service.resources import TenantResource
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import isoformat
 from opencheckout.store import events as event_store
@@ -31,8 +32,7 @@ class WebhookEndpointLimit(InvalidValue):
     code = "webhook_endpoint_limit"
 
 
-def _not_found(endpoint_id: str) -> NotFound:
-    return NotFound(f"No such webhook endpoint: '{endpoint_id}'.", param="id")
+resource = TenantResource(store.endpoints, "webhook endpoint")
 
 
 def _check_url(ctx: Context, url: str) -> str:
@@ -128,23 +128,14 @@ async def create_endpoint(
 async def retrieve_endpoint(
     ctx: Context, principal: Principal, endpoint_id: str
 ) -> WebhookEndpoint:
-    async with ctx.db.read() as session:
-        endpoint = await store.get_endpoint(session, tenant_of(principal), endpoint_id)
-    if endpoint is None:
-        raise _not_found(endpoint_id)
-    return endpoint
+    return await resource.retrieve(ctx, principal, endpoint_id)
 
 
 async def update_endpoint(
     ctx: Context, principal: Principal, endpoint_id: str, params: dict[str, Any]
 ) -> WebhookEndpoint:
     now = ctx.clock()
-    async with ctx.db.write() as session:
-        endpoint = await store.get_endpoint(
-            session, tenant_of(principal), endpoint_id, for_update=True
-        )
-        if endpoint is None:
-            raise _not_found(endpoint_id)
+    async with resource.locked(ctx, principal, endpoint_id) as (_, endpoint):
         if params.get("url") is not None:
             endpoint.url = _check_url(ctx, params["url"])
         if params.get("enabled_events") is not None:
@@ -163,13 +154,7 @@ async def update_endpoint(
 
 
 async def delete_endpoint(ctx: Context, principal: Principal, endpoint_id: str) -> None:
-    async with ctx.db.write() as session:
-        endpoint = await store.get_endpoint(
-            session, tenant_of(principal), endpoint_id, for_update=True
-        )
-        if endpoint is None:
-            raise _not_found(endpoint_id)
-        await session.delete(endpoint)
+    await resource.delete(ctx, principal, endpoint_id)
 
 
 async def rotate_secret(
@@ -177,12 +162,7 @@ async def rotate_secret(
 ) -> WebhookEndpoint:
     """A new signing secret; the old one keeps signing alongside for ``overlap``."""
     now = ctx.clock()
-    async with ctx.db.write() as session:
-        endpoint = await store.get_endpoint(
-            session, tenant_of(principal), endpoint_id, for_update=True
-        )
-        if endpoint is None:
-            raise _not_found(endpoint_id)
+    async with resource.locked(ctx, principal, endpoint_id) as (_, endpoint):
         endpoint.previous_secret = endpoint.secret
         endpoint.previous_secret_expires_at = now + overlap
         endpoint.secret = new_secret()
@@ -197,16 +177,7 @@ class Page:
 
 
 async def list_endpoints(ctx: Context, principal: Principal, cursor: Cursor) -> Page:
-    tenant = tenant_of(principal)
-    async with ctx.db.read() as session:
-        after_pk, before_pk = await cursor_pks(
-            cursor,
-            lambda endpoint_id: store.endpoint_pk(session, tenant, endpoint_id),
-            "webhook endpoint",
-        )
-        rows, has_more = await store.list_endpoints(
-            session, tenant, limit=cursor.limit, after_pk=after_pk, before_pk=before_pk
-        )
+    rows, has_more = await resource.list(ctx, principal, cursor)
     return Page(rows, has_more)
 
 
@@ -215,9 +186,7 @@ async def list_attempts(
 ) -> Page:
     tenant = tenant_of(principal)
     async with ctx.db.read() as session:
-        endpoint = await store.get_endpoint(session, tenant, endpoint_id)
-        if endpoint is None:
-            raise _not_found(endpoint_id)
+        await resource.require(session, tenant, endpoint_id)
         after_pk, before_pk = await cursor_pks(
             cursor,
             lambda attempt_id: store.attempt_pk(session, endpoint_id, attempt_id),
@@ -247,7 +216,7 @@ async def redeliver(
             raise NotFound(f"No such event: '{event_id}'.", param="id")
         owner = Tenant(event.account_id, event.livemode)
         if endpoint_id is not None:
-            endpoint = await store.get_endpoint(session, owner, endpoint_id)
+            endpoint = await store.endpoints.get(session, owner, endpoint_id)
             if endpoint is None:
                 raise NotFound(f"No such webhook endpoint: '{endpoint_id}'.", param="endpoint")
             targets = [endpoint]

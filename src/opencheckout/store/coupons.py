@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import Coupon
-from opencheckout.store.pagination import keyset_page
+from opencheckout.store.repository import TenantRepository
+
+coupons: TenantRepository[Coupon] = TenantRepository(Coupon)
 
 
-def _tenant(tenant: Tenant) -> ColumnElement[bool]:
-    return and_(Coupon.account_id == tenant.account_id, Coupon.livemode == tenant.livemode)
+def filters(*, active: bool | None) -> list[ColumnElement[bool]]:
+    return coupons.equal(active=active)
 
 
 def normalize_code(code: str) -> str:
@@ -28,52 +30,11 @@ def normalize_code(code: str) -> str:
     return code.strip().lower()
 
 
-async def get(
-    session: AsyncSession, tenant: Tenant, coupon_id: str, *, for_update: bool = False
-) -> Coupon | None:
-    query = select(Coupon).where(_tenant(tenant), Coupon.id == coupon_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
 async def get_by_code(session: AsyncSession, tenant: Tenant, code: str) -> Coupon | None:
     result = await session.execute(
-        select(Coupon).where(_tenant(tenant), Coupon.code_lower == normalize_code(code))
+        select(Coupon).where(coupons.of(tenant), Coupon.code_lower == normalize_code(code))
     )
     return result.scalar_one_or_none()
-
-
-async def pk_of(session: AsyncSession, tenant: Tenant, coupon_id: str) -> int | None:
-    result = await session.execute(select(Coupon.pk).where(_tenant(tenant), Coupon.id == coupon_id))
-    return result.scalar_one_or_none()
-
-
-async def insert(session: AsyncSession, coupon: Coupon) -> None:
-    """Flush now so a duplicate code surfaces here as an ``IntegrityError``."""
-    session.add(coupon)
-    await session.flush()
-
-
-async def remove(session: AsyncSession, coupon: Coupon) -> None:
-    await session.execute(delete(Coupon).where(Coupon.pk == coupon.pk))
-
-
-async def list_page(
-    session: AsyncSession,
-    tenant: Tenant,
-    *,
-    active: bool | None,
-    limit: int,
-    after_pk: int | None,
-    before_pk: int | None,
-) -> tuple[list[Coupon], bool]:
-    conditions: list[ColumnElement[bool]] = [_tenant(tenant)]
-    if active is not None:
-        conditions.append(Coupon.active.is_(active))
-    return await keyset_page(
-        session, Coupon, list(conditions), limit=limit, after_pk=after_pk, before_pk=before_pk
-    )
 
 
 async def redeem(session: AsyncSession, tenant: Tenant, coupon_id: str, now: datetime) -> bool:
@@ -81,7 +42,7 @@ async def redeem(session: AsyncSession, tenant: Tenant, coupon_id: str, now: dat
     result = await session.execute(
         update(Coupon)
         .where(
-            _tenant(tenant),
+            coupons.of(tenant),
             Coupon.id == coupon_id,
             Coupon.active.is_(True),
             or_(Coupon.redeem_by.is_(None), Coupon.redeem_by > now),
@@ -100,7 +61,7 @@ async def release(session: AsyncSession, tenant: Tenant, coupon_id: str) -> None
     """Give back a redemption whose payment did not go through."""
     await session.execute(
         update(Coupon)
-        .where(_tenant(tenant), Coupon.id == coupon_id, Coupon.times_redeemed > 0)
+        .where(coupons.of(tenant), Coupon.id == coupon_id, Coupon.times_redeemed > 0)
         .values(times_redeemed=Coupon.times_redeemed - 1)
         .execution_options(synchronize_session=False)
     )

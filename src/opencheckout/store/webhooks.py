@@ -16,24 +16,9 @@ from opencheckout.store.models import (
     WebhookEndpoint,
 )
 from opencheckout.store.pagination import keyset_page
+from opencheckout.store.repository import TenantRepository
 
-
-async def get_endpoint(
-    session: AsyncSession, tenant: Tenant, endpoint_id: str, *, for_update: bool = False
-) -> WebhookEndpoint | None:
-    query = select(WebhookEndpoint).where(
-        WebhookEndpoint.account_id == tenant.account_id,
-        WebhookEndpoint.livemode == tenant.livemode,
-        WebhookEndpoint.id == endpoint_id,
-    )
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def endpoint_pk(session: AsyncSession, tenant: Tenant, endpoint_id: str) -> int | None:
-    endpoint = await get_endpoint(session, tenant, endpoint_id)
-    return endpoint.pk if endpoint else None
+endpoints: TenantRepository[WebhookEndpoint] = TenantRepository(WebhookEndpoint)
 
 
 async def count_endpoints_locked(session: AsyncSession, tenant: Tenant) -> int:
@@ -43,32 +28,7 @@ async def count_endpoints_locked(session: AsyncSession, tenant: Tenant) -> int:
     await session.execute(
         select(Account.id).where(Account.id == tenant.account_id).with_for_update()
     )
-    result = await session.execute(
-        select(func.count())
-        .select_from(WebhookEndpoint)
-        .where(
-            WebhookEndpoint.account_id == tenant.account_id,
-            WebhookEndpoint.livemode == tenant.livemode,
-        )
-    )
-    return int(result.scalar_one())
-
-
-async def list_endpoints(
-    session: AsyncSession,
-    tenant: Tenant,
-    *,
-    limit: int,
-    after_pk: int | None,
-    before_pk: int | None,
-) -> tuple[list[WebhookEndpoint], bool]:
-    conditions = [
-        WebhookEndpoint.account_id == tenant.account_id,
-        WebhookEndpoint.livemode == tenant.livemode,
-    ]
-    return await keyset_page(
-        session, WebhookEndpoint, conditions, limit=limit, after_pk=after_pk, before_pk=before_pk
-    )
+    return await endpoints.count(session, tenant)
 
 
 async def list_attempts(
@@ -221,11 +181,7 @@ async def get_endpoint_by_pk(
     session: AsyncSession, tenant: Tenant, pk: int, *, for_update: bool = False
 ) -> WebhookEndpoint | None:
     """By row number: the Quaderno dialect names endpoints by integer."""
-    query = select(WebhookEndpoint).where(
-        WebhookEndpoint.account_id == tenant.account_id,
-        WebhookEndpoint.livemode == tenant.livemode,
-        WebhookEndpoint.pk == pk,
-    )
+    query = select(WebhookEndpoint).where(endpoints.of(tenant), WebhookEndpoint.pk == pk)
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
@@ -233,12 +189,5 @@ async def get_endpoint_by_pk(
 
 async def all_endpoints(session: AsyncSession, tenant: Tenant) -> list[WebhookEndpoint]:
     """Every endpoint of the tenant, newest first (bounded by max_webhook_endpoints)."""
-    query = (
-        select(WebhookEndpoint)
-        .where(
-            WebhookEndpoint.account_id == tenant.account_id,
-            WebhookEndpoint.livemode == tenant.livemode,
-        )
-        .order_by(WebhookEndpoint.pk.desc())
-    )
+    query = select(WebhookEndpoint).where(endpoints.of(tenant)).order_by(WebhookEndpoint.pk.desc())
     return list((await session.execute(query)).scalars())
