@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.catalog import CatalogProduct
 from opencheckout.service import coupons, tax_rates
-from opencheckout.store import product_records, products, shipping
+from opencheckout.store import product_records, shipping
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.db import Database
 from opencheckout.store.models import Coupon, ShippingPromotion, ShippingRate, TaxRate
@@ -62,7 +62,7 @@ class SessionCatalog:
         self.session = session
 
     async def products(self, tenant: Tenant, skus: Iterable[str]) -> Mapping[str, CatalogProduct]:
-        return await products.get_many(self.session, tenant, skus)
+        return await product_records.get_many_in(self.session, tenant, skus)
 
     async def usable_tax_rates(
         self, tenant: Tenant, wanted: Sequence[tuple[str, str]]

@@ -1,7 +1,9 @@
-"""Catalog lookups for a new session, sent through the driver (see :mod:`store.driver`).
+"""Catalog lookups for pricing, as :class:`CatalogProduct` values whichever path reads them.
 
-A create looks up its line items' SKUs before anything else; through the ORM
-that one read cost as much as the rest of the request's pricing.
+A create looks up its line items' SKUs before anything else, through the
+driver (see :mod:`store.driver`): through the ORM that one read cost as much
+as the rest of the request's pricing. An edit reads in its own transaction
+(:func:`get_many_in`), the same columns into the same value.
 """
 
 from __future__ import annotations
@@ -11,15 +13,30 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.catalog import CatalogProduct
-from opencheckout.store.checkouts import Tenant
 from opencheckout.store.db import Database
+from opencheckout.store.models import Product
+from opencheckout.store.products import products
+from opencheckout.store.tenant import Tenant
 
-_FIELDS = "sku, name, description, unit_amount, currency, tax_rates, active, stock"
+_COLUMNS = (
+    Product.sku,
+    Product.name,
+    Product.description,
+    Product.unit_amount,
+    Product.currency,
+    Product.tax_rates,
+    Product.active,
+    Product.stock,
+)
+_FIELDS = ", ".join(column.key for column in _COLUMNS)
 
 
 def _record(values: Any) -> CatalogProduct:
+    """A row of :data:`_COLUMNS`; ``tax_rates`` is JSON text from the driver, a list via the ORM."""
     sku, name, description, unit_amount, currency, tax_rates, active, stock = values
     return CatalogProduct(
         sku=sku,
@@ -27,10 +44,21 @@ def _record(values: Any) -> CatalogProduct:
         description=description,
         unit_amount=unit_amount,
         currency=currency,
-        tax_rates=tuple(orjson.loads(tax_rates)),
+        tax_rates=tuple(orjson.loads(tax_rates) if isinstance(tax_rates, str) else tax_rates),
         active=bool(active),
         stock=stock,
     )
+
+
+async def get_many_in(
+    session: AsyncSession, tenant: Tenant, skus: Iterable[str]
+) -> dict[str, CatalogProduct]:
+    """:func:`get_many` in the caller's transaction."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    query = select(*_COLUMNS).where(products.of(tenant), Product.sku.in_(wanted))
+    return {record.sku: record for record in map(_record, (await session.execute(query)).all())}
 
 
 async def get_many(db: Database, tenant: Tenant, skus: Iterable[str]) -> dict[str, CatalogProduct]:

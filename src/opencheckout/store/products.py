@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opencheckout.domain.catalog import CatalogProduct
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import Product
 from opencheckout.store.repository import TenantRepository
@@ -18,28 +17,6 @@ products: TenantRepository[Product] = TenantRepository(Product, key="sku")
 
 def filters(*, active: bool | None) -> list[ColumnElement[bool]]:
     return products.equal(active=active)
-
-
-def catalog_entry(row: Product) -> CatalogProduct:
-    """The value pricing takes, the same as :mod:`store.product_records` returns."""
-    return CatalogProduct(
-        sku=row.sku,
-        name=row.name,
-        description=row.description,
-        unit_amount=row.unit_amount,
-        currency=row.currency,
-        tax_rates=tuple(row.tax_rates),
-        active=row.active,
-        stock=row.stock,
-    )
-
-
-async def get_many(
-    session: AsyncSession, tenant: Tenant, skus: Iterable[str]
-) -> dict[str, CatalogProduct]:
-    """The catalog entries for ``skus`` that exist (archived ones included), by SKU."""
-    found = await products.get_many(session, tenant, skus)
-    return {sku: catalog_entry(row) for sku, row in found.items()}
 
 
 async def take_stock(session: AsyncSession, tenant: Tenant, sku: str, quantity: int) -> bool:
