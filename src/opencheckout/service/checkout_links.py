@@ -34,7 +34,7 @@ from opencheckout.service.auth import Principal, Scope
 from opencheckout.service.context import Context
 from opencheckout.service.metadata import merge_metadata
 from opencheckout.service.paging import Cursor
-from opencheckout.service.resources import cursor_page
+from opencheckout.service.resources import TenantResource, cursor_page
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import isoformat
 from opencheckout.store import checkout_links as store
@@ -104,8 +104,7 @@ def session_params(row: CheckoutLink) -> dict[str, Any]:
     return params
 
 
-def _not_found(link_id: str) -> NotFound:
-    return NotFound(f"No such checkout link: '{link_id}'.", param="id")
+resource = TenantResource(store.links, "checkout link")
 
 
 async def _check(ctx: Context, principal: Principal, row: CheckoutLink) -> None:
@@ -167,11 +166,7 @@ async def create(ctx: Context, principal: Principal, params: Mapping[str, Any]) 
 
 
 async def retrieve(ctx: Context, principal: Principal, link_id: str) -> CheckoutLink:
-    async with ctx.db.read() as session:
-        row = await store.links.get(session, tenant_of(principal), link_id)
-    if row is None:
-        raise _not_found(link_id)
-    return row
+    return await resource.retrieve(ctx, principal, link_id)
 
 
 #: Fields ``update`` may set to null.
@@ -211,10 +206,7 @@ async def update(
     proposed = _copy(await retrieve(ctx, principal, link_id))
     _apply(proposed, changes)
     await _check(ctx, principal, proposed)
-    async with ctx.db.write() as session:
-        row = await store.links.get(session, tenant_of(principal), link_id, for_update=True)
-        if row is None:
-            raise _not_found(link_id)
+    async with resource.locked(ctx, principal, link_id) as (session, row):
         _apply(row, changes)
         row.updated_at = now
         await session.flush()
@@ -226,10 +218,10 @@ async def list_links(
     ctx: Context, principal: Principal, cursor: Cursor, *, active: bool | None = None
 ) -> tuple[list[CheckoutLink], dict[str, int], bool]:
     tenant = tenant_of(principal)
-    conditions = [] if active is None else [CheckoutLink.active.is_(active)]
+    conditions = store.links.equal(active=active)
     async with ctx.db.read() as session:
         rows, has_more = await cursor_page(
-            session, store.links, tenant, cursor, noun="checkout link", conditions=conditions
+            session, store.links, tenant, cursor, noun=resource.noun, conditions=conditions
         )
         counts = await store.sessions_created(session, tenant, [row.id for row in rows])
     return rows, counts, has_more

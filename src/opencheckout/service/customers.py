@@ -23,12 +23,11 @@ from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.metadata import merge_metadata
 from opencheckout.service.paging import Cursor
-from opencheckout.service.resources import cursor_page
+from opencheckout.service.resources import TenantResource, cursor_page
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import isoformat
 from opencheckout.store import customers as store
 from opencheckout.store.models import Customer, CustomerAddress
-from opencheckout.store.tenant import Tenant
 
 #: The most addresses one customer's book holds.
 MAX_ADDRESSES = 50
@@ -72,8 +71,7 @@ def customer_resource(view: CustomerView) -> dict[str, Any]:
     }
 
 
-def _not_found(customer_id: str, param: str = "id") -> NotFound:
-    return NotFound(f"No such customer: '{customer_id}'.", param=param)
+resource = TenantResource(store.customers, "customer")
 
 
 def _email_taken(email: str) -> Conflict:
@@ -86,15 +84,6 @@ def _email_taken(email: str) -> Conflict:
 
 async def _view(session: AsyncSession, row: Customer) -> CustomerView:
     return CustomerView(row, await store.addresses_of(session, [row.pk]))
-
-
-async def _require(
-    session: AsyncSession, tenant: Tenant, customer_id: str, *, for_update: bool = False
-) -> Customer:
-    row = await store.customers.get(session, tenant, customer_id, for_update=for_update)
-    if row is None:
-        raise _not_found(customer_id)
-    return row
 
 
 async def create(ctx: Context, principal: Principal, new: NewCustomer) -> CustomerView:
@@ -126,7 +115,9 @@ async def create(ctx: Context, principal: Principal, new: NewCustomer) -> Custom
 
 async def retrieve(ctx: Context, principal: Principal, customer_id: str) -> CustomerView:
     async with ctx.db.read() as session:
-        return await _view(session, await _require(session, tenant_of(principal), customer_id))
+        return await _view(
+            session, await resource.require(session, tenant_of(principal), customer_id)
+        )
 
 
 async def update(
@@ -134,8 +125,7 @@ async def update(
 ) -> CustomerView:
     """Fields sent replace the stored ones (null clears); ``metadata`` merges."""
     tenant = tenant_of(principal)
-    async with ctx.db.write() as session:
-        row = await _require(session, tenant, customer_id, for_update=True)
+    async with resource.locked(ctx, principal, customer_id) as (session, row):
         if "email" in changes:
             email = changes["email"]
             email_lower = email.lower() if email else None
@@ -158,8 +148,7 @@ async def update(
 
 async def delete(ctx: Context, principal: Principal, customer_id: str) -> None:
     """Orders and sessions keep the id they were linked to."""
-    async with ctx.db.write() as session:
-        row = await _require(session, tenant_of(principal), customer_id, for_update=True)
+    async with resource.locked(ctx, principal, customer_id) as (session, row):
         await store.delete_customer(session, row)
 
 
@@ -173,7 +162,7 @@ async def list_customers(
             store.customers,
             tenant,
             cursor,
-            noun="customer",
+            noun=resource.noun,
             conditions=store.filters(email_lower=email.lower() if email else None),
         )
         books = await store.addresses_of(session, [row.pk for row in rows])
@@ -214,8 +203,7 @@ async def save_address(
 async def add_address(
     ctx: Context, principal: Principal, customer_id: str, content: AddressContent
 ) -> tuple[CustomerAddress, bool]:
-    async with ctx.db.write() as session:
-        row = await _require(session, tenant_of(principal), customer_id, for_update=True)
+    async with resource.locked(ctx, principal, customer_id) as (session, row):
         saved, created = await save_address(session, row, content, ctx.clock())
         if created:
             row.updated_at = ctx.clock()
@@ -225,8 +213,7 @@ async def add_address(
 async def remove_address(
     ctx: Context, principal: Principal, customer_id: str, address_id: str
 ) -> None:
-    async with ctx.db.write() as session:
-        row = await _require(session, tenant_of(principal), customer_id, for_update=True)
+    async with resource.locked(ctx, principal, customer_id) as (session, row):
         address = await store.address(session, row.pk, address_id)
         if address is None:
             raise NotFound(

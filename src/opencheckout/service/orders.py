@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opencheckout.domain.errors import Conflict, InvalidValue, NotFound
+from opencheckout.domain.errors import Conflict, InvalidValue
 from opencheckout.domain.fulfillment import OrderStatus, status_of
 from opencheckout.ids import new_id
 from opencheckout.service import customer_links, events
@@ -25,7 +25,7 @@ from opencheckout.service.acp_orders import order_id
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.paging import Cursor
-from opencheckout.service.resources import cursor_page
+from opencheckout.service.resources import TenantResource
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import isoformat
 from opencheckout.store import orders as store
@@ -152,16 +152,11 @@ async def create_for(session: AsyncSession, checkout: Checkout, now: datetime) -
     return row
 
 
-def _not_found(order_id_: str) -> NotFound:
-    return NotFound(f"No such order: '{order_id_}'.", param="id")
+resource = TenantResource(store.orders, "order")
 
 
 async def retrieve(ctx: Context, principal: Principal, order_id_: str) -> Order:
-    async with ctx.db.read() as session:
-        row = await store.orders.get(session, tenant_of(principal), order_id_)
-    if row is None:
-        raise _not_found(order_id_)
-    return row
+    return await resource.retrieve(ctx, principal, order_id_)
 
 
 async def of_checkouts(
@@ -180,15 +175,7 @@ async def of_checkouts(
 async def list_orders(
     ctx: Context, principal: Principal, cursor: Cursor, filters: OrderFilters
 ) -> tuple[list[Order], bool]:
-    async with ctx.db.read() as session:
-        return await cursor_page(
-            session,
-            store.orders,
-            tenant_of(principal),
-            cursor,
-            noun="order",
-            conditions=store.conditions(filters),
-        )
+    return await resource.list(ctx, principal, cursor, store.conditions(filters))
 
 
 def _check_lines(row: Order, lines: Sequence[LineQuantity]) -> None:
@@ -221,10 +208,7 @@ async def add_fulfillment_event(
     ctx: Context, principal: Principal, order_id_: str, new: NewFulfillmentEvent
 ) -> Order:
     now = ctx.clock()
-    async with ctx.db.write() as session:
-        row = await store.orders.get(session, tenant_of(principal), order_id_, for_update=True)
-        if row is None:
-            raise _not_found(order_id_)
+    async with resource.locked(ctx, principal, order_id_) as (session, row):
         if row.status == OrderStatus.CANCELED.value:
             raise Conflict("This order is canceled.", code="order_canceled")
         _check_lines(row, new.line_items)

@@ -7,14 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from opencheckout.domain import shipping as rules
-from opencheckout.domain.errors import NotFound
 from opencheckout.ids import new_id
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.metadata import merge_metadata
-from opencheckout.service.paging import Cursor
-from opencheckout.service.resources import cursor_page
-from opencheckout.service.tenancy import tenant_of
+from opencheckout.service.resources import TenantResource
 from opencheckout.service.views import isoformat
 from opencheckout.store import shipping as store
 from opencheckout.store.models import ShippingPromotion, ShippingRate
@@ -65,16 +62,14 @@ def promotion_resource(row: ShippingPromotion) -> dict[str, Any]:
     }
 
 
-class Resource:
+class Resource(TenantResource[Any]):
     """CRUD over one of the two tables; the API routers differ only in names."""
 
     def __init__(
         self, repository: TenantRepository[Any], prefix: str, noun: str, fields: tuple[str, ...]
     ) -> None:
-        self.repository, self.prefix, self.noun, self.fields = repository, prefix, noun, fields
-
-    def _missing(self, public_id: str) -> NotFound:
-        return NotFound(f"No such {self.noun}: '{public_id}'.", param="id")
+        super().__init__(repository, noun)
+        self.prefix, self.fields = prefix, fields
 
     async def create(self, ctx: Context, principal: Principal, params: Mapping[str, Any]) -> Any:
         now = ctx.clock()
@@ -91,22 +86,10 @@ class Resource:
             await self.repository.insert(session, row)
         return row
 
-    async def retrieve(self, ctx: Context, principal: Principal, public_id: str) -> Any:
-        async with ctx.db.read() as session:
-            row = await self.repository.get(session, tenant_of(principal), public_id)
-        if row is None:
-            raise self._missing(public_id)
-        return row
-
     async def update(
         self, ctx: Context, principal: Principal, public_id: str, changes: Mapping[str, Any]
     ) -> Any:
-        async with ctx.db.write() as session:
-            row = await self.repository.get(
-                session, tenant_of(principal), public_id, for_update=True
-            )
-            if row is None:
-                raise self._missing(public_id)
+        async with self.locked(ctx, principal, public_id) as (_, row):
             for name in self.fields:
                 if name in changes:
                     setattr(row, name, changes[name])
@@ -114,23 +97,6 @@ class Resource:
                 row.metadata_ = merge_metadata(row.metadata_, changes["metadata"] or {})
             row.updated_at = ctx.clock()
         return row
-
-    async def delete(self, ctx: Context, principal: Principal, public_id: str) -> None:
-        async with ctx.db.write() as session:
-            row = await self.repository.get(
-                session, tenant_of(principal), public_id, for_update=True
-            )
-            if row is None:
-                raise self._missing(public_id)
-            await session.delete(row)
-
-    async def list(
-        self, ctx: Context, principal: Principal, cursor: Cursor
-    ) -> tuple[list[Any], bool]:
-        async with ctx.db.read() as session:
-            return await cursor_page(
-                session, self.repository, tenant_of(principal), cursor, noun=self.noun
-            )
 
 
 rates = Resource(store.rates, "shr", "shipping rate", RATE_FIELDS)
