@@ -75,12 +75,9 @@ UNION_NAMES_ALLOWED: frozenset[str] = frozenset(
         "api/compat/acp.py:CheckoutRow",
         "api/compat/quaderno.py:CheckoutRow",
         "api/compat/ucp/rest.py:CheckoutRow",
-        "service/catalog.py:ProductLike",
-        "service/checkout_pricing.py:ProductLike",
         "service/checkouts.py:CheckoutRow",
         "service/views.py:CheckoutRow",
         "store/checkout_records.py:CheckoutRow",
-        "store/product_records.py:ProductLike",
     }
 )
 
