@@ -16,8 +16,9 @@ from fastapi import Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
+from opencheckout.api.compat.dialect_errors import DialectErrorMiddleware
 from opencheckout.api.errors import APIError, describe_validation
 from opencheckout.domain.errors import (
     Conflict,
@@ -282,53 +283,14 @@ def flatten(status: int, body: bytes) -> bytes:
     return orjson.dumps(flat)
 
 
-class FlatErrorMiddleware:
-    """Under ``/acp``, errors answered outside the ACP routes are flat too.
-
-    The routes render their own errors; this catches what the app answers
-    before or instead of them: an unknown path (404), a known path with another
-    method (405), and the middleware stack's refusals (413, 415, 429).
-    """
+class FlatErrorMiddleware(DialectErrorMiddleware):
+    """Under ``/acp``, errors answered outside the ACP routes are flat too: an
+    unknown path (404), a known path with another method (405), and the
+    middleware stack's refusals (413, 415, 429)."""
 
     def __init__(self, app: ASGIApp, prefix: str = "/acp") -> None:
-        self.app = app
-        self.prefix = prefix
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "") if scope["type"] == "http" else ""
-        if path != self.prefix and not path.startswith(self.prefix + "/"):
-            await self.app(scope, receive, send)
-            return
-        start: Message | None = None
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                if message["status"] < 400:
-                    await send(message)
-                    return
-                start = message
-                return
-            if start is None:
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                await _send_flat(send, start, flatten(start["status"], b"".join(chunks)))
-
-        await self.app(scope, receive, capture)
+        super().__init__(app, prefixes=(prefix,), render=_flat)
 
 
-async def _send_flat(send: Send, start: Message, body: bytes) -> None:
-    headers = [
-        (name, value)
-        for name, value in start.get("headers", [])
-        if name not in (b"content-length", b"content-type")
-    ]
-    headers += [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    await send({**start, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+def _flat(path: str, status: int, body: bytes) -> bytes:
+    return flatten(status, body)

@@ -14,8 +14,9 @@ from typing import Any
 
 import orjson
 from fastapi import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
+from opencheckout.api.compat.dialect_errors import DialectErrorMiddleware
 from opencheckout.service.ucp_versions import LATEST, VERSIONS, Version
 
 
@@ -97,53 +98,48 @@ def outcome(
     )
 
 
-class UcpErrorMiddleware:
+class UcpErrorMiddleware(DialectErrorMiddleware):
     """Under ``/ucp`` and ``/.well-known/ucp``, refusals answered outside the UCP
     routes (an unknown path or method, the shared input rules: hostile numbers, NUL,
     oversized or non-JSON bodies, the rate limit) are UCP protocol errors
-    ``{code, content}`` too, not the native ``{"error": ...}`` shape."""
+    ``{code, content}`` too, not the native ``{"error": ...}`` shape; on the MCP
+    binding (``/ucp/mcp``) they are JSON-RPC errors."""
 
     PREFIXES = ("/ucp", "/.well-known/ucp")
 
     def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+        super().__init__(app, prefixes=self.PREFIXES, render=render)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not any(path == p or path.startswith(p + "/") for p in self.PREFIXES):
-            await self.app(scope, receive, send)
-            return
-        start: Message | None = None
-        chunks: list[bytes] = []
 
-        async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                if message["status"] < 400:
-                    await send(message)
-                    return
-                start = message
-                return
-            if start is None:
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return
-            body = _protocol_body(b"".join(chunks))
-            headers = [
-                (name, value)
-                for name, value in start.get("headers", [])
-                if name not in (b"content-length", b"content-type")
-            ]
-            headers += [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ]
-            await send({**start, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+MCP_PATH = "/ucp/mcp"
+#: The JSON-RPC code of a refusal before the MCP binding ran, by HTTP status
+#: (the specification's table: protocol errors -32000; a body that is not JSON,
+#: -32700; any other refused request, -32600).
+_RPC_CODES = {400: -32700, 429: -32000, 503: -32000}
 
-        await self.app(scope, receive, capture)
+
+def render(path: str, status: int, raw: bytes) -> bytes:
+    """A native error body in UCP's shape for ``path``."""
+    body = _protocol_body(raw)
+    if path.rstrip("/") != MCP_PATH:
+        return body
+    try:
+        parsed = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        parsed = None
+    if isinstance(parsed, dict) and parsed.get("jsonrpc") == "2.0":
+        return body  # the binding's own JSON-RPC error
+    protocol = parsed if isinstance(parsed, dict) and "code" in parsed else None
+    code = _RPC_CODES.get(status, -32603 if status >= 500 else -32600)
+    if status == 400 and protocol is not None and protocol.get("code") != "invalid_json":
+        code = -32600
+    error: dict[str, Any] = {
+        "code": code,
+        "message": str((protocol or {}).get("content") or "The request was refused."),
+    }
+    if protocol is not None:
+        error["data"] = protocol
+    return orjson.dumps({"jsonrpc": "2.0", "id": None, "error": error})
 
 
 def _protocol_body(raw: bytes) -> bytes:
