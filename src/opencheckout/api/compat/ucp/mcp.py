@@ -16,6 +16,9 @@ and totals); the binding only translates the envelope:
   ``error_response`` envelope with ``isError: true``. Negotiation failures are
   JSON-RPC error ``-32001``, other protocol errors ``-32000`` (``-32603`` for 500),
   with the REST body as ``data`` and the REST status as the HTTP status.
+* The arguments are checked against the negotiated version's OpenRPC params
+  (:mod:`.mcp_params`): a missing or mistyped one is ``-32602`` with
+  ``data.path``, before anything runs.
 * ``initialize``, ``ping``, ``tools/list``; notifications (no ``id``) get 202.
 """
 
@@ -30,6 +33,8 @@ from fastapi import APIRouter, Request, Response
 
 from opencheckout import __version__
 from opencheckout.api.auth import app_context
+from opencheckout.api.compat.ucp import mcp_params as params_
+from opencheckout.api.compat.ucp import negotiation
 from opencheckout.api.compat.ucp.errors import UcpError
 from opencheckout.api.compat.ucp.rest import ERROR_SCHEMA
 from opencheckout.api.compat.ucp.route import account_id
@@ -173,6 +178,18 @@ def _quoted(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
+async def _version(request: Request, agent: str | None) -> str:
+    """The version the call is served at (the arguments are checked against its
+    params); a negotiation refusal is the JSON-RPC error REST's would become."""
+    try:
+        negotiated = await negotiation.negotiate(app_context(request), agent)
+    except UcpError as exc:
+        rpc_code = DISCOVERY_ERROR if exc.code in NEGOTIATION_CODES else PROTOCOL_ERROR
+        body = {"code": exc.code, "content": exc.content}
+        raise RpcError(rpc_code, exc.content, body, status_code=exc.status_code) from exc
+    return negotiated.version.name
+
+
 def _body(tool: Tool, arguments: dict[str, Any]) -> Any:
     if tool.body is None:
         return None
@@ -194,23 +211,32 @@ async def _call(request: Request, params: Any) -> dict[str, Any]:
     arguments = params.get("arguments") or {}
     if not isinstance(arguments, dict):
         raise RpcError(INVALID_PARAMS, "arguments must be an object.")
-    raw_meta = arguments.get("meta")
-    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
-    path = tool.path
-    if tool.needs_id:
-        checkout_id = arguments.get("id")
-        if not isinstance(checkout_id, str) or not checkout_id or "/" in checkout_id:
-            raise RpcError(INVALID_PARAMS, "'id' must be a string.")
-        path = path.replace("{id}", checkout_id)
+    try:
+        params_.check_meta(arguments.get("meta"))
+    except params_.InvalidParams as exc:
+        raise RpcError(INVALID_PARAMS, exc.message, {"path": exc.path}) from exc
+    meta: dict[str, Any] = arguments.get("meta") or {}
+    agent = _agent_header(meta, request)
+    version = await _version(request, agent)
+    try:
+        params_.check(
+            version,
+            tool.name,
+            arguments,
+            agent_header=request.headers.get(negotiation.HEADER) is not None,
+        )
+    except params_.InvalidParams as exc:
+        raise RpcError(INVALID_PARAMS, exc.message, {"path": exc.path}) from exc
+    path = tool.path.replace("{id}", str(arguments.get("id")))
     headers = {
         name: value
         for name in FORWARDED_HEADERS
         if (value := request.headers.get(name)) is not None
     }
-    agent = _agent_header(meta, request)
     if agent is not None:
         headers["ucp-agent"] = agent
-    key = meta.get("idempotency-key") or arguments.get("idempotency_key")
+    key = meta.get("idempotency-key") if version == versions.V2026_04_08 else None
+    key = key or arguments.get("idempotency_key") or meta.get("idempotency-key")
     if isinstance(key, str):
         headers["idempotency-key"] = key
     body = _body(tool, arguments)
