@@ -85,13 +85,16 @@ class Key:
 def mandate(
     platform: Key,
     holder: Key,
-    checkout: dict[str, Any],
+    checkout: dict[str, Any] | None = None,
     *,
     exp: float | None = None,
     kid: str | None = None,
+    raw: str | None = None,
 ) -> str:
-    """An SD-JWT+kb: the checkout as a selectively disclosed claim, bound to ``holder``."""
-    disclosure = b64url(json.dumps([uuid.uuid4().hex, "checkout", checkout]).encode())
+    """An SD-JWT+kb: the checkout as a selectively disclosed claim (or the disclosure
+    ``raw``), bound to ``holder``."""
+    text = raw if raw is not None else json.dumps([uuid.uuid4().hex, "checkout", checkout])
+    disclosure = b64url(text.encode())
     digest = b64url(hashlib.sha256(disclosure.encode()).digest())
     claims = {
         "iss": "https://platform.example",
@@ -289,3 +292,39 @@ def test_profile_without_keys_and_session_lock(
     assert "ap2" not in created.json()
     names = created.json()["ucp"]["capabilities"]
     assert AP2 not in (names if version == V2 else [c["name"] for c in names])
+
+
+@pytest.mark.parametrize("version", [V2])
+def test_hostile_mandates_are_refused_not_500(
+    ucp: httpx.Client, platform_profile: Any, version: str
+) -> None:
+    base, profile = platform_profile
+    platform, holder = Key("platform_3"), Key("wallet")
+    publish(profile, version, [platform.jwk()])
+    headers = {"UCP-Agent": f'profile="{base}/ap2/{version}/{uuid.uuid4().hex}"'}
+    ready = ready_checkout(ucp, version, headers)
+    # Nested past what the JSON parser takes, and nearly as deep as Python recurses.
+    too_deep = "[" * 3000 + "]" * 3000
+    deep = '{"a":' * 900 + "1" + "}" * 900
+    signed = json.dumps(ready)[:-1]
+    hostile = [
+        "a~b",
+        "~~~",
+        "x" * 300_000 + "~",
+        "e30.e30.AA~" + "A" * 10 + "~",
+        mandate(platform, holder, raw=f'["salt", "checkout", {too_deep}]'),
+        mandate(platform, holder, raw=f'["salt", "checkout", {signed}, "deep": {deep}}}]'),
+        mandate(platform, holder, {**ready, "ap2": {"merchant_authorization": "x..y"}}),
+        mandate(platform, holder, {**ready, "ap2": "nope"}),
+        mandate(platform, holder, {**ready, "ap2": {"merchant_authorization": 5}}),
+    ]
+    for sent in hostile:
+        answer = complete(ucp, version, ready["id"], headers, sent)
+        assert answer.status_code == 200, answer.text[:300]
+        errors = [m for m in answer.json().get("messages", []) if m["type"] == "error"]
+        assert errors and errors[0]["path"] == "$.ap2.checkout_mandate", errors
+    not_a_string = complete_body(version, "success_token") | {"ap2": {"checkout_mandate": 5}}
+    answer = ucp.post(
+        f"/checkout-sessions/{ready['id']}/complete", json=not_a_string, headers=headers
+    )
+    assert answer.json()["messages"][0]["code"] == "mandate_required"

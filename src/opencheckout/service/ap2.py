@@ -11,6 +11,8 @@ Once the extension is in the capability intersection the session is locked:
   disclosures applied, carry the checkout the buyer approved under ``checkout``;
   that checkout's own merchant authorization must be ours and its terms (id,
   currency, line items, totals) those of the session now (:func:`verify_mandate`).
+  The KB-JWT's ``aud`` and ``nonce`` are not checked: the business issues no
+  nonce, and the binding is to this session's terms instead.
 
 Refusals are :class:`MandateError` with the extension's error codes.
 """
@@ -179,11 +181,16 @@ def verify_mandate(
             raise MandateError("mandate_expired", "The mandate has expired.")
     elif expires is not None:
         raise MandateError("mandate_invalid_signature", "The mandate's exp is not a number.")
-    disclosed = _disclose(claims, _disclosures(segments[1:-1]))
-    checkout = disclosed.get("checkout")
-    if not isinstance(checkout, dict):
-        raise MandateError("mandate_scope_mismatch", "The mandate carries no checkout.")
-    check_authorization(settings, checkout)
+    try:
+        disclosed = _disclose(claims, _disclosures(segments[1:-1]))
+        checkout = disclosed.get("checkout")
+        if not isinstance(checkout, dict):
+            raise MandateError("mandate_scope_mismatch", "The mandate carries no checkout.")
+        check_authorization(settings, checkout)
+    except RecursionError as exc:
+        raise MandateError(
+            "mandate_invalid_signature", "The mandate is nested too deeply."
+        ) from exc
     for term in TERMS:
         if checkout.get(term) != session.get(term):
             raise MandateError(
@@ -205,7 +212,7 @@ def check_authorization(settings: Settings, checkout: dict[str, Any]) -> None:
     payload = {k: v for k, v in checkout.items() if k != "ap2"}
     try:
         valid = signing.verify_document(settings, jws, payload)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # not JSON JCS can write (a lone surrogate, NaN)
         valid = False
     if not valid:
         raise MandateError(
