@@ -205,6 +205,8 @@ class TaxBreakdown:
 class DiscountBreakdown:
     coupon: Coupon
     amount: int
+    #: What this coupon took off each line, in line order (they add up to ``amount``).
+    allocations: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,10 +354,12 @@ def _apply_coupons(
         eligible = [i for i, line in enumerate(lines) if coupon.applies_to(line.product)]
         weights = [remaining[i] for i in eligible]
         amount = coupon.discount_on(sum(weights))
+        parts = [0] * len(lines)
         for index, part in zip(eligible, allocate(amount, weights), strict=True):
             remaining[index] -= part
             line_discounts[index] += part
-        breakdown.append(DiscountBreakdown(coupon=coupon, amount=amount))
+            parts[index] = part
+        breakdown.append(DiscountBreakdown(coupon=coupon, amount=amount, allocations=tuple(parts)))
     return line_discounts, tuple(breakdown)
 
 

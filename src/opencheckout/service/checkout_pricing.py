@@ -554,6 +554,7 @@ def reprice(document: dict[str, Any], currency: str) -> PricingResult:
         )
     for discount, applied in zip(discounts, result.discounts, strict=True):
         discount["amount"] = applied.amount
+        discount["allocations"] = list(applied.allocations)
     document["tax_breakdown"] = [
         {
             "tax_rate": entry.tax_rate.id,

@@ -94,6 +94,16 @@ def discounts_of(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def discount_allocations(row: CheckoutRow) -> list[list[int] | None]:
+    """Per applied discount (as in ``discounts``), what it took off each line, in line
+    order; None for a session priced before the split was recorded."""
+    out: list[list[int] | None] = []
+    for discount in row.data.get("discounts", []):
+        parts = discount.get("allocations")
+        out.append([int(part) for part in parts] if isinstance(parts, list) else None)
+    return out
+
+
 def tax_breakdown_of(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Per-rate sums, with the rate's name and percentage as snapshotted on the session."""
     rates = data.get("tax_rates", {})

@@ -197,8 +197,8 @@ def discounts(resource: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]
     if not codes and not applied_native:
         return None
     applied = []
-    single = len(applied_native) == 1
-    for discount in applied_native:
+    recorded = resource.get("discount_allocations") or []
+    for n, discount in enumerate(applied_native):
         entry: dict[str, Any] = {
             "title": discount["name"] or discount["code"] or "Discount",
             "amount": discount["amount"],
@@ -207,11 +207,15 @@ def discounts(resource: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]
         }
         if discount["code"]:
             entry["code"] = discount["code"]
-        if single:
+        parts = recorded[n] if n < len(recorded) else None
+        if parts is None and len(applied_native) == 1:
+            # Priced before the split was recorded: one coupon took each line's discount.
+            parts = [line["amount_discount"] for line in resource["line_items"]]
+        if parts is not None:
             entry["allocations"] = [
-                {"path": f"$.line_items[{n}]", "amount": line["amount_discount"]}
-                for n, line in enumerate(resource["line_items"])
-                if line["amount_discount"]
+                {"path": f"$.line_items[{index}]", "amount": amount}
+                for index, amount in enumerate(parts)
+                if amount
             ]
         applied.append(entry)
     return {"codes": list(codes or []), "applied": applied}

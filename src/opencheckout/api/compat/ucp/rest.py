@@ -30,7 +30,7 @@ from opencheckout.service import ap2, checkouts, orders, products, ucp_orders
 from opencheckout.service import ucp_versions as versions
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
-from opencheckout.service.views import checkout_resource
+from opencheckout.service.views import checkout_resource, discount_allocations
 from opencheckout.store.checkout_records import CheckoutRow
 from opencheckout.webhooks import ucp_signature
 
@@ -154,12 +154,15 @@ def _agent(request: Request) -> negotiation.Agent:
 
 
 def _resource(ctx: Context, row: CheckoutRow) -> dict[str, Any]:
-    return checkout_resource(
+    resource = checkout_resource(
         row,
         public_url=ctx.settings.public_url,
         now=ctx.clock(),
         processor=ctx.processor_name_for(row.livemode),
     )
+    # Where each discount went, per line (the discount extension's allocations).
+    resource["discount_allocations"] = discount_allocations(row)
+    return resource
 
 
 def _ap2_locked(agent: negotiation.Agent, resource: dict[str, Any]) -> bool:
