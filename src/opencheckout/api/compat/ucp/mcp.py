@@ -202,6 +202,27 @@ def _body(tool: Tool, arguments: dict[str, Any]) -> Any:
     return body
 
 
+async def _checked(
+    request: Request, tool: Tool, arguments: dict[str, Any]
+) -> tuple[dict[str, Any], str | None, str]:
+    """``meta``, the agent header and the negotiated version, once the arguments hold
+    to that version's params."""
+    try:
+        params_.check_meta(arguments.get("meta"))
+        meta: dict[str, Any] = arguments.get("meta") or {}
+        agent = _agent_header(meta, request)
+        version = await _version(request, agent)
+        params_.check(
+            version,
+            tool.name,
+            arguments,
+            agent_header=request.headers.get(negotiation.HEADER) is not None,
+        )
+    except params_.InvalidParams as exc:
+        raise RpcError(INVALID_PARAMS, exc.message, {"path": exc.path}) from exc
+    return meta, agent, version
+
+
 async def _call(request: Request, params: Any) -> dict[str, Any]:
     if not isinstance(params, dict) or not isinstance(params.get("name"), str):
         raise RpcError(INVALID_PARAMS, "tools/call needs params.name.")
@@ -211,22 +232,7 @@ async def _call(request: Request, params: Any) -> dict[str, Any]:
     arguments = params.get("arguments") or {}
     if not isinstance(arguments, dict):
         raise RpcError(INVALID_PARAMS, "arguments must be an object.")
-    try:
-        params_.check_meta(arguments.get("meta"))
-    except params_.InvalidParams as exc:
-        raise RpcError(INVALID_PARAMS, exc.message, {"path": exc.path}) from exc
-    meta: dict[str, Any] = arguments.get("meta") or {}
-    agent = _agent_header(meta, request)
-    version = await _version(request, agent)
-    try:
-        params_.check(
-            version,
-            tool.name,
-            arguments,
-            agent_header=request.headers.get(negotiation.HEADER) is not None,
-        )
-    except params_.InvalidParams as exc:
-        raise RpcError(INVALID_PARAMS, exc.message, {"path": exc.path}) from exc
+    meta, agent, version = await _checked(request, tool, arguments)
     path = tool.path.replace("{id}", str(arguments.get("id")))
     headers = {
         name: value
