@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -31,6 +32,7 @@ from opencheckout.service import auth
 from opencheckout.service.auth import Scope
 from opencheckout.store.db import Database
 from opencheckout.store.migrate import upgrade_to_head
+from tests.error_codes import OBSERVED, ErrorCodeRecorder, undocumented
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PUBLIC_URL = "https://pay.example.test"
@@ -129,7 +131,7 @@ class Server:
 def start_server(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, str]:
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings),
+        ErrorCodeRecorder(create_app(settings)),
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -243,8 +245,35 @@ class SharedJSON(Mapping[str, Any]):
         return len(self._load())
 
 
+_UNDOCUMENTED: list[str] = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run if a route answered an error code its OpenAPI operation does not list."""
+    if not OBSERVED:
+        return
+    # The document only: the app never opens this database.
+    with tempfile.TemporaryDirectory() as scratch:
+        unopened = f"sqlite+aiosqlite:///{Path(scratch) / 'openapi.db'}"
+        document = create_app(server_settings(unopened)).openapi()
+    _UNDOCUMENTED.extend(undocumented(document, OBSERVED))
+    if _UNDOCUMENTED:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say how many tests did not run for lack of the spec data (a plain clone)."""
+    """Say how many tests did not run for lack of the spec data (a plain clone), and
+    which error codes the tests saw that the OpenAPI document does not list."""
+    if _UNDOCUMENTED:
+        terminalreporter.write_sep(
+            "=", f"{len(_UNDOCUMENTED)} error codes answered but not documented", red=True
+        )
+        for line in _UNDOCUMENTED:
+            terminalreporter.write_line(f"  {line}")
+        terminalreporter.write_line(
+            "List each in opencheckout/api/openapi.py (COMMON_CODES or ROUTE_CODES)."
+        )
     missing: dict[str, int] = {}
     for report in terminalreporter.stats.get("skipped", []):
         longrepr = report.longrepr

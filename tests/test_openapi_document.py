@@ -142,3 +142,87 @@ def _rebase_refs(value):
     if isinstance(value, list):
         return [_rebase_refs(item) for item in value]
     return value
+
+
+#: (method, path, body or query, status, code) the test provokes; ``{cs}`` is a fresh session.
+_PROVOKED = [
+    ("post", "/v1/checkouts", {"line_items": [], "currency": "eur", "typo": 1}, 422, None),
+    (
+        "post",
+        "/v1/checkouts",
+        {"line_items": [{"product": "nope"}], "currency": "eur"},
+        422,
+        "product_not_found",
+    ),
+    (
+        "post",
+        "/v1/checkouts",
+        {"line_items": [{"product": "a", "unit_amount": 1}], "currency": "xxx"},
+        422,
+        "currency_invalid",
+    ),
+    ("get", "/v1/checkouts", {"created[gte]": "yesterday"}, 422, "timestamp_invalid"),
+    ("post", "/v1/checkouts/{cs}/refunds", {}, 409, "checkout_not_refundable"),
+    ("post", "/v1/checkouts/{cs}/recover", {}, 409, "checkout_not_recoverable"),
+    ("post", "/v1/checkouts/{cs}/discounts", {"code": "NOPE"}, 409, "coupon_collection_disabled"),
+    (
+        "post",
+        "/v1/products",
+        {"id": "dup", "name": "A", "unit_amount": 1, "currency": "eur"},
+        409,
+        "product_exists",
+    ),
+    ("post", "/v1/products/dup/stock", {"adjust": -5}, 409, "insufficient_stock"),
+    ("post", "/v1/coupons", {"percent_off": 200}, 422, "percentage_invalid"),
+    ("post", "/v1/coupons", {"percent_off": 10, "code": "DUPE"}, 409, "coupon_code_exists"),
+    ("post", "/v1/customers", {"email": "dup@example.com"}, 409, "customer_email_exists"),
+    (
+        "post",
+        "/v1/shipping_rates",
+        {"display_name": "S", "amount": 1, "currency": "eur", "countries": ["XX"]},
+        422,
+        "country_invalid",
+    ),
+    (
+        "post",
+        "/v1/webhook_endpoints",
+        {"url": "ftp://example.com", "enabled_events": ["*"]},
+        422,
+        "url_invalid",
+    ),
+    ("get", "/v1/tax_rates/txr_missing", None, 404, "resource_missing"),
+    ("get", "/v1/orders/ord_missing", None, 404, "resource_missing"),
+]
+
+
+def test_each_error_a_route_answers_is_listed_for_it(document, api):
+    """Provoke errors across the resources; every code the server answers (recorded by
+    tests/error_codes.py, as in every HTTP test) must be in that operation's list."""
+    from tests.error_codes import OBSERVED, undocumented
+    from tests.factories import create_session
+
+    before = set(OBSERVED)
+    session = create_session(api)["id"]
+    api.post(
+        "/v1/products",
+        json={"id": "dup", "name": "A", "unit_amount": 1, "currency": "eur", "stock": 1},
+    )
+    api.post("/v1/coupons", json={"percent_off": 10, "code": "DUPE"})
+    api.post("/v1/customers", json={"email": "dup@example.com"})
+    for method, path, payload, status, code in _PROVOKED:
+        url = path.replace("{cs}", session)
+        if method == "get":
+            response = api.get(url, params=payload)
+        else:
+            response = api.request(method, url, json=payload)
+        assert response.status_code == status, (method, path, response.text)
+        if code:
+            assert response.json()["error"]["code"] == code, (method, path, response.text)
+    seen = set(OBSERVED) - before
+    assert len({(o.method, o.route, o.code) for o in seen}) >= len(_PROVOKED) - 1
+    assert not undocumented(document, seen)
+    # And the check has teeth: a code the document does not list is reported.
+    from tests.error_codes import Observation
+
+    made_up = Observation("get", "/v1/products", "404", "made_up_code")
+    assert undocumented(document, [made_up]) == ["GET /v1/products 404 made_up_code"]

@@ -6,7 +6,10 @@ same treatment:
 * ``429`` (the rate limiter answers it before routing, so no route declares it);
 * the ``Idempotency-Key`` header on every POST whose route class honours it;
 * the error ``code`` values each documented status can carry, in the
-  response's description and as ``x-error-codes`` (``{status: [codes]}``);
+  response's description and as ``x-error-codes`` (``{status: [codes]}``):
+  the shared layers' codes, the route's own (:data:`ROUTE_CODES`), and the 422
+  codes its request body's validators raise, read from the validators' source
+  (:func:`body_codes`), so a new field type brings its codes along;
 * an example for every request body and JSON response, built from its schema
   (explicit examples and defaults first), so the examples cannot drift from it;
 * a description for the parameters the routers leave undescribed (ids, paging,
@@ -15,10 +18,15 @@ same treatment:
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from functools import cache
+from typing import Annotated, Any, get_args, get_origin
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.routing import BaseRoute
 
 from opencheckout.api.idempotency import IdempotentRoute
@@ -35,7 +43,7 @@ COMMON_CODES: dict[str, list[str]] = {
     "409": ["state_conflict"],
     "413": ["body_too_large"],
     "415": ["unsupported_media_type"],
-    "422": ["parameter_invalid", "parameter_missing"],
+    "422": ["parameter_invalid", "parameter_missing", "parameter_unknown"],
     "429": ["rate_limited"],
     "500": ["internal_error"],
     "502": ["processor_unavailable"],
@@ -43,24 +51,117 @@ COMMON_CODES: dict[str, list[str]] = {
 }
 #: What an idempotent POST adds.
 IDEMPOTENCY_CODES = {"400": ["idempotency_key_invalid"], "409": ["idempotency_in_flight"]}
-#: Route-specific codes (method, path template) -> status -> codes.
+#: Codes a session's lines, discounts, shipping and custom fields can be refused
+#: with (service.checkout_pricing, service.coupons, service.tax_rates, domain).
+_CART_422 = [
+    "product_not_found",
+    "product_archived",
+    "product_currency_mismatch",
+    "amount_too_large",
+    "amount_precision_invalid",
+    "insufficient_stock",
+    "quantity_out_of_range",
+    "quantity_not_adjustable",
+    "tax_rate_not_found",
+    "tax_rate_inactive",
+    "coupon_invalid",
+    "coupon_inactive",
+    "coupon_expired",
+    "coupon_currency_mismatch",
+    "coupon_duplicate",
+    "shipping_option_invalid",
+    "custom_field_invalid",
+    "custom_field_unknown",
+    "custom_field_duplicate",
+    "payment_method_not_allowed",
+]
+_CART_409 = ["coupon_exhausted", "discounts_limit_reached", "coupon_collection_disabled"]
+#: What the built-in test processor and the processors' declines answer (402);
+#: a real processor may pass on its own decline code.
+_DECLINES = [
+    "card_declined",
+    "insufficient_funds",
+    "expired_card",
+    "incorrect_number",
+    "incomplete_card",
+    "test_mode_live_card",
+    "payment_method_unsupported",
+]
+#: Lists filtered by `created[gte]`… (api.params.created_range).
+_CREATED_422 = {"422": ["timestamp_invalid"]}
+#: Route-specific codes (method, path template) -> status -> codes. The HTTP tests
+#: record every code the routes answer and fail the run on one missing here
+#: (tests/error_codes.py).
 ROUTE_CODES: dict[tuple[str, str], dict[str, list[str]]] = {
+    ("post", "/v1/checkouts"): {"409": _CART_409, "422": _CART_422},
+    ("get", "/v1/checkouts"): _CREATED_422,
+    ("patch", "/v1/checkouts/{checkout_id}"): {
+        "409": ["checkout_not_editable", "checkout_conflict", *_CART_409],
+        "422": [*_CART_422, "line_item_unknown"],
+    },
+    ("delete", "/v1/checkouts/{checkout_id}"): {"409": ["checkout_not_deletable"]},
     ("post", "/v1/checkouts/{checkout_id}/complete"): {
+        "402": _DECLINES,
         "409": [
             "checkout_not_payable",
             "checkout_not_ready",
             "processor_not_configured",
-            "coupon_exhausted",
+            "amount_changed",
+            "insufficient_stock",
+            "checkout_link_exhausted",
+            "checkout_conflict",
+            *_CART_409,
         ],
-        "422": ["payment_method_not_allowed"],
+        "422": [
+            "payment_method_not_allowed",
+            "processor_not_configured",
+            "amount_not_chargeable",
+            *_CART_422,
+        ],
     },
-    ("patch", "/v1/checkouts/{checkout_id}"): {"409": ["checkout_not_editable"]},
-    ("delete", "/v1/checkouts/{checkout_id}"): {"409": ["checkout_not_deletable"]},
     ("post", "/v1/checkouts/{checkout_id}/cancel"): {"409": ["checkout_not_cancelable"]},
-    ("post", "/v1/checkouts/{checkout_id}/recover"): {"409": ["checkout_not_recoverable"]},
+    ("post", "/v1/checkouts/{checkout_id}/recover"): {
+        "409": ["checkout_not_recoverable", *_CART_409],
+        "422": _CART_422,
+    },
     ("post", "/v1/checkouts/{checkout_id}/discounts"): {
-        "409": ["coupon_exhausted", "discounts_limit_reached", "coupon_collection_disabled"],
-        "422": ["coupon_invalid", "coupon_inactive", "coupon_expired", "coupon_currency_mismatch"],
+        "409": ["checkout_not_editable", *_CART_409],
+        "422": _CART_422,
+    },
+    ("delete", "/v1/checkouts/{checkout_id}/discounts/{coupon_id}"): {
+        "409": ["checkout_not_editable"],
+    },
+    ("post", "/v1/checkouts/{checkout_id}/refunds"): {
+        "409": ["checkout_not_refundable", "processor_not_configured"],
+        "422": ["refund_amount_invalid"],
+    },
+    ("post", "/v1/products"): {"409": ["product_exists"], "422": ["tax_rate_not_found"]},
+    ("patch", "/v1/products/{product_id}"): {"422": ["tax_rate_not_found"]},
+    ("post", "/v1/products/{product_id}/stock"): {"409": ["insufficient_stock"]},
+    ("post", "/v1/coupons"): {"409": ["coupon_code_exists"]},
+    ("post", "/v1/checkout_links"): {"422": _CART_422},
+    ("patch", "/v1/checkout_links/{checkout_link_id}"): {"422": _CART_422},
+    ("post", "/v1/customers"): {"409": ["customer_email_exists"]},
+    ("patch", "/v1/customers/{customer_id}"): {"409": ["customer_email_exists"]},
+    ("post", "/v1/customers/{customer_id}/addresses"): {"409": ["address_book_full"]},
+    ("get", "/v1/orders"): _CREATED_422,
+    ("post", "/v1/orders/{order_id}/fulfillment_events"): {
+        "409": ["order_canceled", "order_limit_reached"],
+        "422": ["line_item_unknown", "quantity_out_of_range"],
+    },
+    ("get", "/v1/events"): _CREATED_422,
+    ("post", "/v1/webhook_endpoints"): {"422": ["url_invalid", "url_not_allowed"]},
+    ("patch", "/v1/webhook_endpoints/{endpoint_id}"): {"422": ["url_invalid", "url_not_allowed"]},
+    ("post", "/v1/processors/stripe/webhook"): {
+        "400": ["signature_invalid"],
+        "404": ["processor_not_configured"],
+        "409": ["payment_not_recorded"],
+    },
+    ("post", "/v1/processors/paypal/webhook"): {
+        "400": ["signature_invalid"],
+        "404": ["processor_not_configured"],
+        "409": ["payment_not_recorded"],
+        "502": ["processor_unavailable"],
     },
 }
 
@@ -108,6 +209,10 @@ PATH_IDS: dict[str, str] = {
 }
 
 _ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorResponse"}
+_UNEXPECTED = (
+    "An unexpected failure (for instance the database went away mid-request). The "
+    "body never carries internals; the `Request-Id` header finds the logged cause."
+)
 _TOO_MANY = (
     "Too many requests with this API key (per key and process; see the X-RateLimit-* "
     "headers). Retry after the number of seconds in `Retry-After`."
@@ -123,7 +228,7 @@ def install(app: FastAPI) -> None:
     def openapi() -> Document:
         if not completed:
             document = generate()  # FastAPI's own, cached on the app
-            complete(document, idempotent_operations(app))
+            complete(document, idempotent_operations(app), body_codes(app))
             completed.append(document)
         return completed[0]
 
@@ -138,6 +243,68 @@ def idempotent_operations(app: FastAPI) -> set[tuple[str, str]]:
     return found
 
 
+def body_codes(app: FastAPI) -> dict[tuple[str, str], list[str]]:
+    """(method, path) -> the 422 codes the route's request body validators can raise."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for route in _flat_routes(app.router):
+        field = getattr(route, "body_field", None) if isinstance(route, APIRoute) else None
+        if field is None:
+            continue
+        codes = sorted(_type_codes(field.field_info.annotation, frozenset()))
+        for method in route.methods or ():
+            found[(method.lower(), route.path)] = codes
+    return found
+
+
+#: ``invalid("code", …)`` / ``code="…"`` in a validator's source.
+_RAISED = re.compile(r"""invalid\(\s*["']([a-z_]+)["']|code\s*=\s*["']([a-z_]+)["']""")
+
+
+@cache
+def _function_codes(function: Callable[..., Any]) -> frozenset[str]:
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return frozenset()
+    return frozenset(a or b for a, b in _RAISED.findall(source))
+
+
+def _metadata_codes(metadata: Any) -> set[str]:
+    codes: set[str] = set()
+    for item in metadata:
+        function = getattr(item, "func", None)
+        if callable(function):
+            codes |= _function_codes(function)
+    return codes
+
+
+def _type_codes(annotation: Any, seen: frozenset[type]) -> set[str]:
+    """The codes of every validator on ``annotation``, its arguments and model fields."""
+    if get_origin(annotation) is Annotated:
+        base, *metadata = get_args(annotation)
+        return _metadata_codes(metadata) | _type_codes(base, seen)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return set()
+        return _model_codes(annotation, seen | {annotation})
+    codes: set[str] = set()
+    for argument in get_args(annotation):
+        codes |= _type_codes(argument, seen)
+    return codes
+
+
+def _model_codes(model: type[BaseModel], seen: frozenset[type]) -> set[str]:
+    codes: set[str] = set()
+    if model.model_config.get("extra") == "forbid":
+        codes.add("parameter_unknown")
+    decorators = model.__pydantic_decorators__
+    for decorator in (*decorators.model_validators.values(), *decorators.field_validators.values()):
+        codes |= _function_codes(decorator.func)
+    for info in model.model_fields.values():
+        codes |= _metadata_codes(info.metadata) | _type_codes(info.annotation, seen)
+    return codes
+
+
 def _flat_routes(router: Any) -> Iterator[BaseRoute]:
     for route in getattr(router, "routes", ()):
         inner = getattr(route, "original_router", None)
@@ -147,7 +314,11 @@ def _flat_routes(router: Any) -> Iterator[BaseRoute]:
             yield route
 
 
-def complete(document: Document, idempotent: set[tuple[str, str]]) -> None:
+def complete(
+    document: Document,
+    idempotent: set[tuple[str, str]],
+    validation: dict[tuple[str, str], list[str]] | None = None,
+) -> None:
     schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ErrorResponse", _error_response_schema())
     _describe_validation_schemas(schemas)
@@ -158,7 +329,8 @@ def complete(document: Document, idempotent: set[tuple[str, str]]) -> None:
             honours_key = (method, path) in idempotent
             if honours_key:
                 _document_idempotency(operation)
-            _document_errors(operation, method, path, honours_key)
+            validated = (validation or {}).get((method, path), [])
+            _document_errors(operation, method, path, honours_key, validated)
             _add_examples(operation, example)
 
 
@@ -223,12 +395,22 @@ def _document_idempotency(operation: Document) -> None:
     )
 
 
-def _document_errors(operation: Document, method: str, path: str, idempotent: bool) -> None:
+def _document_errors(
+    operation: Document, method: str, path: str, idempotent: bool, validated: list[str]
+) -> None:
     responses: dict[str, Document] = operation.setdefault("responses", {})
     responses.setdefault(
         "429",
         {"description": _TOO_MANY, "content": {"application/json": {"schema": _ERROR_SCHEMA}}},
     )
+    if path.startswith("/v1/"):
+        responses.setdefault(
+            "500",
+            {
+                "description": _UNEXPECTED,
+                "content": {"application/json": {"schema": _ERROR_SCHEMA}},
+            },
+        )
     extra = ROUTE_CODES.get((method, path), {})
     codes: dict[str, list[str]] = {}
     for status, response in responses.items():
@@ -238,6 +420,7 @@ def _document_errors(operation: Document, method: str, path: str, idempotent: bo
             *COMMON_CODES.get(status, []),
             *(IDEMPOTENCY_CODES.get(status, []) if idempotent else []),
             *extra.get(status, []),
+            *(validated if status == "422" else []),
         ]
         if not listed:
             listed = [f"http_{status}"]
