@@ -247,10 +247,9 @@ def body_codes(app: FastAPI) -> dict[tuple[str, str], list[str]]:
     """(method, path) -> the 422 codes the route's request body validators can raise."""
     found: dict[tuple[str, str], list[str]] = {}
     for route in _flat_routes(app.router):
-        field = getattr(route, "body_field", None) if isinstance(route, APIRoute) else None
-        if field is None:
+        if not isinstance(route, APIRoute) or route.body_field is None:
             continue
-        codes = sorted(_type_codes(field.field_info.annotation, frozenset()))
+        codes = sorted(_type_codes(route.body_field.field_info.annotation, frozenset()))
         for method in route.methods or ():
             found[(method.lower(), route.path)] = codes
     return found
@@ -298,8 +297,10 @@ def _model_codes(model: type[BaseModel], seen: frozenset[type]) -> set[str]:
     if model.model_config.get("extra") == "forbid":
         codes.add("parameter_unknown")
     decorators = model.__pydantic_decorators__
-    for decorator in (*decorators.model_validators.values(), *decorators.field_validators.values()):
-        codes |= _function_codes(decorator.func)
+    for model_validator in decorators.model_validators.values():
+        codes |= _function_codes(model_validator.func)
+    for field_validator in decorators.field_validators.values():
+        codes |= _function_codes(field_validator.func)
     for info in model.model_fields.values():
         codes |= _metadata_codes(info.metadata) | _type_codes(info.annotation, seen)
     return codes
