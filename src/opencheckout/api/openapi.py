@@ -50,7 +50,10 @@ COMMON_CODES: dict[str, list[str]] = {
     "503": ["database_unavailable"],
 }
 #: What an idempotent POST adds.
-IDEMPOTENCY_CODES = {"400": ["idempotency_key_invalid"], "409": ["idempotency_in_flight"]}
+IDEMPOTENCY_CODES = {
+    "409": ["idempotency_in_flight"],
+    "422": ["idempotency_key_invalid", "idempotency_conflict"],
+}
 #: Codes a session's lines, discounts, shipping and custom fields can be refused
 #: with (service.checkout_pricing, service.coupons, service.tax_rates, domain).
 _CART_422 = [
@@ -387,8 +390,9 @@ def _document_idempotency(operation: Document) -> None:
                 "Any unique string (up to 255 characters, e.g. a UUID). A retry with the "
                 "same key and body within 24 hours replays the first response "
                 "(`Idempotent-Replayed: true`) instead of acting twice; the same key with "
-                "another body is refused (400 `idempotency_key_invalid`), and one still "
-                "in flight answers 409 `idempotency_in_flight`."
+                "another body is refused (422 `idempotency_conflict`), a key over 255 "
+                "characters too (422 `idempotency_key_invalid`), and one still in flight "
+                "answers 409 `idempotency_in_flight`."
             ),
             "schema": {"type": "string", "maxLength": 255},
             "example": "3f1c2a9e-6d0b-4b8e-9a57-2c1e0f6d9b11",
