@@ -72,6 +72,7 @@ _CART_422 = [
     "coupon_expired",
     "coupon_currency_mismatch",
     "coupon_duplicate",
+    "coupon_exhausted",
     "shipping_option_invalid",
     "custom_field_invalid",
     "custom_field_unknown",
@@ -113,6 +114,10 @@ ROUTE_CODES: dict[tuple[str, str], dict[str, list[str]]] = {
             "insufficient_stock",
             "checkout_link_exhausted",
             "checkout_conflict",
+            # A coupon that lapsed since it was applied is found at payment.
+            "coupon_invalid",
+            "coupon_inactive",
+            "coupon_expired",
             *_CART_409,
         ],
         "422": [
@@ -132,14 +137,17 @@ ROUTE_CODES: dict[tuple[str, str], dict[str, list[str]]] = {
         "422": _CART_422,
     },
     ("delete", "/v1/checkouts/{checkout_id}/discounts/{coupon_id}"): {
-        "409": ["checkout_not_editable"],
+        "409": ["checkout_not_editable", "coupon_collection_disabled"],
     },
     ("post", "/v1/checkouts/{checkout_id}/refunds"): {
         "409": ["checkout_not_refundable", "processor_not_configured"],
         "422": ["refund_amount_invalid"],
     },
-    ("post", "/v1/products"): {"409": ["product_exists"], "422": ["tax_rate_not_found"]},
-    ("patch", "/v1/products/{product_id}"): {"422": ["tax_rate_not_found"]},
+    ("post", "/v1/products"): {
+        "409": ["product_exists"],
+        "422": ["tax_rate_not_found", "tax_rate_inactive"],
+    },
+    ("patch", "/v1/products/{product_id}"): {"422": ["tax_rate_not_found", "tax_rate_inactive"]},
     ("post", "/v1/products/{product_id}/stock"): {"409": ["insufficient_stock"]},
     ("post", "/v1/coupons"): {"409": ["coupon_code_exists"]},
     ("post", "/v1/checkout_links"): {"422": _CART_422},
@@ -153,7 +161,9 @@ ROUTE_CODES: dict[tuple[str, str], dict[str, list[str]]] = {
         "422": ["line_item_unknown", "quantity_out_of_range"],
     },
     ("get", "/v1/events"): _CREATED_422,
-    ("post", "/v1/webhook_endpoints"): {"422": ["url_invalid", "url_not_allowed"]},
+    ("post", "/v1/webhook_endpoints"): {
+        "422": ["url_invalid", "url_not_allowed", "webhook_endpoint_limit"],
+    },
     ("patch", "/v1/webhook_endpoints/{endpoint_id}"): {"422": ["url_invalid", "url_not_allowed"]},
     ("post", "/v1/processors/stripe/webhook"): {
         "400": ["signature_invalid"],
