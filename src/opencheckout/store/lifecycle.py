@@ -1,0 +1,117 @@
+"""The one writer of a session's ``status`` and ``payment_status``.
+
+A move decided by :mod:`opencheckout.domain.lifecycle` is applied here by a
+single compare-and-set statement (``UPDATE ... WHERE pk = ? AND status IN
+(...)``, or ``DELETE`` for :attr:`Event.DELETE`) whose rowcount says whether
+it won: of many racing callers exactly one changes the row, and no other
+module writes either column (``tests/test_lifecycle_table.py`` checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opencheckout.domain.lifecycle import Event, Expiry, Move, Status
+from opencheckout.store.models import Checkout, CheckoutProduct
+
+
+class _Keep:
+    """A column the move leaves as it is."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Columns written with the move, besides status, payment status and ``updated_at``."""
+
+    processor: str | _Keep | None = KEEP
+    processor_id: str | _Keep | None = KEEP
+    expires_at: datetime | _Keep = KEEP
+    #: The session document, when the move rewrites it.
+    data: dict[str, Any] | _Keep = KEEP
+
+
+NO_CHANGES = Changes()
+
+
+def _conditions(pks: Sequence[int], move: Move, now: datetime) -> list[ColumnElement[bool]]:
+    conditions = [
+        Checkout.pk.in_(pks) if len(pks) != 1 else Checkout.pk == pks[0],
+        Checkout.status.in_(sorted(status.value for status in move.source)),
+    ]
+    if move.expiry is Expiry.LIVE:
+        conditions.append(Checkout.expires_at > now)
+    elif move.expiry is Expiry.PAST:
+        conditions.append(Checkout.expires_at <= now)
+    if move.payment_source:
+        payments = sorted(status.value for status in move.payment_source)
+        conditions.append(Checkout.payment_status.in_(payments))
+    return conditions
+
+
+def _values(move: Move, changes: Changes, now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {"updated_at": now}
+    if move.target is not None:
+        values["status"] = move.target.value
+    if move.target is Status.COMPLETED:
+        values["completed_at"] = now
+    if move.payment_status is not None:
+        values["payment_status"] = move.payment_status.value
+    for name in Changes.__slots__:
+        value = getattr(changes, name)
+        if value is not KEEP:
+            values[name] = value
+    return values
+
+
+async def apply_many(
+    session: AsyncSession,
+    pks: Sequence[int],
+    move: Move,
+    now: datetime,
+    changes: Changes = NO_CHANGES,
+) -> int:
+    """Apply ``move`` to every row of ``pks`` still in its source state; how many moved.
+
+    Rows loaded in ``session`` are kept in step with what was written.
+    """
+    if not pks:
+        return 0
+    conditions = _conditions(pks, move, now)
+    if move.event is Event.DELETE:
+        statement: Any = delete(Checkout).where(*conditions)
+        result = await session.execute(statement.execution_options(synchronize_session=False))
+        removed = int(result.rowcount)  # type: ignore[attr-defined]
+        if removed:  # the foreign key cascades too; explicit for engines without it
+            lookup = delete(CheckoutProduct).where(CheckoutProduct.checkout_pk.in_(pks))
+            await session.execute(lookup)
+        return removed
+    statement = update(Checkout).where(*conditions).values(**_values(move, changes, now))
+    result = await session.execute(statement.execution_options(synchronize_session="fetch"))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def apply(
+    session: AsyncSession,
+    checkout_pk: int,
+    move: Move,
+    now: datetime,
+    changes: Changes = NO_CHANGES,
+) -> Checkout | None:
+    """Apply the update ``move`` to one session: the row as written, or None if it
+    was not in the move's source state any more (deletes use :func:`apply_many`)."""
+    assert move.event is not Event.DELETE
+    if await apply_many(session, [checkout_pk], move, now, changes) != 1:
+        return None
+    return await session.get(Checkout, checkout_pk)
