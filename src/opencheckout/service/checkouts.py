@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opencheckout.domain import custom_fields
+from opencheckout.domain import custom_fields, lifecycle
 from opencheckout.domain.errors import (
     Conflict,
     InvalidValue,
@@ -25,7 +25,15 @@ from opencheckout.domain.errors import (
     PaymentDeclined,
     ProcessorUnavailable,
 )
-from opencheckout.domain.lifecycle import OPEN_STATUSES, PaymentStatus, Status, effective_status
+from opencheckout.domain.lifecycle import (
+    OPEN_STATUSES,
+    Event,
+    Move,
+    PaymentStatus,
+    Status,
+    effective_status,
+    move_of,
+)
 from opencheckout.domain.pricing import PricingResult
 from opencheckout.ids import new_id, new_token
 from opencheckout.observability import metrics
@@ -33,12 +41,12 @@ from opencheckout.processors.base import Outcome, PaymentRequest, PaymentResult,
 from opencheckout.service import (
     checkout_links,
     checkout_pricing,
-    completion,
     coupons,
     customer_links,
     events,
     inventory,
     reconcile,
+    settlement,
 )
 from opencheckout.service.auth import Principal
 from opencheckout.service.catalog import AutocommitCatalog, SessionCatalog
@@ -49,8 +57,10 @@ from opencheckout.service.views import amount_blocker, checkout_resource, missin
 from opencheckout.store import attempts as attempt_store
 from opencheckout.store import checkout_records
 from opencheckout.store import checkouts as store
+from opencheckout.store import lifecycle as lifecycle_store
 from opencheckout.store.checkout_records import CheckoutRecord, CheckoutRow, EventRecord
 from opencheckout.store.checkouts import CheckoutFilters, Tenant
+from opencheckout.store.lifecycle import Changes
 from opencheckout.store.models import Checkout
 
 DEFAULT_ABANDON_AFTER_SECONDS = 1800
@@ -490,42 +500,35 @@ def _require_coupon_collection(row: Checkout) -> None:
         )
 
 
+async def _load_locked(session: AsyncSession, tenant: Tenant, checkout_id: str) -> Checkout:
+    row = await store.get(session, tenant, checkout_id, for_update=True)
+    if row is None:
+        raise _not_found(checkout_id)
+    return row
+
+
+def _decide(event: Event, row: Checkout, now: datetime) -> Move:
+    """The lifecycle's move for ``event`` from the row's state (409 if it refuses)."""
+    return lifecycle.decide(event, Status(row.status), row.expires_at, now)
+
+
 async def delete(ctx: Context, principal: Principal, checkout_id: str) -> None:
     now = ctx.clock()
     async with ctx.db.write() as session:
-        row = await store.get(session, tenant_of(principal), checkout_id, for_update=True)
-        if row is None:
-            raise _not_found(checkout_id)
-        status = _current_status(row, now)
-        if status is not Status.PENDING:
-            raise Conflict(
-                f"This checkout is {status.value}; only pending sessions can be deleted.",
-                code="checkout_not_deletable",
-            )
+        row = await _load_locked(session, tenant_of(principal), checkout_id)
+        move = _decide(Event.DELETE, row, now)
         await _emit(ctx, session, row, "checkout.deleted", now)
-        await store.remove(session, row)
+        if await lifecycle_store.apply_many(session, [row.pk], move, now) != 1:
+            raise _in_progress()  # pragma: no cover - the row is locked above
 
 
 async def cancel(ctx: Context, principal: Principal, checkout_id: str) -> Checkout:
     now = ctx.clock()
     async with ctx.db.write() as session:
-        row = await store.get(session, tenant_of(principal), checkout_id, for_update=True)
-        if row is None:
-            raise _not_found(checkout_id)
-        moved = await store.compare_and_set_status(
-            session,
-            row.pk,
-            expected=OPEN_STATUSES,
-            not_expired_at=now,
-            values={"status": Status.ABANDONED.value, "updated_at": now},
-        )
-        if moved is None:
-            status = _current_status(row, now)
-            raise Conflict(
-                f"This checkout is {status.value}; only pending or failed sessions can be "
-                "cancelled.",
-                code="checkout_not_cancelable",
-            )
+        row = await _load_locked(session, tenant_of(principal), checkout_id)
+        moved = await lifecycle_store.apply(session, row.pk, _decide(Event.CANCEL, row, now), now)
+        if moved is None:  # pragma: no cover - the row is locked above
+            raise _in_progress()
         await _emit(ctx, session, moved, "checkout.abandoned", now)
     return moved
 
@@ -537,12 +540,7 @@ async def recover(ctx: Context, principal: Principal, checkout_id: str) -> Check
         original = await store.get(session, tenant_of(principal), checkout_id)
         if original is None:
             raise _not_found(checkout_id)
-        status = _current_status(original, now)
-        if status is not Status.ABANDONED:
-            raise Conflict(
-                f"This checkout is {status.value}; only abandoned sessions can be recovered.",
-                code="checkout_not_recoverable",
-            )
+        _decide(Event.RECOVER, original, now)
         params = {key: original.data[key] for key in DOCUMENT_DEFAULTS}
         params.update(
             customer=original.data["customer"],
@@ -574,14 +572,17 @@ class PaymentParams:
     expected_amount: int | None = None
 
 
-def _check_payable(row: Checkout, payment: PaymentParams, now: datetime) -> None:
-    """Everything ``complete`` refuses before it claims the session."""
-    status = _current_status(row, now)
-    if status not in OPEN_STATUSES:
-        raise Conflict(
-            f"This checkout is {status.value} and cannot be paid.",
-            code="checkout_not_payable",
-        )
+def _in_progress() -> Conflict:
+    return Conflict(
+        "Another payment for this checkout is in progress.", code="checkout_not_payable"
+    )
+
+
+def _check_payable(row: Checkout, payment: PaymentParams, now: datetime) -> Move:
+    """Everything ``complete`` refuses before it claims the session; the claim's move
+    (the free completion's, for a zero total)."""
+    free = row.amount_total == 0
+    move = _decide(Event.COMPLETE_FREE if free else Event.CLAIM, row, now)
     if payment.expected_amount is not None and payment.expected_amount != row.amount_total:
         raise Conflict(
             f"The total is now {row.amount_total} ({row.currency.upper()} minor units), "
@@ -603,6 +604,7 @@ def _check_payable(row: Checkout, payment: PaymentParams, now: datetime) -> None
             param=missing[0],
             extra={"missing_fields": missing},
         )
+    return move
 
 
 def _check_chargeable(row: Checkout, payment: PaymentParams, processor: Processor | None) -> str:
@@ -627,32 +629,81 @@ def _check_chargeable(row: Checkout, payment: PaymentParams, processor: Processo
     return payment.method
 
 
+def _configured(processor: Processor | None, method: str, livemode: bool) -> Processor:
+    """The processor that takes ``method``, or 409 ``processor_not_configured``."""
+    if processor is None and method == "paypal":
+        raise Conflict(
+            "PayPal is not configured for live mode: set OPENCHECKOUT_PAYPAL_CLIENT_ID, "
+            "OPENCHECKOUT_PAYPAL_CLIENT_SECRET and OPENCHECKOUT_PAYPAL_WEBHOOK_ID. "
+            "Nothing was charged.",
+            code="processor_not_configured",
+            param="payment.method",
+        )
+    if processor is None:
+        mode = "live" if livemode else "test"
+        raise Conflict(
+            f"No payment processor is configured for {mode} mode "
+            "(live mode never uses the test processor; set OPENCHECKOUT_STRIPE_SECRET_KEY).",
+            code="processor_not_configured",
+        )
+    return processor
+
+
 async def _complete_free(
-    ctx: Context, session: AsyncSession, tenant: Tenant, row: Checkout, now: datetime
+    ctx: Context, session: AsyncSession, tenant: Tenant, row: Checkout, move: Move, now: datetime
 ) -> Checkout:
     """A zero total (e.g. 100 % off): completed in the caller's transaction, no processor."""
-    done = await store.compare_and_set_status(
-        session,
-        row.pk,
-        expected=OPEN_STATUSES,
-        not_expired_at=now,
-        values={
-            "status": Status.COMPLETED.value,
-            "payment_status": PaymentStatus.NO_PAYMENT_REQUIRED.value,
-            "completed_at": now,
-            "updated_at": now,
-        },
-    )
+    done = await lifecycle_store.apply(session, row.pk, move, now)
     if done is None:  # pragma: no cover - the row is locked by the caller
-        raise Conflict(
-            "Another payment for this checkout is in progress.", code="checkout_not_payable"
-        )
+        raise _in_progress()
     await coupons.redeem_applied(session, tenant, done.data.get("discounts", []), now)
     # Raises 409 checkout_link_exhausted past the link's max_completions.
     await checkout_links.claim(session, tenant, done)
     await checkout_links.on_completed(session, done)
     await _emit(ctx, session, done, "checkout.completed", now)
     return done
+
+
+async def _claim(
+    ctx: Context, session: AsyncSession, tenant: Tenant, row: Checkout, move: Move, now: datetime
+) -> Checkout:
+    """Move the locked session to processing and take what paying needs: a redemption
+    of each applied coupon, the tracked stock, a use of its checkout link. Each of
+    those raises 409 when it ran out, which rolls the claim back."""
+    # A retry forgets the failed attempt's payment id: otherwise the worker, seeing
+    # "processing" with a delayed decline's id that is due, would settle this new
+    # attempt with the old outcome.
+    claimed = await lifecycle_store.apply(session, row.pk, move, now, Changes(processor_id=None))
+    if claimed is None:
+        raise _in_progress()
+    await coupons.redeem_applied(session, tenant, claimed.data.get("discounts", []), now)
+    await inventory.take(session, tenant, claimed)
+    await checkout_links.claim(session, tenant, claimed)
+    await _emit(ctx, session, claimed, "checkout.processing", now)
+    return claimed
+
+
+def _payment_request(
+    ctx: Context, row: Checkout, method: str, payment: PaymentParams, idempotency_key: str
+) -> PaymentRequest:
+    page = permalink(ctx.settings.public_url, row.token)
+    return PaymentRequest(
+        checkout_id=row.id,
+        amount=row.amount_total,
+        currency=row.currency,
+        method=method,
+        details=payment.details,
+        custom=row.data["custom"],
+        idempotency_key=idempotency_key,
+        livemode=row.livemode,
+        return_url=f"{page}/paypal/return",
+        cancel_url=f"{page}/paypal/cancel",
+        order={
+            "line_items": row.data["line_items"],
+            "amount_shipping": row.amount_shipping,
+            "amount_discount": row.amount_discount,
+        },
+    )
 
 
 async def complete(
@@ -670,139 +721,21 @@ async def complete(
     held across network I/O. A zero total completes at once, without a processor.
     """
     now = ctx.clock()
-    processor = ctx.processor_for_method(principal.livemode, payment.method)
+    chosen = ctx.processor_for_method(principal.livemode, payment.method)
     tenant = tenant_of(principal)
     async with ctx.db.write() as session:
-        row = await store.get(session, tenant, checkout_id, for_update=True)
-        if row is None:
-            raise _not_found(checkout_id)
-        _check_payable(row, payment, now)
-        if row.amount_total == 0:
-            return await _complete_free(ctx, session, tenant, row, now)
-        method = _check_chargeable(row, payment, processor)
-        if processor is None and method == "paypal":
-            raise Conflict(
-                "PayPal is not configured for live mode: set OPENCHECKOUT_PAYPAL_CLIENT_ID, "
-                "OPENCHECKOUT_PAYPAL_CLIENT_SECRET and OPENCHECKOUT_PAYPAL_WEBHOOK_ID. "
-                "Nothing was charged.",
-                code="processor_not_configured",
-                param="payment.method",
-            )
-        if processor is None:
-            mode = "live" if principal.livemode else "test"
-            raise Conflict(
-                f"No payment processor is configured for {mode} mode "
-                "(live mode never uses the test processor; set OPENCHECKOUT_STRIPE_SECRET_KEY).",
-                code="processor_not_configured",
-            )
-        claimed = await store.compare_and_set_status(
-            session,
-            row.pk,
-            expected=OPEN_STATUSES,
-            not_expired_at=now,
-            # A retry forgets the failed attempt's payment id: otherwise the worker,
-            # seeing "processing" with a delayed decline's id that is due, would
-            # settle this new attempt with the old outcome.
-            values={
-                "status": Status.PROCESSING.value,
-                "processor_id": None,
-                "updated_at": now,
-            },
-        )
-        if claimed is None:
-            raise Conflict(
-                "Another payment for this checkout is in progress.",
-                code="checkout_not_payable",
-            )
-        discounts = claimed.data.get("discounts", [])
-        # Raises 409 if a coupon can no longer be redeemed, rolling back the claim.
-        await coupons.redeem_applied(session, tenant, discounts, now)
-        # Raises 409 insufficient_stock if a tracked SKU ran out, rolling back the claim.
-        await inventory.take(session, tenant, claimed)
-        # Raises 409 checkout_link_exhausted past the link's max_completions, likewise.
-        await checkout_links.claim(session, tenant, claimed)
-        await _emit(ctx, session, claimed, "checkout.processing", now)
+        row = await _load_locked(session, tenant, checkout_id)
+        move = _check_payable(row, payment, now)
+        if move.event is Event.COMPLETE_FREE:
+            return await _complete_free(ctx, session, tenant, row, move, now)
+        method = _check_chargeable(row, payment, chosen)
+        processor = _configured(chosen, method, principal.livemode)
+        claimed = await _claim(ctx, session, tenant, row, move, now)
         # In the claim's transaction: a crash from here on leaves an attempt to reconcile.
         attempt = await reconcile.open_attempt(ctx, session, claimed, processor, now)
-        request = PaymentRequest(
-            checkout_id=row.id,
-            amount=row.amount_total,
-            currency=row.currency,
-            method=method,
-            details=payment.details,
-            custom=row.data["custom"],
-            idempotency_key=attempt.idempotency_key,
-            livemode=row.livemode,
-            return_url=f"{permalink(ctx.settings.public_url, row.token)}/paypal/return",
-            cancel_url=f"{permalink(ctx.settings.public_url, row.token)}/paypal/cancel",
-            order={
-                "line_items": row.data["line_items"],
-                "amount_shipping": row.amount_shipping,
-                "amount_discount": row.amount_discount,
-            },
-        )
-
-    try:
-        result = await processor.authorize(request)
-    except Exception as exc:
-        metrics.record_payment(processor.name, "error")
-        # Nothing was charged that we know of: release the claim so the buyer can retry.
-        failed_at = ctx.clock()
-        async with ctx.db.write() as session:
-            released = await store.compare_and_set_status(
-                session,
-                row.pk,
-                expected=[Status.PROCESSING],
-                values={"status": Status.FAILED.value, "updated_at": failed_at},
-            )
-            if released is not None:
-                await attempt_store.close_open(session, row.pk, "voided", failed_at)
-                await coupons.release_applied(session, tenant, discounts)
-                await inventory.give_back(session, released)
-                await checkout_links.release(session, released)
-                await _emit(ctx, session, released, "checkout.failed", failed_at)
-        raise ProcessorUnavailable(
-            f"The {processor.name} processor could not be reached; retry the payment."
-        ) from exc
-
-    metrics.record_payment(processor.name, result.outcome.value)
-    settled_at = ctx.clock()
-    values: dict[str, Any] = {
-        "processor": processor.name,
-        "processor_id": result.processor_id,
-        "updated_at": settled_at,
-    }
-    if result.outcome is Outcome.SUCCEEDED:
-        values.update(
-            status=Status.COMPLETED.value,
-            payment_status=PaymentStatus.PAID.value,
-            completed_at=settled_at,
-        )
-    elif result.outcome is Outcome.DECLINED:
-        values.update(
-            status=Status.FAILED.value,
-            expires_at=settled_at + timedelta(seconds=claimed.abandon_after_seconds),
-        )
-    async with ctx.db.write() as session:
-        settled = await store.compare_and_set_status(
-            session, claimed.pk, expected=[Status.PROCESSING], values=values
-        )
-        await _record_answer(ctx, session, attempt.pk, processor, result, settled_at)
-        if settled is not None and result.outcome is Outcome.DECLINED:
-            await coupons.release_applied(session, tenant, discounts)
-            await inventory.give_back(session, settled)
-            await checkout_links.release(session, settled)
-        if settled is not None and result.outcome is not Outcome.PROCESSING:
-            event_type = (
-                "checkout.completed" if result.outcome is Outcome.SUCCEEDED else "checkout.failed"
-            )
-            await _emit(ctx, session, settled, event_type, settled_at)
-        if settled is not None and result.outcome is Outcome.SUCCEEDED:
-            await completion.on_completed(session, settled, settled_at)
-    if settled is None:
-        # Only this request moved the session to processing, so this cannot
-        # happen unless the row was changed behind the service's back.
-        raise Conflict("The checkout changed while it was being paid.", code="checkout_conflict")
+        request = _payment_request(ctx, claimed, method, payment, attempt.idempotency_key)
+    result = await _authorize(ctx, processor, request, claimed.pk)
+    settled = await _record_result(ctx, processor, claimed, attempt.pk, result)
     if result.outcome is Outcome.DECLINED:
         raise PaymentDeclined(
             result.message or "The payment was declined.",
@@ -812,7 +745,52 @@ async def complete(
     return settled
 
 
-async def _record_answer(
+async def _authorize(
+    ctx: Context, processor: Processor, request: PaymentRequest, checkout_pk: int
+) -> PaymentResult:
+    """The processor's answer; if it cannot be had, the claim is released (502)."""
+    try:
+        return await processor.authorize(request)
+    except Exception as exc:
+        metrics.record_payment(processor.name, "error")
+        failed_at = ctx.clock()
+        async with ctx.db.write() as session:
+            await settlement.release(ctx, session, checkout_pk, failed_at)
+        raise ProcessorUnavailable(
+            f"The {processor.name} processor could not be reached; retry the payment."
+        ) from exc
+
+
+async def _record_result(
+    ctx: Context,
+    processor: Processor,
+    claimed: Checkout,
+    attempt_pk: int,
+    result: PaymentResult,
+) -> Checkout:
+    """Write the processor's answer: settled now, or (processing) its payment id kept
+    and the attempt checked again later."""
+    metrics.record_payment(processor.name, result.outcome.value)
+    now = ctx.clock()
+    async with ctx.db.write() as session:
+        if result.outcome is Outcome.PROCESSING:
+            changes = Changes(processor=processor.name, processor_id=result.processor_id)
+            awaiting = move_of(Event.AWAIT)
+            settled = await lifecycle_store.apply(session, claimed.pk, awaiting, now, changes)
+            await _await_answer(ctx, session, attempt_pk, processor, result, now)
+        else:
+            answer = settlement.Answer(
+                processor.name, result.processor_id, result.outcome, result.decline_code
+            )
+            settled = await settlement.settle(ctx, session, claimed, answer, now)
+    if settled is None:
+        # Only this request moved the session to processing, so this cannot
+        # happen unless the row was changed behind the service's back.
+        raise Conflict("The checkout changed while it was being paid.", code="checkout_conflict")
+    return settled
+
+
+async def _await_answer(
     ctx: Context,
     session: AsyncSession,
     attempt_pk: int,
@@ -820,18 +798,13 @@ async def _record_answer(
     result: PaymentResult,
     now: datetime,
 ) -> None:
-    """The attempt is final with the session, or (processing) checked again later."""
+    """The attempt stays open with the payment's id, to be checked again later."""
     attempt = await attempt_store.get(session, attempt_pk, for_update=True)
     if attempt is None or attempt.status != attempt_store.OPEN:
         return
     attempt.processor_id = result.processor_id or None
     attempt.updated_at = now
-    if result.outcome is Outcome.SUCCEEDED:
-        attempt.status = "succeeded"
-    elif result.outcome is Outcome.DECLINED:
-        attempt.status = "declined"
-    else:
-        attempt.next_check_at = reconcile.first_check(ctx, processor, now)
+    attempt.next_check_at = reconcile.first_check(ctx, processor, now)
 
 
 @dataclass(frozen=True, slots=True)

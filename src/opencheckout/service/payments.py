@@ -17,23 +17,20 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opencheckout.domain.lifecycle import PaymentStatus, Status
+from opencheckout.domain.lifecycle import Status
 from opencheckout.observability import metrics
 from opencheckout.processors.base import Outcome
 from opencheckout.processors.test import LATER_PREFIX, parse_later
-from opencheckout.service import checkout_links, completion, coupons, events, inventory
+from opencheckout.service import settlement
 from opencheckout.service.context import Context
-from opencheckout.service.views import checkout_resource
 from opencheckout.store import attempts as attempt_store
-from opencheckout.store import checkouts as checkout_store
 from opencheckout.store import payments as store
-from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import Checkout
 
 MAX_REMEMBERED_EVENTS = 50
@@ -114,7 +111,7 @@ async def settle(
                 row.data = document
                 await session.flush()
             return Settlement(SettleResult.UNCHANGED, row)
-        outcome_of = _Answer(processor, processor_id, outcome, decline_code, message)
+        outcome_of = settlement.Answer(processor, processor_id, outcome, decline_code, message)
         settled = await _finish(ctx, session, row, document, outcome_of, now)
     if settled is None:  # pragma: no cover - the row is locked above
         return Settlement(SettleResult.UNCHANGED, row)
@@ -122,65 +119,18 @@ async def settle(
     return Settlement(SettleResult.SETTLED, settled)
 
 
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    processor: str
-    processor_id: str
-    outcome: Outcome
-    decline_code: str | None = None
-    message: str | None = None
-
-
 async def _finish(
     ctx: Context,
     session: AsyncSession,
     row: Checkout,
     document: dict[str, Any],
-    answer: _Answer,
+    answer: settlement.Answer,
     now: datetime,
 ) -> Checkout | None:
-    """Move the locked ``processing`` session to completed or failed, with its event,
-    its attempts closed and (on failure) its coupon redemptions given back."""
-    values: dict[str, Any] = {
-        "updated_at": now,
-        "processor": answer.processor,
-        "processor_id": answer.processor_id or row.processor_id,
-    }
-    if answer.outcome is Outcome.SUCCEEDED:
-        document.pop("last_payment_error", None)
-        values.update(
-            status=Status.COMPLETED.value,
-            payment_status=PaymentStatus.PAID.value,
-            completed_at=now,
-        )
-    else:
-        document["last_payment_error"] = {
-            "code": answer.decline_code or "card_declined",
-            "message": answer.message or "The payment was declined.",
-        }
-        values.update(
-            status=Status.FAILED.value,
-            expires_at=now + timedelta(seconds=row.abandon_after_seconds),
-        )
-    values["data"] = document
-    settled = await checkout_store.compare_and_set_status(
-        session, row.pk, expected=[Status.PROCESSING], values=values
-    )
-    if settled is None:  # pragma: no cover - callers lock the row
-        return None
-    closed = "succeeded" if answer.outcome is Outcome.SUCCEEDED else "declined"
-    await attempt_store.close_open(
-        session, row.pk, closed, now, processor_id=answer.processor_id or None
-    )
-    if answer.outcome is Outcome.DECLINED:
-        tenant = Tenant(settled.account_id, settled.livemode)
-        await coupons.release_applied(session, tenant, settled.data.get("discounts", []))
-        await inventory.give_back(session, settled)
-        await checkout_links.release(session, settled)
-    await _emit(ctx, session, settled, answer.outcome, now)
-    if answer.outcome is Outcome.SUCCEEDED:
-        await completion.on_completed(session, settled, now)
-    return settled
+    """Settle the locked ``processing`` session (see :mod:`service.settlement`), keeping
+    the decline in its document for the hosted page."""
+    document = settlement.remember_outcome(document, answer)
+    return await settlement.settle(ctx, session, row, answer, now, document=document)
 
 
 async def settle_attempt(
@@ -215,30 +165,12 @@ async def settle_attempt(
             attempt.status = "voided"
             attempt.updated_at = now
             return SettleResult.UNCHANGED
-        answer = _Answer(attempt.processor, paid_by or "", outcome, decline_code, message)
+        answer = settlement.Answer(attempt.processor, paid_by or "", outcome, decline_code, message)
         settled = await _finish(ctx, session, row, copy.deepcopy(row.data), answer, now)
     if settled is None:  # pragma: no cover - the row is locked above
         return SettleResult.UNCHANGED
     metrics.record_payment(answer.processor, outcome.value)
     return SettleResult.SETTLED
-
-
-async def _emit(
-    ctx: Context, session: AsyncSession, row: Checkout, outcome: Outcome, now: datetime
-) -> None:
-    await events.record(
-        session,
-        account_id=row.account_id,
-        livemode=row.livemode,
-        type="checkout.completed" if outcome is Outcome.SUCCEEDED else "checkout.failed",
-        obj=checkout_resource(
-            row,
-            public_url=ctx.settings.public_url,
-            now=now,
-            processor=ctx.processor_name_for(row.livemode),
-        ),
-        now=now,
-    )
 
 
 async def settle_due_test_payments(ctx: Context, *, limit: int = SETTLE_BATCH) -> int:
