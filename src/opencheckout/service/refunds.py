@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.errors import Conflict, InvalidValue, NotFound, ProcessorUnavailable
-from opencheckout.domain.lifecycle import PaymentStatus, Status
+from opencheckout.domain.lifecycle import PaymentStatus, Status, check_refundable, refund_move
 from opencheckout.domain.processor_amounts import convert
 from opencheckout.ids import new_id
 from opencheckout.observability import metrics
@@ -40,17 +40,15 @@ from opencheckout.service.payments import SettleResult
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import isoformat
 from opencheckout.store import checkouts as checkout_store
+from opencheckout.store import lifecycle as lifecycle_store
 from opencheckout.store import payments as payment_store
 from opencheckout.store import refunds as store
 from opencheckout.store.checkouts import Tenant
+from opencheckout.store.lifecycle import Changes
 from opencheckout.store.models import Checkout, Refund
 from opencheckout.store.refunds import RefundFilters
 
 logger = logging.getLogger("opencheckout.refunds")
-
-REFUNDABLE = frozenset(
-    {PaymentStatus.PAID.value, PaymentStatus.PARTIALLY_REFUNDED.value, PaymentStatus.REFUNDED.value}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +73,6 @@ def refund_resource(row: Refund) -> dict[str, Any]:
         "livemode": row.livemode,
         "created_at": isoformat(row.created_at),
     }
-
-
-def payment_status_after(amount_total: int, refunded: int) -> str:
-    if refunded <= 0:
-        return PaymentStatus.PAID.value
-    if refunded >= amount_total:
-        return PaymentStatus.REFUNDED.value
-    return PaymentStatus.PARTIALLY_REFUNDED.value
 
 
 def adjustment_id(refund_id: str) -> str:
@@ -121,24 +111,14 @@ async def _set_refunded(session: AsyncSession, row: Checkout, now: datetime) -> 
     refunded = await store.reserved_total(session, row.pk)
     document = copy.deepcopy(row.data)
     document["amount_refunded"] = refunded
-    row.data = document
-    row.payment_status = payment_status_after(row.amount_total, refunded)
-    row.updated_at = now
-    await session.flush()
+    move = refund_move(row.amount_total, refunded)
+    moved = await lifecycle_store.apply(session, row.pk, move, now, Changes(data=document))
+    if moved is None:  # pragma: no cover - the row is locked and was paid
+        raise Conflict("The checkout changed while it was refunded.", code="checkout_conflict")
 
 
 def _processor_of(ctx: Context, row: Checkout) -> Processor:
-    status = Status(row.status)
-    if status is not Status.COMPLETED or row.payment_status not in REFUNDABLE:
-        what = (
-            "no payment was required"
-            if row.payment_status == PaymentStatus.NO_PAYMENT_REQUIRED.value
-            else f"it is {status.value}"
-        )
-        raise Conflict(
-            f"This checkout cannot be refunded: {what}. Only completed, paid sessions can.",
-            code="checkout_not_refundable",
-        )
+    check_refundable(Status(row.status), PaymentStatus(row.payment_status))
     processor = ctx.processors.get(row.processor or "")
     if processor is None or row.processor_id is None:
         raise Conflict(

@@ -9,13 +9,12 @@ is locked while it moves, so the sweep is idempotent.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from opencheckout.domain.lifecycle import EXPIRING_STATUSES, Status
+from opencheckout.domain.lifecycle import Event, move_of
 from opencheckout.service import events
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
-from opencheckout.store.models import Checkout
+from opencheckout.store import checkouts as store
+from opencheckout.store import lifecycle as lifecycle_store
 
 DEFAULT_BATCH_SIZE = 500
 
@@ -23,28 +22,14 @@ DEFAULT_BATCH_SIZE = 500
 async def abandon_expired(ctx: Context, *, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
     """Abandon one batch of expired sessions; returns how many moved."""
     now = ctx.clock()
-    expiring = [status.value for status in EXPIRING_STATUSES]
     async with ctx.db.write() as session:
-        rows = (
-            (
-                await session.execute(
-                    select(Checkout)
-                    .where(Checkout.status.in_(expiring), Checkout.expires_at <= now)
-                    .order_by(Checkout.expires_at)
-                    .limit(batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        rows = await store.expired_for_update(session, now, limit=batch_size)
         if not rows:
             return 0
         # The rows are locked (FOR UPDATE on PostgreSQL, the write lock on
-        # SQLite), so their status cannot change before this commits.
-        for row in rows:
-            row.status = Status.ABANDONED.value
-            row.updated_at = now
+        # SQLite), so all of them move; one statement moves the batch.
+        move = move_of(Event.EXPIRE)
+        await lifecycle_store.apply_many(session, [row.pk for row in rows], move, now)
         await events.record_many(
             session,
             [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from opencheckout.domain.lifecycle import EXPIRING_STATUSES, OPEN_STATUSES, Status
 from opencheckout.store.checkout_records import CheckoutRecord, from_row
@@ -178,43 +179,6 @@ async def replace_products(
     await session.flush()
 
 
-async def remove(session: AsyncSession, checkout: Checkout) -> None:
-    await session.execute(delete(CheckoutProduct).where(CheckoutProduct.checkout_pk == checkout.pk))
-    await session.delete(checkout)
-    await session.flush()
-
-
-async def compare_and_set_status(
-    session: AsyncSession,
-    checkout_pk: int,
-    *,
-    expected: Iterable[Status],
-    values: dict[str, Any],
-    not_expired_at: datetime | None = None,
-) -> Checkout | None:
-    """Atomically move a session out of one of ``expected`` states.
-
-    The single conditional UPDATE is the concurrency guard: of many racing
-    callers exactly one changes the row. Returns the updated row, or None if
-    the session was not in an expected state (or had expired).
-    """
-    conditions = [
-        Checkout.pk == checkout_pk,
-        Checkout.status.in_([s.value for s in expected]),
-    ]
-    if not_expired_at is not None:
-        conditions.append(Checkout.expires_at > not_expired_at)
-    result = await session.execute(
-        update(Checkout)
-        .where(*conditions)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return await session.get(Checkout, checkout_pk, populate_existing=True)
-
-
 async def list_keyset(
     session: AsyncSession,
     tenant: Tenant,
@@ -275,7 +239,7 @@ async def count(
 
 async def touch_open(
     session: AsyncSession,
-    pk: int,
+    row: Checkout,
     now: datetime,
     expires_at: datetime,
     *,
@@ -283,7 +247,8 @@ async def touch_open(
 ) -> bool:
     """A page visit to an open session: defer its expiry and, when given, set its
     ``client`` (the visit's details) inside the document in the same statement,
-    without rewriting the rest of it; whether the session was still open."""
+    without rewriting the rest of it; whether the session was still open. ``row`` is
+    kept in step with what was written, without the ORM writing it again at commit."""
     values: dict[str, Any] = {"expires_at": expires_at, "updated_at": now}
     if client is not None:
         if session.get_bind().dialect.name == "postgresql":
@@ -296,11 +261,39 @@ async def touch_open(
     result = await session.execute(
         update(Checkout)
         .where(
-            Checkout.pk == pk,
+            Checkout.pk == row.pk,
             Checkout.status.in_([status.value for status in OPEN_STATUSES]),
             Checkout.expires_at > now,
         )
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(row, "expires_at", expires_at)
+    set_committed_value(row, "updated_at", now)
+    if client is not None:
+        set_committed_value(row, "data", {**row.data, "client": client})
+    return True
+
+
+async def expired_for_update(
+    session: AsyncSession, now: datetime, *, limit: int
+) -> Sequence[Checkout]:
+    """Open sessions (of every tenant) past ``expires_at``, oldest expiry first, locked;
+    rows another sweeper holds are skipped (``SKIP LOCKED`` on PostgreSQL)."""
+    expiring = [status.value for status in EXPIRING_STATUSES]
+    query = (
+        select(Checkout)
+        .where(Checkout.status.in_(expiring), Checkout.expires_at <= now)
+        .order_by(Checkout.expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def id_of_number(session: AsyncSession, tenant: Tenant, number: int) -> str | None:
+    """The id of the tenant's session whose row number (``pk``) is ``number``."""
+    query = select(Checkout.id).where(_tenant(tenant), Checkout.pk == number)
+    return (await session.execute(query)).scalar_one_or_none()
