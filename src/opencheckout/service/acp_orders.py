@@ -39,7 +39,6 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from opencheckout.config import Settings
@@ -48,6 +47,7 @@ from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
 from opencheckout.store import checkouts as checkout_store
+from opencheckout.store import webhooks as webhook_store
 from opencheckout.store.models import Event, WebhookEndpoint
 from opencheckout.store.tenant import Tenant
 from opencheckout.webhooks import acp_signature
@@ -240,8 +240,8 @@ async def ensure_endpoint(ctx: Context, principal: Principal) -> None:
     now = ctx.clock()
     try:
         async with ctx.db.write() as session:
-            query = select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
-            row = (await session.execute(query)).scalar_one_or_none()
+            tenant = Tenant(principal.account_id, principal.livemode)
+            row = await webhook_store.get_endpoint(session, tenant, endpoint_id)
             if row is None:
                 session.add(
                     WebhookEndpoint(

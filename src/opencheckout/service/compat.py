@@ -6,8 +6,6 @@ session's row number (``pk``), stable and increasing with creation.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from opencheckout.domain.errors import NotFound
 from opencheckout.domain.lifecycle import Status
 from opencheckout.service.auth import Principal
@@ -16,19 +14,11 @@ from opencheckout.service.tenancy import tenant_of
 from opencheckout.store import checkouts as store
 from opencheckout.store.checkout_records import CheckoutRecord
 from opencheckout.store.checkouts import CheckoutFilters
-from opencheckout.store.models import Checkout
 
 
 async def checkout_id_for_number(ctx: Context, principal: Principal, number: int) -> str:
     async with ctx.db.read() as session:
-        result = await session.execute(
-            select(Checkout.id).where(
-                Checkout.account_id == principal.account_id,
-                Checkout.livemode == principal.livemode,
-                Checkout.pk == number,
-            )
-        )
-        checkout_id = result.scalar_one_or_none()
+        checkout_id = await store.id_of_number(session, tenant_of(principal), number)
     if checkout_id is None:
         raise NotFound(f"No such checkout session: {number}.", param="id")
     return checkout_id

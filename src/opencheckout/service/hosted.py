@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm.attributes import set_committed_value
-
 from opencheckout.domain.errors import NotFound
 from opencheckout.domain.lifecycle import OPEN_STATUSES, Status, effective_status
 from opencheckout.domain.processor_amounts import PAYPAL_DECIMALS, convert
@@ -104,12 +102,7 @@ async def _touch(ctx: Context, token: str, now: datetime, visit: Visit | None) -
                 client = visits.client_update(
                     row.data.get("client"), visit, now, ctx.settings.record_client
                 )
-            if await store.touch_open(session, row.pk, now, expires_at, client=client):
-                # What was written, without the ORM writing it again at commit.
-                set_committed_value(row, "expires_at", expires_at)
-                set_committed_value(row, "updated_at", now)
-                if client is not None:
-                    set_committed_value(row, "data", {**row.data, "client": client})
+            await store.touch_open(session, row, now, expires_at, client=client)
     return HostedSession(row, status)
 
 
