@@ -62,7 +62,6 @@ LONG_FUNCTIONS_ALLOWED: frozenset[str] = frozenset(
         "pages/dashboard/routes.py::overview_page",
         "pages/routes.py::_form",
         "pages/routes.py::refresh_totals",
-        "service/checkouts.py::complete",
         "service/ucp_orders.py::order",
         "service/views.py::checkout_resource",
     }
