@@ -241,7 +241,7 @@ async def ensure_endpoint(ctx: Context, principal: Principal) -> None:
     try:
         async with ctx.db.write() as session:
             tenant = Tenant(principal.account_id, principal.livemode)
-            row = await webhook_store.get_endpoint(session, tenant, endpoint_id)
+            row = await webhook_store.endpoints.get(session, tenant, endpoint_id)
             if row is None:
                 session.add(
                     WebhookEndpoint(
