@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,10 +18,24 @@ from bench import same_sql, seed
 from bench.__main__ import COMPLETE_BYTES, SESSION_BYTES, UPDATE_BODY, create_one, make_key
 from bench.procs import Process, start_baseline, start_opencheckout
 
+from tests.conftest import fresh_database
+
 
 @pytest.fixture(scope="module")
 def servers(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Both processes on a database of their own.
+
+    The baseline creates its ``bench_baseline`` table, which is not part of the
+    schema, so it must not land in the shared test database (the migration test
+    compares that database with the models).
+    """
+    kind = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     tmp = tmp_path_factory.mktemp("bench")
+    with fresh_database(kind, tmp) as own_url:
+        yield from _serve(own_url, tmp)
+
+
+def _serve(database_url: str, tmp: Path) -> Iterator[dict]:
     key, account_id = asyncio.run(make_key(database_url, "bench-same-sql"))
     oc = start_opencheckout(database_url, tmp)
     base = start_baseline(database_url, tmp)

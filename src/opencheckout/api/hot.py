@@ -71,7 +71,9 @@ def plain_list_query(query: bytes) -> tuple[list[str], int, str | None] | None:
             statuses.append(value)
         elif key in seen:
             return None
-        elif key == "limit" and value.isascii() and value.isdigit() and 1 <= int(value) <= 100:
+        elif key == "limit" and len(value) <= 3 and value.isascii() and value.isdigit():
+            if not 1 <= int(value) <= 100:
+                return None
             limit = int(value)
         elif key == "starting_after" and _CURSOR.fullmatch(value):
             after = value

@@ -32,16 +32,21 @@ class AttemptResult:
     response_body: str | None
 
 
+_TOTAL_SLACK_SECONDS = 1.0
+
+
 def _total_timeout(client: httpx.AsyncClient) -> float | None:
     """A wall-clock cap for the whole attempt.
 
     httpx timeouts apply per operation, so a receiver trickling a byte at a
-    time could hold a worker forever; the sum of the phases bounds it.
+    time could hold a worker forever; the sum of the phases bounds it. A
+    second of slack lets a phase that runs out report its own timeout (the
+    merchant learns which phase) even when the process is slow to schedule.
     """
     phases = (client.timeout.connect, client.timeout.write, client.timeout.read)
     if any(phase is None for phase in phases):
         return None
-    return sum(phase for phase in phases if phase is not None)
+    return sum(phase for phase in phases if phase is not None) + _TOTAL_SLACK_SECONDS
 
 
 def _describe(exc: Exception) -> str:
