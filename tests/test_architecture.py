@@ -32,17 +32,11 @@ STORE_IMPORTS_ALLOWED: frozenset[str] = frozenset(
     {
         "api/checkout_links.py:opencheckout.store.models",
         "api/checkouts.py:opencheckout.store.checkout_records",
-        "api/checkouts.py:opencheckout.store.checkouts",
         "api/compat/acp.py:opencheckout.store.checkout_records",
         "api/compat/quaderno.py:opencheckout.store.checkout_records",
         "api/compat/ucp/rest.py:opencheckout.store.checkout_records",
         "api/compat/ucp/route.py:opencheckout.store",
-        "api/orders.py:opencheckout.store.orders",
         "api/processors.py:opencheckout.store",
-        "api/refunds.py:opencheckout.store.refunds",
-        "pages/dashboard/orders.py:opencheckout.store.orders",
-        "pages/dashboard/routes.py:opencheckout.store.checkouts",
-        "pages/dashboard/routes.py:opencheckout.store.refunds",
         "pages/routes.py:opencheckout.store.models",
         "pages/totals.py:opencheckout.store.models",
     }

@@ -22,6 +22,7 @@ from opencheckout.api.schemas.checkouts import (
 )
 from opencheckout.api.schemas.checkouts import Status as StatusLiteral
 from opencheckout.domain.errors import InvalidValue
+from opencheckout.domain.filters import CheckoutFilters
 from opencheckout.domain.lifecycle import PaymentStatus, Status
 from opencheckout.service import checkouts as service
 from opencheckout.service.auth import Principal
@@ -29,7 +30,6 @@ from opencheckout.service.context import Context
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import checkout_resource
 from opencheckout.store.checkout_records import CheckoutRow
-from opencheckout.store.checkouts import CheckoutFilters
 
 ERRORS = error_responses("checkout")
 

@@ -9,11 +9,11 @@ from opencheckout.api.idempotency import IdempotentRoute
 from opencheckout.api.listing import cursor_params, error_responses, list_response, refuse_nul
 from opencheckout.api.params import CreatedRange, created_range, json_response
 from opencheckout.api.schemas.orders import FulfillmentEventIn, Order, OrderList, OrderStatus
+from opencheckout.domain.filters import OrderFilters
 from opencheckout.service import orders as service
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.paging import Cursor
-from opencheckout.store.orders import OrderFilters
 
 ERRORS = error_responses("order")
 

@@ -10,11 +10,11 @@ from opencheckout.api.idempotency import IdempotentRoute
 from opencheckout.api.listing import cursor_params, error_responses, list_response, refuse_nul
 from opencheckout.api.params import json_response
 from opencheckout.api.schemas.refunds import Refund, RefundCreate, RefundList, RefundStatus
+from opencheckout.domain.filters import RefundFilters
 from opencheckout.service import refunds as service
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.paging import Cursor
-from opencheckout.store.refunds import RefundFilters
 
 ERRORS = {
     **error_responses("refund"),

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.errors import InvalidValue, NotFound
+from opencheckout.domain.filters import CheckoutFilters
 from opencheckout.domain.lifecycle import Status
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
@@ -23,7 +24,7 @@ from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import checkout_resource
 from opencheckout.store import checkouts as store
 from opencheckout.store.checkout_records import CheckoutRecord
-from opencheckout.store.checkouts import CheckoutFilters, Tenant
+from opencheckout.store.checkouts import Tenant
 
 #: ACP status -> the native statuses it can be.
 NATIVE_STATUSES: dict[str, tuple[Status, ...]] = {

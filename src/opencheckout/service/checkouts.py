@@ -25,6 +25,7 @@ from opencheckout.domain.errors import (
     PaymentDeclined,
     ProcessorUnavailable,
 )
+from opencheckout.domain.filters import CheckoutFilters
 from opencheckout.domain.lifecycle import (
     OPEN_STATUSES,
     Event,
@@ -59,7 +60,7 @@ from opencheckout.store import checkout_records
 from opencheckout.store import checkouts as store
 from opencheckout.store import lifecycle as lifecycle_store
 from opencheckout.store.checkout_records import CheckoutRecord, CheckoutRow, EventRecord
-from opencheckout.store.checkouts import CheckoutFilters, Tenant
+from opencheckout.store.checkouts import Tenant
 from opencheckout.store.lifecycle import Changes
 from opencheckout.store.models import Checkout
 

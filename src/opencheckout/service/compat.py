@@ -7,13 +7,13 @@ session's row number (``pk``), stable and increasing with creation.
 from __future__ import annotations
 
 from opencheckout.domain.errors import NotFound
+from opencheckout.domain.filters import CheckoutFilters
 from opencheckout.domain.lifecycle import Status
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.store import checkouts as store
 from opencheckout.store.checkout_records import CheckoutRecord
-from opencheckout.store.checkouts import CheckoutFilters
 
 
 async def checkout_id_for_number(ctx: Context, principal: Principal, number: int) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.errors import Conflict, InvalidValue
+from opencheckout.domain.filters import OrderFilters
 from opencheckout.domain.fulfillment import OrderStatus, status_of
 from opencheckout.ids import new_id
 from opencheckout.service import customer_links, events
@@ -30,7 +31,6 @@ from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import isoformat
 from opencheckout.store import orders as store
 from opencheckout.store.models import Checkout, Order
-from opencheckout.store.orders import OrderFilters
 from opencheckout.store.tenant import Tenant
 
 #: Bounds on what an order accumulates (each event is small; this keeps the row so).

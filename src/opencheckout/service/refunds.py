@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.errors import Conflict, InvalidValue, NotFound, ProcessorUnavailable
+from opencheckout.domain.filters import RefundFilters
 from opencheckout.domain.lifecycle import PaymentStatus, Status, check_refundable, refund_move
 from opencheckout.domain.processor_amounts import convert
 from opencheckout.ids import new_id
@@ -46,7 +47,6 @@ from opencheckout.store import refunds as store
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.lifecycle import Changes
 from opencheckout.store.models import Checkout, Refund
-from opencheckout.store.refunds import RefundFilters
 
 logger = logging.getLogger("opencheckout.refunds")
 

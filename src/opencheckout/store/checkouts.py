@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from opencheckout.domain.filters import CheckoutFilters
 from opencheckout.domain.lifecycle import EXPIRING_STATUSES, OPEN_STATUSES, Status
 from opencheckout.store.checkout_records import CheckoutRecord, from_row
 from opencheckout.store.models import Checkout, CheckoutProduct
@@ -30,26 +30,6 @@ from opencheckout.store.pagination import created_range, keyset_rows
 from opencheckout.store.tenant import Tenant as Tenant  # re-exported: callers import it here
 
 _COLUMNS = tuple(Checkout.__table__.c)
-
-
-@dataclass(slots=True)
-class CheckoutFilters:
-    statuses: list[Status] = field(default_factory=list)
-    customer: str | None = None
-    email: str | None = None
-    ids: list[str] = field(default_factory=list)
-    product: str | None = None
-    payment_status: str | None = None
-    client_reference_id: str | None = None
-    processor_id: str | None = None
-    customers: list[str] = field(default_factory=list)
-    products: list[str] = field(default_factory=list)
-    group_keys: list[str] = field(default_factory=list)
-    checkout_link: str | None = None
-    created_gte: datetime | None = None
-    created_gt: datetime | None = None
-    created_lte: datetime | None = None
-    created_lt: datetime | None = None
 
 
 def _tenant(tenant: Tenant) -> ColumnElement[bool]:

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opencheckout.domain.filters import OrderFilters
 from opencheckout.store.models import Order
 from opencheckout.store.pagination import created_range
 from opencheckout.store.repository import TenantRepository
 from opencheckout.store.tenant import Tenant
 
 orders = TenantRepository(Order)
-
-
-@dataclass(frozen=True, slots=True)
-class OrderFilters:
-    checkout: str | None = None
-    customer: str | None = None
-    status: str | None = None
-    created_gte: datetime | None = None
-    created_gt: datetime | None = None
-    created_lte: datetime | None = None
-    created_lt: datetime | None = None
 
 
 def conditions(filters: OrderFilters) -> list[ColumnElement[bool]]:

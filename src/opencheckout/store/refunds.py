@@ -7,24 +7,18 @@ by the caller before :func:`reserved_total` is read and the new refund inserted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opencheckout.domain.filters import RefundFilters
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import Refund
 from opencheckout.store.pagination import keyset_page
 
 #: Refunds that count against what remains: given back, or on their way.
 ACTIVE_STATUSES = ("pending", "succeeded")
-
-
-@dataclass(frozen=True, slots=True)
-class RefundFilters:
-    checkout_id: str | None = None
-    status: str | None = None
 
 
 def _tenant(tenant: Tenant) -> ColumnElement[bool]:

@@ -9,13 +9,13 @@ from pydantic import ValidationError
 
 from opencheckout.api.schemas.orders import FulfillmentEventIn
 from opencheckout.domain.errors import Conflict, DomainError, NotFound
+from opencheckout.domain.filters import OrderFilters
 from opencheckout.domain.fulfillment import OrderStatus
 from opencheckout.pages.dashboard import web
 from opencheckout.pages.dashboard.web import View, _
 from opencheckout.service import orders
 from opencheckout.service.dashboard_users import SignedIn
 from opencheckout.service.paging import Cursor
-from opencheckout.store.orders import OrderFilters
 
 router = APIRouter(prefix=f"{web.PREFIX}/orders", include_in_schema=False)
 PAGE_SIZE = 20

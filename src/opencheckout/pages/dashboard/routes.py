@@ -27,6 +27,7 @@ from opencheckout.domain.errors import (
     PaymentDeclined,
     ProcessorUnavailable,
 )
+from opencheckout.domain.filters import CheckoutFilters, RefundFilters
 from opencheckout.domain.lifecycle import Status
 from opencheckout.pages import security
 from opencheckout.pages.dashboard import catalog, developers, orders, pricing, web
@@ -45,8 +46,6 @@ from opencheckout.service.context import Context
 from opencheckout.service.dashboard_users import LockedOut, SignedIn
 from opencheckout.service.paging import Cursor
 from opencheckout.service.views import checkout_resource
-from opencheckout.store.checkouts import CheckoutFilters
-from opencheckout.store.refunds import RefundFilters
 
 logger = logging.getLogger("opencheckout.dashboard")
 
