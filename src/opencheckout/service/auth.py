@@ -79,6 +79,15 @@ async def ensure_account(db: Database, name: str) -> Account:
         return account
 
 
+async def find_account_id(db: Database, id_or_name: str) -> str | None:
+    """The id of the account with this id, or else with this name; None if neither exists."""
+    async with db.read() as session:
+        account = await store.get_account(session, id_or_name)
+        if account is None:
+            account = await store.get_account_by_name(session, id_or_name)
+    return None if account is None else account.id
+
+
 async def create_key(
     db: Database, account_name: str, *, livemode: bool, scope: Scope
 ) -> CreatedKey:

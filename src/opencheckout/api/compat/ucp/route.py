@@ -40,7 +40,6 @@ from opencheckout.service import auth, idempotency
 from opencheckout.service.auth import Principal, Scope
 from opencheckout.service.context import Context
 from opencheckout.service.ucp_versions import LATEST, VERSIONS, Version
-from opencheckout.store import accounts as account_store
 
 logger = logging.getLogger("opencheckout.ucp")
 
@@ -62,15 +61,12 @@ async def account_id(ctx: Context, app_state: Any) -> str:
     cached: str | None = getattr(app_state, "ucp_account_id", None)
     if cached is not None:
         return cached
-    async with ctx.db.read() as session:
-        account = await account_store.get_account(session, configured)
-        if account is None:
-            account = await account_store.get_account_by_name(session, configured)
-    if account is None:
+    found = await auth.find_account_id(ctx.db, configured)
+    if found is None:
         logger.warning("OPENCHECKOUT_UCP_ACCOUNT names no account: %r", configured)
         raise not_configured()
-    app_state.ucp_account_id = account.id
-    return account.id
+    app_state.ucp_account_id = found
+    return found
 
 
 async def principal_of(request: Request) -> Principal:
