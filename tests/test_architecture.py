@@ -35,7 +35,6 @@ STORE_IMPORTS_ALLOWED: frozenset[str] = frozenset(
         "api/compat/acp.py:opencheckout.store.checkout_records",
         "api/compat/quaderno.py:opencheckout.store.checkout_records",
         "api/compat/ucp/rest.py:opencheckout.store.checkout_records",
-        "api/processors.py:opencheckout.store",
         "pages/routes.py:opencheckout.store.models",
         "pages/totals.py:opencheckout.store.models",
     }

@@ -31,7 +31,6 @@ from opencheckout.processors.stripe import RefundNotice, StripeProcessor
 from opencheckout.service import payments, refunds
 from opencheckout.service.context import Context
 from opencheckout.service.payments import SettleResult
-from opencheckout.store import payments as payment_store
 
 router = APIRouter(prefix="/v1/processors", tags=["processors"])
 
@@ -111,12 +110,8 @@ async def paypal_webhook(request: Request, ctx: Context = Depends(context)) -> R
     except ValueError as exc:
         raise APIError(400, "signature_invalid", "The PayPal event is not JSON.") from exc
     # Which PayPal (sandbox or live) to ask: the mode of the session it names.
-    livemode = False
     checkout_id = processor.checkout_of(event)
-    if checkout_id:
-        async with ctx.db.read() as session:
-            row = await payment_store.get_by_id(session, checkout_id)
-        livemode = bool(row is not None and row.livemode)
+    livemode = await payments.is_livemode(ctx, checkout_id) if checkout_id else False
     try:
         notice = await processor.verify_and_read(event, request.headers, livemode=livemode)
     except ValueError as exc:

@@ -77,6 +77,16 @@ async def _find(
     return await store.get_by_payment(session, processor, processor_id, for_update=True)
 
 
+async def is_livemode(ctx: Context, checkout_id: str) -> bool:
+    """Whether the session (any account) is in live mode; False when there is no such session.
+
+    For processor callbacks, which name a session but no tenant, to pick the processor's mode.
+    """
+    async with ctx.db.read() as session:
+        row = await store.get_by_id(session, checkout_id)
+    return bool(row is not None and row.livemode)
+
+
 async def settle(
     ctx: Context,
     processor: str,
