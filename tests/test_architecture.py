@@ -30,7 +30,6 @@ UNION_NAMES = frozenset({"CheckoutRow", "ProductLike"})
 # "file:imported module" pairs still importing the store from api/ or pages/.
 STORE_IMPORTS_ALLOWED: frozenset[str] = frozenset(
     {
-        "api/checkout_links.py:opencheckout.store.models",
         "api/checkouts.py:opencheckout.store.checkout_records",
         "api/compat/acp.py:opencheckout.store.checkout_records",
         "api/compat/quaderno.py:opencheckout.store.checkout_records",

@@ -18,7 +18,6 @@ from opencheckout.service import checkout_links as service
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.paging import Cursor
-from opencheckout.store.models import CheckoutLink as LinkRow
 
 ERRORS = error_responses("checkout link")
 
@@ -30,12 +29,6 @@ router = APIRouter(
 )
 
 
-def _render(ctx: Context, row: LinkRow, sessions_created: int) -> dict[str, object]:
-    return service.link_resource(
-        row, public_url=ctx.settings.public_url, sessions_created=sessions_created
-    )
-
-
 @router.post("", status_code=201, response_model=CheckoutLink, responses=ERRORS)
 async def create_checkout_link(
     body: CheckoutLinkCreate,
@@ -45,7 +38,7 @@ async def create_checkout_link(
     """Create a link; share its `url`. Its line items and settings are checked as a
     session create would check them (422 on the same `param`)."""
     row = await service.create(ctx, principal, body.model_dump())
-    return json_response(_render(ctx, row, 0), 201)
+    return json_response(service.rendered(ctx, row, 0), 201)
 
 
 @router.get("/{checkout_link_id}", response_model=CheckoutLink, responses=ERRORS)
@@ -55,7 +48,7 @@ async def retrieve_checkout_link(
     ctx: Context = Depends(context),
 ) -> Response:
     row = await service.retrieve(ctx, principal, checkout_link_id)
-    return json_response(_render(ctx, row, await service.sessions_created(ctx, row)))
+    return json_response(service.rendered(ctx, row, await service.sessions_created(ctx, row)))
 
 
 @router.patch("/{checkout_link_id}", response_model=CheckoutLink, responses=ERRORS)
@@ -69,7 +62,7 @@ async def update_checkout_link(
     (null clears the last two); sessions already made keep theirs."""
     changes = body.model_dump(exclude_unset=True)
     row = await service.update(ctx, principal, checkout_link_id, changes)
-    return json_response(_render(ctx, row, await service.sessions_created(ctx, row)))
+    return json_response(service.rendered(ctx, row, await service.sessions_created(ctx, row)))
 
 
 @router.get("", response_model=CheckoutLinkList, responses=ERRORS)
@@ -82,5 +75,5 @@ async def list_checkout_links(
 ) -> Response:
     """Newest first, with cursor pagination."""
     rows, counts, has_more = await service.list_links(ctx, principal, cursor, active=active)
-    data = [_render(ctx, row, counts.get(row.id, 0)) for row in rows]
+    data = [service.rendered(ctx, row, counts.get(row.id, 0)) for row in rows]
     return list_response(request, data, has_more)

@@ -90,6 +90,11 @@ def link_resource(row: CheckoutLink, *, public_url: str, sessions_created: int) 
     }
 
 
+def rendered(ctx: Context, row: CheckoutLink, sessions_created: int) -> dict[str, Any]:
+    """The link as the API shows it, its url on this server's public address."""
+    return link_resource(row, public_url=ctx.settings.public_url, sessions_created=sessions_created)
+
+
 def session_params(row: CheckoutLink) -> dict[str, Any]:
     """The create parameters of a session made from the link."""
     params: dict[str, Any] = {
