@@ -52,7 +52,6 @@ LONG_FUNCTIONS_ALLOWED: frozenset[str] = frozenset(
         "pages/dashboard/charts.py::bar_chart",
         "pages/dashboard/routes.py::overview_page",
         "pages/routes.py::_form",
-        "pages/routes.py::refresh_totals",
         "service/ucp_orders.py::order",
         "service/views.py::checkout_resource",
     }

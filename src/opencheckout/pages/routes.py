@@ -549,19 +549,7 @@ async def refresh_totals(request: Request, token: str) -> Response:
         submission = forms.read_submission(form)
         option = submission.values["shipping_option"]
         posted = extras.read(form, row.data)
-        billing_required = row.data.get("billing_details_collection") == "required"
-        addresses: dict[str, Any] = {}
-        if await hosted.ships(ctx, row):
-            # The buyer's address decides which rates are offered: apply it first.
-            choices = _ship_choices(row.data, billing_required)
-            forms.check_details(submission, billing_required=billing_required)
-            forms.check_shipping(submission, choices)
-            addresses = _address_changes(
-                forms.customer_changes(
-                    submission, row.data["customer"], billing_required=billing_required
-                )
-            )
-            addresses.update(forms.shipping_changes(submission, row.data["customer"], choices))
+        addresses = await _posted_addresses(ctx, row, submission)
         params: dict[str, Any] = {}
         problems: dict[str, str] = {}
         changes = extras.quantity_changes(posted, row.data["line_items"], problems, str)
@@ -587,14 +575,39 @@ async def refresh_totals(request: Request, token: str) -> Response:
         return _json_error(404, "checkout_link_unknown")
     except DomainError as exc:
         return _json_error(409 if isinstance(exc, Conflict) else 422, exc.code)
+    answer = _totals_answer(renderer, row, dropped)
+    return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+
+
+async def _posted_addresses(
+    ctx: Context, row: Checkout, submission: forms.Submission
+) -> dict[str, Any]:
+    """The customer changes the posted address makes; none when the session does not ship.
+
+    The buyer's address decides which rates are offered, so it is applied before the option.
+    """
+    if not await hosted.ships(ctx, row):
+        return {}
+    billing_required = row.data.get("billing_details_collection") == "required"
+    choices = _ship_choices(row.data, billing_required)
+    forms.check_details(submission, billing_required=billing_required)
+    forms.check_shipping(submission, choices)
+    addresses = _address_changes(
+        forms.customer_changes(submission, row.data["customer"], billing_required=billing_required)
+    )
+    addresses.update(forms.shipping_changes(submission, row.data["customer"], choices))
+    return addresses
+
+
+def _totals_answer(renderer: _Renderer, row: Checkout, dropped: bool) -> dict[str, Any]:
+    """The page script's view of the session: figures, options and the choice made."""
     figures = totals.summary(row, renderer.money, renderer.gettext)
-    answer = {
+    return {
         **figures.as_json(),
         "shipping_options": _shipping_view(row, renderer.money, renderer.gettext),
         "selected_shipping_option": row.data.get("selected_shipping_option"),
         "shipping_notice": renderer.gettext(forms.SHIPPING_DROPPED) if dropped else "",
     }
-    return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
 
 def _ship_choices(data: Mapping[str, Any], billing_required: bool) -> dict[str, Any]:
