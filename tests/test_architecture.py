@@ -46,7 +46,6 @@ LONG_FUNCTIONS_ALLOWED: frozenset[str] = frozenset(
         "api/compat/acp.py::complete_checkout_session",
         "api/compat/acp_responses.py::checkout_session",
         "api/compat/ucp/mapping.py::checkout",
-        "api/shipping.py::_router",
         "app.py::create_app",
         "domain/custom_fields.py::definitions",
         "pages/dashboard/charts.py::bar_chart",

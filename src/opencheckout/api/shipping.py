@@ -37,6 +37,21 @@ def _router(
         route_class=IdempotentRoute,
         dependencies=[Depends(refuse_nul)],
     )
+    _add_object_routes(router, resource, render, create_model, update_model, out, errors)
+    _add_list_route(router, resource, render, out_list, errors)
+    return router
+
+
+def _add_object_routes(
+    router: APIRouter,
+    resource: service.Resource,
+    render: Callable[[Any], dict[str, Any]],
+    create_model: type[BaseModel],
+    update_model: type[BaseModel],
+    out: type[BaseModel],
+    errors: dict[int | str, dict[str, Any]],
+) -> None:
+    """Create, retrieve, update and delete one object."""
 
     @router.post("", status_code=201, response_model=out, responses=errors)
     async def create(
@@ -74,6 +89,16 @@ def _router(
         await resource.delete(ctx, principal, object_id)
         return Response(status_code=204)
 
+
+def _add_list_route(
+    router: APIRouter,
+    resource: service.Resource,
+    render: Callable[[Any], dict[str, Any]],
+    out_list: type[BaseModel],
+    errors: dict[int | str, dict[str, Any]],
+) -> None:
+    """The paged list, newest first."""
+
     @router.get("", response_model=out_list, responses=errors)
     async def list_all(
         request: Request,
@@ -83,8 +108,6 @@ def _router(
     ) -> Response:
         rows, has_more = await resource.list(ctx, principal, cursor)
         return list_response(request, [render(row) for row in rows], has_more)
-
-    return router
 
 
 rates_router = _router(
