@@ -21,7 +21,8 @@ from opencheckout.service import coupons, tax_rates
 from opencheckout.store import product_records, shipping
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.db import Database
-from opencheckout.store.models import Coupon, ShippingPromotion, ShippingRate, TaxRate
+from opencheckout.store.models import Coupon, TaxRate
+from opencheckout.store.shipping import Offer
 
 
 class Catalog(Protocol):
@@ -48,9 +49,7 @@ class Catalog(Protocol):
         """:func:`opencheckout.service.coupons.resolve`."""
         ...
 
-    async def shipping(
-        self, tenant: Tenant, currency: str
-    ) -> tuple[list[ShippingRate], list[ShippingPromotion]]:
+    async def shipping(self, tenant: Tenant, currency: str) -> Offer:
         """The active shipping rates in ``currency`` and the active promotions."""
         ...
 
@@ -89,10 +88,8 @@ class SessionCatalog:
             param=param,
         )
 
-    async def shipping(
-        self, tenant: Tenant, currency: str
-    ) -> tuple[list[ShippingRate], list[ShippingPromotion]]:
-        return await shipping.active_for(self.session, tenant, currency)
+    async def shipping(self, tenant: Tenant, currency: str) -> Offer:
+        return await shipping.offer_in(self.session, tenant, currency)
 
 
 class AutocommitCatalog:
@@ -125,8 +122,5 @@ class AutocommitCatalog:
                 tenant, coupon_id=coupon_id, code=code, currency=currency, now=now, param=param
             )
 
-    async def shipping(
-        self, tenant: Tenant, currency: str
-    ) -> tuple[list[ShippingRate], list[ShippingPromotion]]:
-        async with self.db.read() as session:
-            return await shipping.active_for(session, tenant, currency)
+    async def shipping(self, tenant: Tenant, currency: str) -> Offer:
+        return await shipping.offer(self.db, tenant, currency)

@@ -112,32 +112,22 @@ def _country(document: Mapping[str, Any]) -> str | None:
 
 def offered_options(
     document: Mapping[str, Any],
-    found: list[ShippingRate],
-    promos: list[ShippingPromotion],
+    found: list[rules.Rate],
+    promos: list[rules.Promotion],
     *,
     currency: str,
     subtotal: int,
 ) -> list[dict[str, Any]]:
     """The session's options from the account's rates, promotions applied."""
-    candidates = [
-        rules.Rate(
-            r.id, r.display_name, r.amount, tuple(r.countries), r.service_level, r.delivery_estimate
-        )
-        for r in found
-    ]
-    promotions_ = [
-        rules.Promotion(tuple(p.service_levels), p.min_subtotal, p.currency, tuple(p.products))
-        for p in promos
-    ]
     skus = {item["product"] for item in document["line_items"]}
     return [
         {
             "id": rate.id,
             "display_name": rate.display_name,
             "amount": 0
-            if rules.is_free(rate, promotions_, subtotal=subtotal, currency=currency, skus=skus)
+            if rules.is_free(rate, promos, subtotal=subtotal, currency=currency, skus=skus)
             else rate.amount,
             "delivery_estimate": rate.delivery_estimate,
         }
-        for rate in rules.matching(candidates, _country(document))
+        for rate in rules.matching(found, _country(document))
     ]
