@@ -313,8 +313,7 @@ async def create_with_resource(
     )
     customer = document["customer"]
     if customer.get("id") or customer.get("email"):
-        async with ctx.db.read() as session:
-            await _link_customer(session, tenant_of(principal), document, required=required)
+        await customer_links.link_new(ctx.db, tenant_of(principal), document, required=required)
     row = _new_record(principal, params, document, now, recovered_from=None)
     resource = checkout_resource(
         row,

@@ -23,26 +23,32 @@ from opencheckout.domain.addresses import AddressContent
 from opencheckout.domain.errors import DomainError, NotFound
 from opencheckout.service import customers
 from opencheckout.store import customers as store
-from opencheckout.store.models import Customer
+from opencheckout.store.customers import LinkTarget
+from opencheckout.store.db import Database
 from opencheckout.store.tenant import Tenant
 
 LINK_KEY = "linked_customer"
 
 
+def _missing(customer_id: str) -> NotFound:
+    return NotFound(f"No such customer: '{customer_id}'.", param="customer")
+
+
 async def _find(
     session: AsyncSession, tenant: Tenant, customer: dict[str, Any], required: bool
-) -> Customer | None:
+) -> LinkTarget | None:
     customer_id = customer.get("id")
     if customer_id:
         row = await store.customers.get(session, tenant, customer_id)
         if row is None and required:
-            raise NotFound(f"No such customer: '{customer_id}'.", param="customer")
-        return row
+            raise _missing(customer_id)
+        return None if row is None else LinkTarget.of(row)
     email = customer.get("email")
-    return await store.by_email(session, tenant, email.lower()) if email else None
+    found = await store.by_email(session, tenant, email.lower()) if email else None
+    return None if found is None else LinkTarget.of(found)
 
 
-def _fill(customer: dict[str, Any], row: Customer) -> None:
+def _fill(customer: dict[str, Any], row: LinkTarget) -> None:
     """Fields the session has not set come from the customer."""
     customer["id"] = row.id
     if not customer.get("email"):
@@ -61,12 +67,42 @@ async def link(
     customer = document["customer"]
     row = await _find(session, tenant, customer, required)
     if row is None:
-        document.pop(LINK_KEY, None)
-        customer["addresses"] = []
+        _unlink(document)
         return
     _fill(customer, row)
     document[LINK_KEY] = row.id
     book = await store.addresses_of(session, [row.pk])
+    customer["addresses"] = [customers.address_resource(address) for address in book]
+
+
+def _unlink(document: dict[str, Any]) -> None:
+    document.pop(LINK_KEY, None)
+    document["customer"]["addresses"] = []
+
+
+async def link_new(
+    db: Database, tenant: Tenant, document: dict[str, Any], *, required: bool
+) -> None:
+    """:func:`link` for a session being created (nothing to lock): the customer is
+    looked up through the driver, and the address book read only for a customer found."""
+    customer = document["customer"]
+    customer_id = customer.get("id") or None
+    email = customer.get("email")
+    row = await store.link_target(
+        db,
+        tenant,
+        customer_id=customer_id,
+        email_lower=email.lower() if email and customer_id is None else None,
+    )
+    if row is None:
+        if customer_id is not None and required:
+            raise _missing(customer_id)
+        _unlink(document)
+        return
+    _fill(customer, row)
+    document[LINK_KEY] = row.id
+    async with db.read() as session:
+        book = await store.addresses_of(session, [row.pk])
     customer["addresses"] = [customers.address_resource(address) for address in book]
 
 

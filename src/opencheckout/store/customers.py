@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opencheckout.store.db import Database
 from opencheckout.store.models import Customer, CustomerAddress
 from opencheckout.store.repository import TenantRepository
 from opencheckout.store.tenant import Tenant
@@ -20,6 +25,68 @@ def filters(*, email_lower: str | None) -> list[ColumnElement[bool]]:
 async def by_email(session: AsyncSession, tenant: Tenant, email_lower: str) -> Customer | None:
     found = await customers.find(session, tenant, filters(email_lower=email_lower))
     return found[0] if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTarget:
+    """What linking a session needs of a customer."""
+
+    pk: int
+    id: str
+    email: str | None
+    phone: str | None
+    name: str | None
+
+    @classmethod
+    def of(cls, row: Customer) -> LinkTarget:
+        return cls(pk=row.pk, id=row.id, email=row.email, phone=row.phone, name=row.name)
+
+
+_TARGET_FIELDS = "pk, id, email, phone, name"
+_SQLITE_BY_ID = (
+    f"SELECT {_TARGET_FIELDS} FROM customers "  # noqa: S608 (constant text)
+    "WHERE account_id = ? AND livemode = ? AND id = ?"
+)
+_SQLITE_BY_EMAIL = (
+    f"SELECT {_TARGET_FIELDS} FROM customers "  # noqa: S608 (constant text)
+    "WHERE account_id = ? AND livemode = ? AND email_lower = ? ORDER BY pk LIMIT 1"
+)
+_POSTGRES_BY_ID = (
+    f"SELECT {_TARGET_FIELDS} FROM customers "  # noqa: S608 (constant text)
+    "WHERE account_id = $1 AND livemode = $2 AND id = $3"
+)
+_POSTGRES_BY_EMAIL = (
+    f"SELECT {_TARGET_FIELDS} FROM customers "  # noqa: S608 (constant text)
+    "WHERE account_id = $1 AND livemode = $2 AND email_lower = $3 ORDER BY pk LIMIT 1"
+)
+
+
+async def link_target(
+    db: Database, tenant: Tenant, *, customer_id: str | None, email_lower: str | None
+) -> LinkTarget | None:
+    """The customer named by id or else (no id) by lowercased email, oldest first;
+    through the driver (see :mod:`store.driver`): every create with a customer asks."""
+    by_id = customer_id is not None
+    key = customer_id if by_id else email_lower
+    if key is None:
+        return None
+    row: Any
+    if db.sqlite is not None:
+        sql = _SQLITE_BY_ID if by_id else _SQLITE_BY_EMAIL
+        params = (tenant.account_id, int(tenant.livemode), key)
+
+        def read(connection: sqlite3.Connection) -> Any:
+            return connection.execute(sql, params).fetchone()
+
+        row = await db.sqlite.read(read)
+    else:
+        assert db.postgres is not None
+        sql = _POSTGRES_BY_ID if by_id else _POSTGRES_BY_EMAIL
+        row = await db.postgres.fetchrow(sql, tenant.account_id, tenant.livemode, key)
+    if row is None:
+        return None
+    pk, public_id, email, phone, name = row
+    return LinkTarget(pk=pk, id=public_id, email=email, phone=phone, name=name)
 
 
 async def delete_customer(session: AsyncSession, customer: Customer) -> None:
