@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.shipping import Promotion, Rate
@@ -20,39 +21,10 @@ promotions = TenantRepository(ShippingPromotion)
 
 Offer = tuple[list[Rate], list[Promotion]]
 
-_RATE_COLUMNS = (
-    ShippingRate.id,
-    ShippingRate.display_name,
-    ShippingRate.amount,
-    ShippingRate.countries,
-    ShippingRate.service_level,
-    ShippingRate.delivery_estimate,
-)
-_PROMOTION_COLUMNS = (
-    ShippingPromotion.service_levels,
-    ShippingPromotion.min_subtotal,
-    ShippingPromotion.currency,
-    ShippingPromotion.products,
-)
-_RATE_FIELDS = ", ".join(column.key for column in _RATE_COLUMNS)
-_PROMOTION_FIELDS = ", ".join(column.key for column in _PROMOTION_COLUMNS)
-
 
 def _json(value: Any) -> Any:
     """A JSON column: text from the driver (or SQL NULL), already decoded via the ORM."""
     return orjson.loads(value) if isinstance(value, str | bytes) else value
-
-
-def _rate(values: Any) -> Rate:
-    rate_id, display_name, amount, countries, service_level, estimate = values
-    return Rate(
-        rate_id, display_name, amount, tuple(_json(countries)), service_level, _json(estimate)
-    )
-
-
-def _promotion(values: Any) -> Promotion:
-    service_levels, min_subtotal, currency, products = values
-    return Promotion(tuple(_json(service_levels)), min_subtotal, currency, tuple(_json(products)))
 
 
 async def active_for(
@@ -66,63 +38,61 @@ async def active_for(
     return found, promos
 
 
+def _offer_sql(account: str, livemode: str, currency: str) -> str:
+    """One statement for both lists: rates (kind 0) then promotions (kind 1), oldest first.
+
+    Columns: kind, pk, id | currency, display_name, service_level, amount | min_subtotal,
+    countries | service_levels, delivery_estimate | products.
+    """
+    return (
+        "SELECT 0 AS kind, pk, id AS s1, display_name AS s2, service_level AS s3, "  # noqa: S608
+        "amount AS n, countries AS j1, delivery_estimate AS j2 FROM shipping_rates "
+        f"WHERE account_id = {account} AND livemode = {livemode} AND active "
+        f"AND currency = {currency} "
+        "UNION ALL "
+        "SELECT 1, pk, currency, NULL, NULL, min_subtotal, service_levels, products "
+        f"FROM shipping_promotions WHERE account_id = {account} AND livemode = {livemode} "
+        "AND active ORDER BY kind, pk"
+    )
+
+
+_SQL = _offer_sql(":account", ":livemode", ":currency")
+_SQLITE = _offer_sql("?1", "?2", "?3")
+_POSTGRES = _offer_sql("$1", "$2", "$3")
+
+
+def _offer_of(rows: Iterable[Any]) -> Offer:
+    found: list[Rate] = []
+    promos: list[Promotion] = []
+    for kind, _pk, s1, s2, s3, n, j1, j2 in rows:
+        if kind == 0:
+            found.append(Rate(s1, s2, n, tuple(_json(j1)), s3, _json(j2)))
+        else:
+            promos.append(Promotion(tuple(_json(j1)), n, s1, tuple(_json(j2))))
+    return found, promos
+
+
 async def offer_in(session: AsyncSession, tenant: Tenant, currency: str) -> Offer:
     """:func:`offer` in the caller's transaction."""
-    found = await session.execute(
-        select(*_RATE_COLUMNS)
-        .where(rates.of(tenant), ShippingRate.active.is_(True), ShippingRate.currency == currency)
-        .order_by(ShippingRate.pk)
-    )
-    promos = await session.execute(
-        select(*_PROMOTION_COLUMNS)
-        .where(promotions.of(tenant), ShippingPromotion.active.is_(True))
-        .order_by(ShippingPromotion.pk)
-    )
-    return [_rate(row) for row in found.all()], [_promotion(row) for row in promos.all()]
-
-
-_SQLITE_RATES = (
-    f"SELECT {_RATE_FIELDS} FROM shipping_rates "  # noqa: S608 (constant text)
-    "WHERE account_id = ? AND livemode = ? AND active = 1 AND currency = ? ORDER BY pk"
-)
-_SQLITE_PROMOTIONS = (
-    f"SELECT {_PROMOTION_FIELDS} FROM shipping_promotions "  # noqa: S608 (constant text)
-    "WHERE account_id = ? AND livemode = ? AND active = 1 ORDER BY pk"
-)
-_POSTGRES_RATES = (
-    f"SELECT {_RATE_FIELDS} FROM shipping_rates "  # noqa: S608 (constant text)
-    "WHERE account_id = $1 AND livemode = $2 AND active AND currency = $3 ORDER BY pk"
-)
-_POSTGRES_PROMOTIONS = (
-    f"SELECT {_PROMOTION_FIELDS} FROM shipping_promotions "  # noqa: S608 (constant text)
-    "WHERE account_id = $1 AND livemode = $2 AND active ORDER BY pk"
-)
+    params = {"account": tenant.account_id, "livemode": tenant.livemode, "currency": currency}
+    return _offer_of((await session.execute(text(_SQL), params)).all())
 
 
 async def offer(db: Database, tenant: Tenant, currency: str) -> Offer:
     """What a new session is offered: the active rates in ``currency`` and the active
-    promotions, oldest first, as domain values.
+    promotions, oldest first, as domain values, in one statement.
 
-    Every create asks, so it goes through the driver (see :mod:`store.driver`):
-    through the ORM these two reads cost more than the rest of the create's pricing.
+    Every create and edit asks, so a create goes through the driver (see
+    :mod:`store.driver`): through the ORM, two reads cost more than the rest of
+    the create's pricing.
     """
     if db.sqlite is not None:
-        account, livemode = tenant.account_id, int(tenant.livemode)
+        params = (tenant.account_id, int(tenant.livemode), currency)
 
-        def read(connection: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
-            found = connection.execute(_SQLITE_RATES, (account, livemode, currency)).fetchall()
-            promos = connection.execute(_SQLITE_PROMOTIONS, (account, livemode)).fetchall()
-            return found, promos
+        def read(connection: sqlite3.Connection) -> list[Any]:
+            return connection.execute(_SQLITE, params).fetchall()
 
-        found_rows, promo_rows = await db.sqlite.read(read)
-    else:
-        assert db.postgres is not None
-        pool = await db.postgres.pool()
-        async with pool.acquire() as connection:
-            found_rows = await connection.fetch(
-                _POSTGRES_RATES, tenant.account_id, tenant.livemode, currency
-            )
-            promo_rows = await connection.fetch(
-                _POSTGRES_PROMOTIONS, tenant.account_id, tenant.livemode
-            )
-    return [_rate(row) for row in found_rows], [_promotion(row) for row in promo_rows]
+        return _offer_of(await db.sqlite.read(read))
+    assert db.postgres is not None
+    pool = await db.postgres.pool()
+    return _offer_of(await pool.fetch(_POSTGRES, tenant.account_id, tenant.livemode, currency))
