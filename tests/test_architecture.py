@@ -52,7 +52,6 @@ LONG_FUNCTIONS_ALLOWED: frozenset[str] = frozenset(
         "pages/dashboard/routes.py::overview_page",
         "pages/routes.py::_form",
         "service/ucp_orders.py::order",
-        "service/views.py::checkout_resource",
     }
 )
 

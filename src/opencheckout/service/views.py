@@ -120,14 +120,12 @@ def tax_breakdown_of(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def checkout_resource(
-    row: CheckoutRow, *, public_url: str, now: datetime, processor: str | None = None
-) -> dict[str, Any]:
-    """The session as every surface shows it; ``processor`` (the one that would
-    charge it) makes a total it cannot charge exactly block ``ready_for_payment``."""
-    data = row.data
-    status = effective_status(Status(row.status), row.expires_at, now)
-    missing = missing_of(data)
+def _payment_blockers(
+    row: CheckoutRow, processor: str | None
+) -> tuple[list[str], list[dict[str, str]]]:
+    """What stops the session being paid: the missing fields, and a message for a total
+    ``processor`` cannot charge exactly (which counts ``amount_total`` as missing)."""
+    missing = missing_of(row.data)
     messages: list[dict[str, str]] = []
     blocker = amount_blocker(row, processor)
     if blocker is not None:
@@ -140,6 +138,17 @@ def checkout_resource(
                 "message": blocker,
             }
         )
+    return missing, messages
+
+
+def checkout_resource(
+    row: CheckoutRow, *, public_url: str, now: datetime, processor: str | None = None
+) -> dict[str, Any]:
+    """The session as every surface shows it; ``processor`` (the one that would
+    charge it) makes a total it cannot charge exactly block ``ready_for_payment``."""
+    data = row.data
+    status = effective_status(Status(row.status), row.expires_at, now)
+    missing, messages = _payment_blockers(row, processor)
     return {
         "id": row.id,
         "object": "checkout",
