@@ -221,6 +221,29 @@ def discounts(resource: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]
     return {"codes": list(codes or []), "applied": applied}
 
 
+def _rejected_codes(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """A warning for each discount code the session did not apply, with the reason."""
+    return [
+        {
+            "type": "warning",
+            "code": "discount_code_invalid",
+            "path": "$.discounts.codes",
+            "content": f"Code '{rejected['code']}' was not applied: {rejected['reason']}",
+        }
+        for rejected in state.get("rejected") or []
+    ]
+
+
+def _totals_input(resource: dict[str, Any]) -> dict[str, Any]:
+    """The session's amounts the UCP totals are built from, and whether shipping is chosen."""
+    amounts = {
+        key: resource[key]
+        for key in ("amount_subtotal", "amount_discount", "amount_shipping", "amount_total")
+    }
+    amounts["shipping_selected"] = resource["selected_shipping_option"] is not None
+    return amounts
+
+
 def checkout(
     version: Version,
     resource: dict[str, Any],
@@ -234,29 +257,12 @@ def checkout(
     if not resource["customer"].get("email"):
         messages.append(_missing_message("$.buyer.email", "Buyer email is required."))
     shaped_fulfillment = fulfillment(resource, state, messages) if v.FULFILLMENT in active else None
-    for rejected in state.get("rejected") or []:
-        messages.append(
-            {
-                "type": "warning",
-                "code": "discount_code_invalid",
-                "path": "$.discounts.codes",
-                "content": f"Code '{rejected['code']}' was not applied: {rejected['reason']}",
-            }
-        )
+    messages.extend(_rejected_codes(state))
     messages.extend(extra_messages or [])
     status = status_of(resource, messages)
     if status in ("completed", "canceled", "complete_in_progress"):
         messages = [m for m in messages if m.get("code") != "missing"]
-    amounts = {
-        key: resource[key]
-        for key in (
-            "amount_subtotal",
-            "amount_discount",
-            "amount_shipping",
-            "amount_total",
-        )
-    }
-    amounts["shipping_selected"] = resource["selected_shipping_option"] is not None
+    amounts = _totals_input(resource)
     body: dict[str, Any] = {
         "ucp": version.metadata("checkout", active),
         "id": resource["id"],
