@@ -43,7 +43,6 @@ STORE_IMPORTS_ALLOWED: frozenset[str] = frozenset(
 LONG_FUNCTIONS_ALLOWED: frozenset[str] = frozenset(
     {
         "api/checkouts.py::list_checkouts",
-        "api/compat/acp.py::complete_checkout_session",
         "api/compat/acp_responses.py::checkout_session",
         "app.py::create_app",
         "domain/custom_fields.py::definitions",

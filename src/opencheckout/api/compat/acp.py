@@ -59,6 +59,7 @@ from opencheckout.api.compat.acp_schemas import (
     CheckoutSessionUpdateRequest,
     Error,
     LineItemIn,
+    PaymentData,
 )
 from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate, ShippingOptionIn
 from opencheckout.config import Settings
@@ -456,25 +457,7 @@ async def complete_checkout_session(
     """Pay with a delegated token (`payment_data.handler_id: "card_tokenized"`).
     Success answers `completed` with the `order`; a decline answers 200 with the
     session still payable and a `payment_declined` message."""
-    payment = body.payment_data
-    if payment.handler_id is None or payment.instrument is None:
-        raise AcpError(
-            400,
-            "unsupported_payment_method",
-            f"Send a delegated token: payment_data.handler_id '{mapping.HANDLER_ID}' with an "
-            "instrument (purchase orders are not accepted).",
-            param="$.payment_data",
-        )
-    if payment.handler_id != mapping.HANDLER_ID:
-        raise AcpError(
-            400,
-            "unsupported_payment_handler",
-            f"Unknown payment handler '{payment.handler_id}'; this seller offers "
-            f"'{mapping.HANDLER_ID}'.",
-            param="$.payment_data.handler_id",
-        )
-    assert payment.instrument.credential is not None  # the model fills it
-    details = _payment_details(ctx, principal, payment.instrument.credential.token)
+    details = _payment_details(ctx, principal, _delegated_token(body.payment_data))
     resource = await _current(ctx, principal, checkout_session_id)
     await _complete_inputs(ctx, principal, body, resource)
 
@@ -517,6 +500,28 @@ async def complete_checkout_session(
     except DomainError as exc:
         raise _native_errors(exc, ()) from exc
     return await _session(ctx, principal, row)
+
+
+def _delegated_token(payment: PaymentData) -> str:
+    """The delegated token the payment data carries; 400 for any other way to pay."""
+    if payment.handler_id is None or payment.instrument is None:
+        raise AcpError(
+            400,
+            "unsupported_payment_method",
+            f"Send a delegated token: payment_data.handler_id '{mapping.HANDLER_ID}' with an "
+            "instrument (purchase orders are not accepted).",
+            param="$.payment_data",
+        )
+    if payment.handler_id != mapping.HANDLER_ID:
+        raise AcpError(
+            400,
+            "unsupported_payment_handler",
+            f"Unknown payment handler '{payment.handler_id}'; this seller offers "
+            f"'{mapping.HANDLER_ID}'.",
+            param="$.payment_data.handler_id",
+        )
+    assert payment.instrument.credential is not None  # the model fills it
+    return payment.instrument.credential.token
 
 
 async def _complete_inputs(
