@@ -832,15 +832,8 @@ async def list_checkouts(
                 session, tenant, filters, now, limit=limit, offset=(page - 1) * limit
             )
             return Page(rows=list(rows), has_more=page * limit < total, total_count=total)
-        after_pk = before_pk = None
-        if starting_after is not None:
-            after_pk = await store.pk_of(session, tenant, starting_after)
-            if after_pk is None:
-                raise NotFound(f"No such checkout: '{starting_after}'.", param="starting_after")
-        if ending_before is not None:
-            before_pk = await store.pk_of(session, tenant, ending_before)
-            if before_pk is None:
-                raise NotFound(f"No such checkout: '{ending_before}'.", param="ending_before")
+        after_pk = await _cursor_pk(session, tenant, starting_after, "starting_after")
+        before_pk = await _cursor_pk(session, tenant, ending_before, "ending_before")
         rows, has_more = await store.list_keyset(
             session, tenant, filters, now, limit=limit, after_pk=after_pk, before_pk=before_pk
         )
@@ -855,6 +848,25 @@ async def list_by_status(
     limit: int,
     starting_after: str | None = None,
 ) -> Page:
-    """The plain list the API's hot path answers: statuses only, newest first by cursor."""
-    filters = CheckoutFilters(statuses=statuses)
-    return await list_checkouts(ctx, principal, filters, limit=limit, starting_after=starting_after)
+    """The plain list the API's hot path answers: statuses only, newest first by cursor
+    (:func:`list_checkouts` with only ``statuses``, through a statement built once)."""
+    now = ctx.clock()
+    tenant = tenant_of(principal)
+    async with ctx.db.read() as session:
+        after_pk = await _cursor_pk(session, tenant, starting_after, "starting_after")
+        rows, has_more = await store.list_by_status(
+            session, tenant, statuses, now, limit=limit, after_pk=after_pk
+        )
+    return Page(rows=list(rows), has_more=has_more)
+
+
+async def _cursor_pk(
+    session: AsyncSession, tenant: Tenant, checkout_id: str | None, param: str
+) -> int | None:
+    """The pk behind a list cursor (None: no cursor); an unknown one is a 404."""
+    if checkout_id is None:
+        return None
+    pk = await store.pk_of(session, tenant, checkout_id)
+    if pk is None:
+        raise NotFound(f"No such checkout: '{checkout_id}'.", param=param)
+    return pk

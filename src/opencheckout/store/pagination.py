@@ -61,6 +61,11 @@ def _keyset(
     return query.limit(limit + 1)
 
 
+def page_of(rows: list[Any], limit: int) -> tuple[list[Any], bool]:
+    """A newest-first page of the ``limit + 1`` rows fetched, and whether more lie beyond."""
+    return _page(rows, limit, backwards=False)
+
+
 def _page(rows: list[Any], limit: int, *, backwards: bool) -> tuple[list[Any], bool]:
     has_more = len(rows) > limit
     rows = rows[:limit]
