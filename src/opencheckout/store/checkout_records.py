@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from opencheckout.store import wakeups
+from opencheckout.store import rollup, wakeups
 from opencheckout.store.db import Database
 from opencheckout.store.models import Checkout
 from opencheckout.store.tenant import Tenant
@@ -177,6 +177,14 @@ _SQLITE_INSERT_DELIVERIES = (
     "(SELECT 1 FROM json_each(w.enabled_events) WHERE json_each.value IN ('*', ?))"
 )
 
+#: The session's creation counted in the overview's rollup, in the same statement.
+_POSTGRES_ROLLUP = rollup.postgres_created(
+    "$2",
+    "$3",
+    f"${INSERT_COLUMNS.index('created_at') + 1}",
+    f"${INSERT_COLUMNS.index('currency') + 1}",
+)
+
 _POSTGRES_INSERT = f"""
 WITH c AS (
     INSERT INTO checkouts ({_INSERT_NAMES})
@@ -202,8 +210,10 @@ WITH c AS (
       AND (w.enabled_events @> '["*"]'::jsonb
            OR w.enabled_events @> jsonb_build_array(${len(INSERT_COLUMNS) + 3}::varchar))
     RETURNING 1
+), r AS (
+    {_POSTGRES_ROLLUP}
 )
-SELECT pk, (SELECT count(*) FROM d) AS owed FROM c
+SELECT pk, (SELECT count(*) FROM d) AS owed, (SELECT count(*) FROM r) AS counted FROM c
 """  # noqa: S608 (the model's column names and numbered placeholders only)
 
 
@@ -228,12 +238,18 @@ async def insert_created(db: Database, row: CheckoutRecord, event: EventRecord) 
             row.id,
         )
 
+        day = rollup.day_of(row.created_at)
+
         def write(connection: sqlite3.Connection) -> tuple[int, int]:
             pk = connection.execute(_SQLITE_INSERT_CHECKOUT, values).lastrowid
             assert pk is not None
             connection.executemany(
                 _SQLITE_INSERT_PRODUCT,
                 [(pk, sku, row.account_id, int(row.livemode)) for sku in skus],
+            )
+            connection.execute(
+                rollup.SQLITE_CREATED,
+                (row.account_id, int(row.livemode), day.isoformat(), row.currency),
             )
             event_pk = connection.execute(_SQLITE_INSERT_EVENT, event_values).lastrowid
             owed = connection.execute(

@@ -28,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from opencheckout.domain.filters import CheckoutFilters
 from opencheckout.domain.lifecycle import EXPIRING_STATUSES, OPEN_STATUSES, Status
+from opencheckout.store import rollup
 from opencheckout.store.checkout_records import CheckoutRecord, from_row
 from opencheckout.store.models import Checkout, CheckoutProduct
 from opencheckout.store.pagination import created_range, keyset_rows, page_of
@@ -141,6 +142,9 @@ async def pk_of(session: AsyncSession, tenant: Tenant, checkout_id: str) -> int 
 async def insert(session: AsyncSession, checkout: Checkout) -> None:
     session.add(checkout)
     await session.flush()
+    await rollup.created(
+        session, checkout.account_id, checkout.livemode, checkout.created_at, checkout.currency
+    )
     # A new session has no SKU rows yet: no DELETE round trip before adding them.
     await replace_products(session, checkout, existing=False)
 

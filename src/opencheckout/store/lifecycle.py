@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.lifecycle import Event, Expiry, Move, Status
+from opencheckout.store import rollup
 from opencheckout.store.models import Checkout, CheckoutProduct
 
 
@@ -43,6 +44,19 @@ class Changes:
 
 
 NO_CHANGES = Changes()
+
+
+#: What the rollup needs of a session counted by its creation day, and by its completion.
+_CREATED = (Checkout.account_id, Checkout.livemode, Checkout.created_at, Checkout.currency)
+_COMPLETED = (
+    Checkout.pk,
+    Checkout.account_id,
+    Checkout.livemode,
+    Checkout.completed_at,
+    Checkout.currency,
+    Checkout.amount_total,
+    Checkout.recovered_from,
+)
 
 
 def _conditions(pks: Sequence[int], move: Move, now: datetime) -> list[ColumnElement[bool]]:
@@ -84,22 +98,37 @@ async def apply_many(
 ) -> int:
     """Apply ``move`` to every row of ``pks`` still in its source state; how many moved.
 
-    Rows loaded in ``session`` are kept in step with what was written.
+    Rows loaded in ``session`` are kept in step with what was written, and so is
+    the overview's rollup (:mod:`opencheckout.store.rollup`) for the moves that
+    change its figures: the rows that moved come back from the statement itself.
     """
     if not pks:
         return 0
     conditions = _conditions(pks, move, now)
     if move.event is Event.DELETE:
-        statement: Any = delete(Checkout).where(*conditions)
+        statement: Any = delete(Checkout).where(*conditions).returning(*_CREATED)
         result = await session.execute(statement.execution_options(synchronize_session=False))
-        removed = int(result.rowcount)  # type: ignore[attr-defined]
-        if removed:  # the foreign key cascades too; explicit for engines without it
+        gone = result.all()
+        if gone:  # the foreign key cascades too; explicit for engines without it
             lookup = delete(CheckoutProduct).where(CheckoutProduct.checkout_pk.in_(pks))
             await session.execute(lookup)
-        return removed
+            await rollup.deleted(session, gone)
+        return len(gone)
     statement = update(Checkout).where(*conditions).values(**_values(move, changes, now))
+    if move.target is Status.COMPLETED:
+        statement = statement.returning(*_COMPLETED)
+    elif move.target is Status.ABANDONED:
+        statement = statement.returning(*_CREATED)
+    else:
+        result = await session.execute(statement.execution_options(synchronize_session="fetch"))
+        return int(result.rowcount)  # type: ignore[attr-defined]
     result = await session.execute(statement.execution_options(synchronize_session="fetch"))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    moved = result.all()
+    if move.target is Status.COMPLETED:
+        await rollup.completed(session, moved)
+    else:
+        await rollup.abandoned(session, moved)
+    return len(moved)
 
 
 async def apply(

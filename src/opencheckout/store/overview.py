@@ -1,138 +1,113 @@
-"""The dashboard overview's aggregates: one indexed, grouped query per figure.
+"""The dashboard overview's aggregates, read from the rollup.
 
-Each query is a range scan of one tenant's index on the period's timestamps
-(``ix_checkouts_tenant_created``, ``ix_checkouts_tenant_completed``,
-``ix_refunds_tenant_created``), grouped by UTC day in the database.
+``overview_days`` and ``overview_products`` hold one row per tenant, UTC day and
+currency (or SKU), kept in step by the writes (:mod:`opencheckout.store.rollup`):
+a period's read is a primary-key range of at most a year of days, whatever the
+number of sessions. Only "abandoned now" also reads sessions: the open ones
+already past ``expires_at`` that the sweep has not written yet (few), through
+``ix_checkouts_tenant_status_expires``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
-from opencheckout.domain.lifecycle import EXPIRING_STATUSES, Status
-from opencheckout.store.models import Checkout, CheckoutProduct, Refund
+from opencheckout.domain.lifecycle import EXPIRING_STATUSES
+from opencheckout.store.models import Checkout, OverviewDay, OverviewProduct
+from opencheckout.store.rollup import day_of
 from opencheckout.store.tenant import Tenant
 
 
-def _day(session: AsyncSession, column: InstrumentedAttribute[Any]) -> ColumnElement[str]:
-    """``YYYY-MM-DD`` of a UTC timestamp (SQLite keeps naive UTC text)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.substr(column, 1, 10)
-    return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
-
-
-def _checkouts(tenant: Tenant) -> list[ColumnElement[bool]]:
-    return [Checkout.account_id == tenant.account_id, Checkout.livemode == tenant.livemode]
+def _days(tenant: Tenant, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    return [
+        OverviewDay.account_id == tenant.account_id,
+        OverviewDay.livemode == tenant.livemode,
+        OverviewDay.day >= day_of(start),
+        OverviewDay.day < day_of(end),
+    ]
 
 
 async def created_per_day(
     session: AsyncSession, tenant: Tenant, start: datetime, end: datetime
 ) -> Sequence[tuple[str, int]]:
-    day = _day(session, Checkout.created_at)
+    total = func.sum(OverviewDay.created)
     query = (
-        select(day, func.count())
-        .where(*_checkouts(tenant), Checkout.created_at >= start, Checkout.created_at < end)
-        .group_by(day)
+        select(OverviewDay.day, total)
+        .where(*_days(tenant, start, end))
+        .group_by(OverviewDay.day)
+        .having(total > 0)
     )
-    return [(str(d), int(n)) for d, n in await session.execute(query)]
+    return [(d.isoformat(), int(n)) for d, n in await session.execute(query)]
 
 
 async def completed_per_day(
     session: AsyncSession, tenant: Tenant, start: datetime, end: datetime
 ) -> Sequence[tuple[str, str, int, int, int]]:
     """(day, currency, completed count, revenue, recovered revenue) per day and currency."""
-    day = _day(session, Checkout.completed_at)
-    query = (
-        select(
-            day,
-            Checkout.currency,
-            func.count(),
-            func.coalesce(func.sum(Checkout.amount_total), 0),
-        )
-        .where(
-            *_checkouts(tenant),
-            Checkout.completed_at.is_not(None),
-            Checkout.completed_at >= start,
-            Checkout.completed_at < end,
-        )
-        .group_by(day, Checkout.currency)
-    )
-    rows = [(str(d), str(c), int(n), int(total)) for d, c, n, total in await session.execute(query)]
-    recovered_query = (
-        select(day, Checkout.currency, func.coalesce(func.sum(Checkout.amount_total), 0))
-        .where(
-            *_checkouts(tenant),
-            Checkout.completed_at.is_not(None),
-            Checkout.completed_at >= start,
-            Checkout.completed_at < end,
-            Checkout.recovered_from.is_not(None),
-        )
-        .group_by(day, Checkout.currency)
-    )
-    recovered_by = {
-        (str(d), str(c)): int(total) for d, c, total in await session.execute(recovered_query)
-    }
-    return [(d, c, n, total, recovered_by.get((d, c), 0)) for d, c, n, total in rows]
+    query = select(
+        OverviewDay.day,
+        OverviewDay.currency,
+        OverviewDay.completed,
+        OverviewDay.revenue,
+        OverviewDay.recovered,
+    ).where(*_days(tenant, start, end), OverviewDay.completed > 0)
+    return [
+        (d.isoformat(), str(c), int(n), int(total), int(recovered))
+        for d, c, n, total, recovered in await session.execute(query)
+    ]
 
 
 async def abandoned_count(
     session: AsyncSession, tenant: Tenant, start: datetime, end: datetime, now: datetime
 ) -> int:
-    """Sessions created in the period that are abandoned now (expired ones included)."""
-    expiring = [s.value for s in EXPIRING_STATUSES]
-    query = select(func.count()).where(
-        *_checkouts(tenant),
+    """Sessions created in the period that are abandoned now (expired ones included):
+    the rollup's written abandonments plus the open sessions already past expiry."""
+    written = select(func.coalesce(func.sum(OverviewDay.abandoned), 0)).where(
+        *_days(tenant, start, end)
+    )
+    expired = select(func.count()).where(
+        Checkout.account_id == tenant.account_id,
+        Checkout.livemode == tenant.livemode,
+        Checkout.status.in_(sorted(s.value for s in EXPIRING_STATUSES)),
+        Checkout.expires_at <= now,
         Checkout.created_at >= start,
         Checkout.created_at < end,
-        or_(
-            Checkout.status == Status.ABANDONED.value,
-            and_(Checkout.status.in_(expiring), Checkout.expires_at <= now),
-        ),
     )
-    return int((await session.execute(query)).scalar_one())
+    return int((await session.execute(written)).scalar_one()) + int(
+        (await session.execute(expired)).scalar_one()
+    )
 
 
 async def refunds_per_day(
     session: AsyncSession, tenant: Tenant, start: datetime, end: datetime
 ) -> Sequence[tuple[str, str, int, int]]:
     """(day, currency, count, amount) of refunds that did not fail."""
-    day = _day(session, Refund.created_at)
-    query = (
-        select(day, Refund.currency, func.count(), func.coalesce(func.sum(Refund.amount), 0))
-        .where(
-            Refund.account_id == tenant.account_id,
-            Refund.livemode == tenant.livemode,
-            Refund.created_at >= start,
-            Refund.created_at < end,
-            Refund.status != "failed",
-        )
-        .group_by(day, Refund.currency)
-    )
-    return [(str(d), str(c), int(n), int(a)) for d, c, n, a in await session.execute(query)]
+    query = select(
+        OverviewDay.day, OverviewDay.currency, OverviewDay.refunds, OverviewDay.refunded
+    ).where(*_days(tenant, start, end), OverviewDay.refunds > 0)
+    return [(d.isoformat(), str(c), int(n), int(a)) for d, c, n, a in await session.execute(query)]
 
 
 async def top_products(
     session: AsyncSession, tenant: Tenant, start: datetime, end: datetime, *, limit: int = 5
 ) -> Sequence[tuple[str, int]]:
     """SKUs by the number of sessions completed in the period that contain them."""
-    count = func.count()
+    count = func.sum(OverviewProduct.completed)
     query = (
-        select(CheckoutProduct.product, count)
-        .join(Checkout, Checkout.pk == CheckoutProduct.checkout_pk)
+        select(OverviewProduct.product, count)
         .where(
-            *_checkouts(tenant),
-            Checkout.completed_at.is_not(None),
-            Checkout.completed_at >= start,
-            Checkout.completed_at < end,
+            OverviewProduct.account_id == tenant.account_id,
+            OverviewProduct.livemode == tenant.livemode,
+            OverviewProduct.day >= day_of(start),
+            OverviewProduct.day < day_of(end),
         )
-        .group_by(CheckoutProduct.product)
-        .order_by(count.desc(), CheckoutProduct.product)
+        .group_by(OverviewProduct.product)
+        .having(count > 0)
+        .order_by(count.desc(), OverviewProduct.product)
         .limit(limit)
     )
     return [(str(p), int(n)) for p, n in await session.execute(query)]

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.filters import RefundFilters
+from opencheckout.store import rollup
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import Refund
 from opencheckout.store.pagination import keyset_page
@@ -38,6 +39,20 @@ async def pk_of(session: AsyncSession, tenant: Tenant, refund_id: str) -> int | 
 async def insert(session: AsyncSession, refund: Refund) -> None:
     session.add(refund)
     await session.flush()
+    if refund.status != "failed":
+        await _count(session, refund, 1)
+
+
+async def _count(session: AsyncSession, refund: Refund, sign: int) -> None:
+    await rollup.refund(
+        session,
+        refund.account_id,
+        refund.livemode,
+        refund.created_at,
+        refund.currency,
+        refund.amount,
+        sign=sign,
+    )
 
 
 async def reserved_total(session: AsyncSession, checkout_pk: int) -> int:
@@ -71,7 +86,10 @@ async def settle(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    return await session.get(Refund, refund_pk, populate_existing=True)
+    settled = await session.get(Refund, refund_pk, populate_existing=True)
+    if settled is not None and status == "failed":  # no longer given back
+        await _count(session, settled, -1)
+    return settled
 
 
 async def touch_pending(

@@ -21,6 +21,7 @@ from opencheckout.store.models.event import (
 )
 from opencheckout.store.models.idempotency import IdempotencyKey
 from opencheckout.store.models.order import Order
+from opencheckout.store.models.overview_day import OverviewDay, OverviewProduct
 from opencheckout.store.models.payment import PaymentAttempt, SimulatedPayment
 from opencheckout.store.models.product import Product
 from opencheckout.store.models.refund import Refund
@@ -43,6 +44,8 @@ __all__ = [
     "IdempotencyKey",
     "LoginAttempt",
     "Order",
+    "OverviewDay",
+    "OverviewProduct",
     "PaymentAttempt",
     "Product",
     "Refund",

@@ -77,6 +77,10 @@ class Checkout(Base):
         _set_only("ix_checkouts_processor_id", "processor_id", tenant=False),
         # The abandonment sweep scans open sessions by expiry.
         Index("ix_checkouts_status_expires", "status", "expires_at"),
+        # The overview's open sessions already past expiry that the sweep has not moved.
+        Index(
+            "ix_checkouts_tenant_status_expires", "account_id", "livemode", "status", "expires_at"
+        ),
     )
 
 

@@ -1,0 +1,216 @@
+"""Keeping the overview's rollup (``overview_days``, ``overview_products``) in step.
+
+Every write that changes a figure adds its change here, in its own transaction,
+with one ``INSERT ... ON CONFLICT DO UPDATE`` per table (adding to the day's row,
+or making it): creations, completions, abandonments, deletions and refunds.
+The engine's own insert construct is picked here, the one place that knows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opencheckout.store.models import CheckoutProduct, OverviewDay, OverviewProduct
+
+FIGURES = ("created", "completed", "revenue", "recovered", "abandoned", "refunds", "refunded")
+_KEYS = ("account_id", "livemode", "day", "currency")
+
+#: (account_id, livemode, day, currency)
+Key = tuple[str, bool, date, str]
+
+
+def day_of(moment: datetime) -> date:
+    """The UTC day of a timestamp (naive ones are UTC already)."""
+    if moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(UTC).date()
+
+
+def _insert(session: AsyncSession) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def add(session: AsyncSession, changes: dict[Key, dict[str, int]]) -> None:
+    """Add ``changes`` (figure deltas per day row) to the rollup: one statement."""
+    if not changes:
+        return
+    rows = [
+        {
+            **dict(zip(_KEYS, key, strict=True)),
+            **{name: delta.get(name, 0) for name in FIGURES},
+        }
+        for key, delta in sorted(changes.items())
+    ]
+    statement = _insert(session)(OverviewDay).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(_KEYS),
+        set_={
+            name: getattr(OverviewDay, name) + getattr(statement.excluded, name) for name in FIGURES
+        },
+    )
+    await session.execute(statement)
+
+
+def _changes(rows: Iterable[Sequence[Any]], figure: str) -> dict[Key, dict[str, int]]:
+    """Counts of ``figure`` per day row of ``(account, livemode, day, currency)`` rows."""
+    changes: dict[Key, dict[str, int]] = defaultdict(dict)
+    for account_id, livemode, moment, currency in rows:
+        delta = changes[(account_id, bool(livemode), day_of(moment), currency)]
+        delta[figure] = delta.get(figure, 0) + 1
+    return changes
+
+
+async def created(
+    session: AsyncSession,
+    account_id: str,
+    livemode: bool,
+    when: datetime,
+    currency: str,
+    *,
+    count: int = 1,
+) -> None:
+    await add(session, {(account_id, livemode, day_of(when), currency): {"created": count}})
+
+
+async def deleted(session: AsyncSession, rows: Iterable[Sequence[Any]]) -> None:
+    """Sessions removed: ``(account, livemode, created_at, currency)`` rows."""
+    changes = _changes(rows, "created")
+    await add(session, {k: {"created": -v["created"]} for k, v in changes.items()})
+
+
+async def abandoned(session: AsyncSession, rows: Iterable[Sequence[Any]]) -> None:
+    """Sessions written abandoned: ``(account, livemode, created_at, currency)`` rows."""
+    await add(session, _changes(rows, "abandoned"))
+
+
+async def completed(session: AsyncSession, rows: Sequence[Sequence[Any]]) -> None:
+    """Sessions completed: ``(pk, account, livemode, completed_at, currency, amount_total,
+    recovered_from)`` rows; their SKUs count towards the day's top products."""
+    changes: dict[Key, dict[str, int]] = defaultdict(dict)
+    days: dict[int, tuple[str, bool, date]] = {}
+    for pk, account_id, livemode, moment, currency, total, recovered_from in rows:
+        key = (account_id, bool(livemode), day_of(moment), currency)
+        delta = changes[key]
+        delta["completed"] = delta.get("completed", 0) + 1
+        delta["revenue"] = delta.get("revenue", 0) + int(total)
+        if recovered_from is not None:
+            delta["recovered"] = delta.get("recovered", 0) + int(total)
+        days[int(pk)] = key[:3]
+    await add(session, changes)
+    if not days:
+        return
+    skus = await session.execute(
+        select(CheckoutProduct.checkout_pk, CheckoutProduct.product).where(
+            CheckoutProduct.checkout_pk.in_(sorted(days))
+        )
+    )
+    counts: dict[tuple[str, bool, date, str], int] = defaultdict(int)
+    for pk, product in skus:
+        counts[(*days[int(pk)], str(product))] += 1
+    if not counts:
+        return
+    statement = _insert(session)(OverviewProduct).values(
+        [
+            {"account_id": a, "livemode": m, "day": d, "product": p, "completed": n}
+            for (a, m, d, p), n in sorted(counts.items())
+        ]
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["account_id", "livemode", "day", "product"],
+        set_={"completed": OverviewProduct.completed + statement.excluded.completed},
+    )
+    await session.execute(statement)
+
+
+async def refund(
+    session: AsyncSession,
+    account_id: str,
+    livemode: bool,
+    when: datetime,
+    currency: str,
+    amount: int,
+    *,
+    sign: int = 1,
+) -> None:
+    """A refund counted (``sign=1``: made) or no longer (``sign=-1``: it failed)."""
+    key = (account_id, livemode, day_of(when), currency)
+    await add(session, {key: {"refunds": sign, "refunded": sign * amount}})
+
+
+# -- whole tables, in SQL (the migration's backfill, the bench's seeder) ------------------
+
+
+def _day_sql(dialect: str, column: str) -> str:
+    if dialect == "postgresql":
+        return f"(({column}) AT TIME ZONE 'UTC')::date"
+    return f"substr({column}, 1, 10)"
+
+
+def rebuild_sql(dialect: str, *, checkouts: str = "TRUE", refunds: str = "TRUE") -> list[str]:
+    """Statements adding the figures of the checkouts and refunds matching the two
+    ``WHERE`` conditions to the rollup (all rows: the backfill)."""
+    true = "TRUE" if dialect == "postgresql" else "1"
+    checkouts = checkouts.replace("TRUE", true)
+    refunds = refunds.replace("TRUE", true)
+    created_day = _day_sql(dialect, "created_at")
+    completed_day = _day_sql(dialect, "completed_at")
+    refund_day = _day_sql(dialect, "created_at")
+    names = ", ".join(FIGURES)
+    sums = ", ".join(f"sum({name})" for name in FIGURES)
+    updates = ", ".join(f"{name} = overview_days.{name} + excluded.{name}" for name in FIGURES)
+    parts = (
+        f"SELECT account_id, livemode, {created_day} AS day, currency, 1 AS created, "  # noqa: S608 (the model's names and fixed conditions)
+        "0 AS completed, 0 AS revenue, 0 AS recovered, "
+        "CASE WHEN status = 'abandoned' THEN 1 ELSE 0 END AS abandoned, 0 AS refunds, "
+        f"0 AS refunded FROM checkouts WHERE {checkouts}",
+        f"SELECT account_id, livemode, {completed_day}, currency, 0, 1, amount_total, "  # noqa: S608 (the model's names and fixed conditions)
+        "CASE WHEN recovered_from IS NOT NULL THEN amount_total ELSE 0 END, 0, 0, 0 "
+        f"FROM checkouts WHERE completed_at IS NOT NULL AND {checkouts}",
+        f"SELECT account_id, livemode, {refund_day}, currency, 0, 0, 0, 0, 0, 1, amount "  # noqa: S608 (the model's names and fixed conditions)
+        f"FROM refunds WHERE status != 'failed' AND {refunds}",
+    )
+    days = (
+        f"INSERT INTO overview_days (account_id, livemode, day, currency, {names}) "  # noqa: S608
+        f"SELECT account_id, livemode, day, currency, {sums} FROM ("
+        + " UNION ALL ".join(parts)
+        + f") AS f GROUP BY account_id, livemode, day, currency "
+        f"ON CONFLICT (account_id, livemode, day, currency) DO UPDATE SET {updates}"
+    )
+    products = (
+        "INSERT INTO overview_products (account_id, livemode, day, product, completed) "  # noqa: S608
+        f"SELECT c.account_id, c.livemode, {_day_sql(dialect, 'c.completed_at')}, p.product, "
+        "count(*) FROM checkouts c JOIN checkout_products p ON p.checkout_pk = c.pk "
+        f"WHERE c.completed_at IS NOT NULL AND {checkouts} "
+        f"GROUP BY c.account_id, c.livemode, {_day_sql(dialect, 'c.completed_at')}, p.product "
+        "ON CONFLICT (account_id, livemode, day, product) DO UPDATE SET "
+        "completed = overview_products.completed + excluded.completed"
+    )
+    return [days, products]
+
+
+#: The creation of one session, for the raw-driver insert of ``store.checkout_records``.
+SQLITE_CREATED = (
+    f"INSERT INTO overview_days (account_id, livemode, day, currency, {', '.join(FIGURES)}) "  # noqa: S608 (the model's names and fixed conditions)
+    "VALUES (?, ?, ?, ?, 1, 0, 0, 0, 0, 0, 0) "
+    "ON CONFLICT (account_id, livemode, day, currency) "
+    "DO UPDATE SET created = overview_days.created + 1"
+)
+
+
+def postgres_created(account: str, livemode: str, created_at: str, currency: str) -> str:
+    """A CTE body for the creation of one session, from the statement's placeholders."""
+    return (
+        f"INSERT INTO overview_days (account_id, livemode, day, currency, {', '.join(FIGURES)}) "  # noqa: S608 (the model's names and fixed conditions)
+        f"VALUES ({account}, {livemode}, ({created_at}::timestamptz AT TIME ZONE 'UTC')::date, "
+        f"{currency}, 1, 0, 0, 0, 0, 0, 0) "
+        "ON CONFLICT (account_id, livemode, day, currency) "
+        "DO UPDATE SET created = overview_days.created + 1 RETURNING 1"
+    )
