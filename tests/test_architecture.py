@@ -45,7 +45,6 @@ LONG_FUNCTIONS_ALLOWED: frozenset[str] = frozenset(
         "api/checkouts.py::list_checkouts",
         "api/compat/acp_responses.py::checkout_session",
         "app.py::create_app",
-        "domain/custom_fields.py::definitions",
         "pages/dashboard/charts.py::bar_chart",
         "pages/dashboard/routes.py::overview_page",
         "pages/routes.py::_form",

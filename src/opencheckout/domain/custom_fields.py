@@ -161,60 +161,75 @@ def definitions(raw_fields: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]
                 param=f"{at}.key",
             )
         keys.append(key)
-        kind = raw["type"]
-        options = raw.get("options")
-        if kind == "dropdown":
-            if not options:
-                raise InvalidValue(
-                    "A dropdown field needs options: [{label, value}, ...].",
-                    code="parameter_missing",
-                    param=f"{at}.options",
-                )
-            seen: list[str] = []
-            for number, option in enumerate(options):
-                if option["value"] in seen:
-                    raise InvalidValue(
-                        f"Option value '{option['value']}' is used twice.",
-                        param=f"{at}.options[{number}].value",
-                    )
-                seen.append(option["value"])
-            for name in ("minimum_length", "maximum_length"):
-                if raw.get(name) is not None:
-                    raise InvalidValue(
-                        f"{name} applies to text and numeric fields, not dropdowns.",
-                        param=f"{at}.{name}",
-                    )
-        elif options is not None:
+        _check_options(raw, at)
+        _check_lengths(raw, at)
+        fields.append(_definition(raw))
+    return fields
+
+
+def _check_options(raw: Mapping[str, Any], at: str) -> None:
+    """A dropdown has options with distinct values and no lengths; other kinds no options."""
+    kind = raw["type"]
+    options = raw.get("options")
+    if kind != "dropdown":
+        if options is not None:
             raise InvalidValue(
                 f"options apply to dropdown fields, not {kind} ones.", param=f"{at}.options"
             )
-        minimum, maximum = raw.get("minimum_length"), raw.get("maximum_length")
-        if minimum is not None and maximum is not None and minimum > maximum:
-            raise InvalidValue(
-                f"minimum_length ({minimum}) may not exceed maximum_length ({maximum}).",
-                param=f"{at}.minimum_length",
-            )
-        label = raw["label"]
-        fields.append(
-            {
-                "key": key,
-                "label": {
-                    "custom": label["custom"],
-                    "translations": dict(label.get("translations") or {}),
-                },
-                "type": kind,
-                "optional": bool(raw.get("optional", False)),
-                "options": (
-                    [{"label": o["label"], "value": o["value"]} for o in options]
-                    if kind == "dropdown" and options
-                    else None
-                ),
-                "minimum_length": minimum,
-                "maximum_length": maximum,
-                "value": None,
-            }
+        return
+    if not options:
+        raise InvalidValue(
+            "A dropdown field needs options: [{label, value}, ...].",
+            code="parameter_missing",
+            param=f"{at}.options",
         )
-    return fields
+    seen: list[str] = []
+    for number, option in enumerate(options):
+        if option["value"] in seen:
+            raise InvalidValue(
+                f"Option value '{option['value']}' is used twice.",
+                param=f"{at}.options[{number}].value",
+            )
+        seen.append(option["value"])
+    for name in ("minimum_length", "maximum_length"):
+        if raw.get(name) is not None:
+            raise InvalidValue(
+                f"{name} applies to text and numeric fields, not dropdowns.",
+                param=f"{at}.{name}",
+            )
+
+
+def _check_lengths(raw: Mapping[str, Any], at: str) -> None:
+    minimum, maximum = raw.get("minimum_length"), raw.get("maximum_length")
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise InvalidValue(
+            f"minimum_length ({minimum}) may not exceed maximum_length ({maximum}).",
+            param=f"{at}.minimum_length",
+        )
+
+
+def _definition(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """One checked definition as stored: copies of its parts, and no value yet."""
+    kind = raw["type"]
+    options = raw.get("options")
+    label = raw["label"]
+    return {
+        "key": raw["key"],
+        "label": {
+            "custom": label["custom"],
+            "translations": dict(label.get("translations") or {}),
+        },
+        "type": kind,
+        "optional": bool(raw.get("optional", False)),
+        "options": (
+            [{"label": o["label"], "value": o["value"]} for o in options]
+            if kind == "dropdown" and options
+            else None
+        ),
+        "minimum_length": raw.get("minimum_length"),
+        "maximum_length": raw.get("maximum_length"),
+        "value": None,
+    }
 
 
 def set_values(
