@@ -43,7 +43,6 @@ STORE_IMPORTS_ALLOWED: frozenset[str] = frozenset(
 LONG_FUNCTIONS_ALLOWED: frozenset[str] = frozenset(
     {
         "api/checkouts.py::list_checkouts",
-        "api/compat/acp_responses.py::checkout_session",
         "app.py::create_app",
         "pages/dashboard/charts.py::bar_chart",
         "pages/dashboard/routes.py::overview_page",

@@ -318,18 +318,11 @@ def capabilities(psp: str, livemode: bool, merchant_id: str) -> dict[str, Any]:
     }
 
 
-def checkout_session(
-    resource: dict[str, Any],
-    *,
-    psp: str,
-    merchant_id: str,
-    extra_messages: Sequence[dict[str, Any]] = (),
-    order: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The ACP ``CheckoutSession`` (with ``order`` once paid) for a native resource."""
-    state = acp_state(resource)
-    status = acp_status(resource)
-    customer = resource["customer"]
+def _session_messages(
+    resource: dict[str, Any], state: dict[str, Any], extra_messages: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """What the agent is told: missing fields, a declined attempt, a payment being confirmed,
+    each rejected discount code (at its index), then ``extra_messages``."""
     messages: list[dict[str, Any]] = []
     if resource["status"] in ("pending", "failed"):
         messages.extend(missing_messages(resource["missing_fields"]))
@@ -358,6 +351,22 @@ def checkout_session(
                     )
                 )
     messages.extend(extra_messages)
+    return messages
+
+
+def checkout_session(
+    resource: dict[str, Any],
+    *,
+    psp: str,
+    merchant_id: str,
+    extra_messages: Sequence[dict[str, Any]] = (),
+    order: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ACP ``CheckoutSession`` (with ``order`` once paid) for a native resource."""
+    state = acp_state(resource)
+    status = acp_status(resource)
+    customer = resource["customer"]
+    messages = _session_messages(resource, state, extra_messages)
     session: dict[str, Any] = {
         "id": resource["id"],
         "protocol": {"version": API_VERSION},
