@@ -47,7 +47,6 @@ LONG_FUNCTIONS_ALLOWED: frozenset[str] = frozenset(
         "pages/dashboard/charts.py::bar_chart",
         "pages/dashboard/routes.py::overview_page",
         "pages/routes.py::_form",
-        "service/ucp_orders.py::order",
     }
 )
 

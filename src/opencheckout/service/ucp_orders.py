@@ -120,14 +120,45 @@ def order(
     version: Version, resource: dict[str, Any], active: frozenset[str], permalink: str
 ) -> dict[str, Any]:
     """A native order (``service.orders.order_resource``) as a UCP order."""
-    events = resource["fulfillment_events"]
+    amounts = {
+        key: resource[key]
+        for key in ("amount_subtotal", "amount_discount", "amount_shipping", "amount_total")
+    }
+    amounts["shipping_selected"] = resource.get("shipping_option") is not None
+    body: dict[str, Any] = {
+        "ucp": version.metadata("order", active),
+        "id": resource["id"],
+        "checkout_id": resource["checkout"],
+        "permalink_url": permalink,
+        "line_items": _order_lines(version, resource),
+        "fulfillment": _fulfillment(resource),
+        "adjustments": [_adjustment(version, entry) for entry in resource["adjustments"]],
+        "currency": resource["currency"].upper(),
+        "totals": totals(version, amounts),
+    }
+    if version.arrays:
+        body.pop("currency")
+    return body
+
+
+def _whole_order(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every line at its full quantity: what an event naming no lines covers."""
+    return [{"id": li["id"], "quantity": li["quantity"]} for li in resource["line_items"]]
+
+
+def _fulfilled_quantities(resource: dict[str, Any]) -> dict[str, int]:
+    """Per line id, the quantity shipped or delivered so far (by the order's events)."""
     done: dict[str, int] = {}
-    for event in events:
+    for event in resource["fulfillment_events"]:
         if event["type"] in ("shipped", "delivered"):
-            for line in event["line_items"] or [
-                {"id": li["id"], "quantity": li["quantity"]} for li in resource["line_items"]
-            ]:
+            for line in event["line_items"] or _whole_order(resource):
                 done[line["id"]] = max(done.get(line["id"], 0), 0) + int(line["quantity"])
+    return done
+
+
+def _order_lines(version: Version, resource: dict[str, Any]) -> list[dict[str, Any]]:
+    """The order's lines, each with how much of it is fulfilled and its status."""
+    done = _fulfilled_quantities(resource)
     lines = []
     for line in resource["line_items"]:
         fulfilled = min(done.get(line["id"], 0), line["quantity"])
@@ -146,6 +177,11 @@ def order(
                 else ("partial" if fulfilled else "processing"),
             }
         )
+    return lines
+
+
+def _fulfillment(resource: dict[str, Any]) -> dict[str, Any]:
+    """The fulfillment events (absent fields left out), and where it ships when it does."""
     fulfillment_: dict[str, Any] = {
         "events": [
             {
@@ -154,18 +190,14 @@ def order(
                     "id": event["id"],
                     "occurred_at": event["occurred_at"],
                     "type": event["type"],
-                    "line_items": event["line_items"]
-                    or [
-                        {"id": li["id"], "quantity": li["quantity"]}
-                        for li in resource["line_items"]
-                    ],
+                    "line_items": event["line_items"] or _whole_order(resource),
                     "tracking_number": event.get("tracking_number"),
                     "tracking_url": event.get("tracking_url"),
                     "carrier": event.get("carrier"),
                 }.items()
                 if value is not None
             }
-            for event in events
+            for event in resource["fulfillment_events"]
         ]
     }
     address = resource.get("shipping_address")
@@ -173,32 +205,12 @@ def order(
         fulfillment_["expectations"] = [
             {
                 "id": "exp_1",
-                "line_items": [
-                    {"id": li["id"], "quantity": li["quantity"]} for li in resource["line_items"]
-                ],
+                "line_items": _whole_order(resource),
                 "method_type": "shipping",
                 "destination": ucp_address(address),
             }
         ]
-    amounts = {
-        key: resource[key]
-        for key in ("amount_subtotal", "amount_discount", "amount_shipping", "amount_total")
-    }
-    amounts["shipping_selected"] = resource.get("shipping_option") is not None
-    body: dict[str, Any] = {
-        "ucp": version.metadata("order", active),
-        "id": resource["id"],
-        "checkout_id": resource["checkout"],
-        "permalink_url": permalink,
-        "line_items": lines,
-        "fulfillment": fulfillment_,
-        "adjustments": [_adjustment(version, entry) for entry in resource["adjustments"]],
-        "currency": resource["currency"].upper(),
-        "totals": totals(version, amounts),
-    }
-    if version.arrays:
-        body.pop("currency")
-    return body
+    return fulfillment_
 
 
 def _adjustment(version: Version, entry: dict[str, Any]) -> dict[str, Any]:
