@@ -44,7 +44,6 @@ LONG_FUNCTIONS_ALLOWED: frozenset[str] = frozenset(
     {
         "api/checkouts.py::list_checkouts",
         "app.py::create_app",
-        "pages/dashboard/charts.py::bar_chart",
         "pages/dashboard/routes.py::overview_page",
         "pages/routes.py::_form",
     }

@@ -62,28 +62,7 @@ def bar_chart(
     plot_h = HEIGHT - TOP - BOTTOM
     group_w = plot_w / count
     bar_w = max(1.0, (group_w * 0.8) / max(len(series), 1))
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'class="chart" role="img" aria-labelledby="{chart_id}-t">',
-        f'<title id="{chart_id}-t">{escape(title)}</title>',
-        "<defs>",
-        f'<pattern id="{chart_id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
-        '<line x1="0" y1="0" x2="0" y2="6" stroke="#1a1f36" stroke-width="3"/></pattern>',
-        "</defs>",
-    ]
-    # Grid and y axis labels.
-    for step in range(5):
-        value = top_value * step // 4
-        y = TOP + plot_h - plot_h * step / 4
-        parts.append(
-            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
-            'stroke="#d5d9e2" stroke-width="1"/>'
-        )
-        parts.append(
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
-            f'fill="#4f566b">{escape(fmt(value))}</text>'
-        )
+    parts = [*_head(chart_id, title), *_grid(top_value, plot_h, fmt)]
     label_every = max(1, count // 10)
     show_values = count * len(series) <= 16
     for index, label in enumerate(labels):
@@ -93,7 +72,7 @@ def bar_chart(
             h = plot_h * value / top_value
             x = x0 + bar_w * position
             y = TOP + plot_h - h
-            fill = f"url(#{chart_id}-hatch)" if item.style == "hatched" else "#1f4fd1"
+            fill = _fill(chart_id, item)
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(bar_w - 1, 1):.1f}" '
                 f'height="{h:.1f}" fill="{fill}" stroke="#1a1f36" stroke-width="0.5">'
@@ -113,17 +92,57 @@ def bar_chart(
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" '
         'stroke="#1a1f36" stroke-width="1"/>'
     )
-    # Legend: a swatch with the series' pattern and its name in text.
+    parts += _legend(chart_id, series)
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text above is escaped)
+
+
+def _head(chart_id: str, title: str) -> list[str]:
+    """The svg's opening, its title, and the hatch pattern hatched series fill with."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'class="chart" role="img" aria-labelledby="{chart_id}-t">',
+        f'<title id="{chart_id}-t">{escape(title)}</title>',
+        "<defs>",
+        f'<pattern id="{chart_id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#1a1f36" stroke-width="3"/></pattern>',
+        "</defs>",
+    ]
+
+
+def _grid(top_value: int, plot_h: int, fmt: Callable[[int], str]) -> list[str]:
+    """Grid lines and y axis labels: the axis split in four up to ``top_value``."""
+    parts = []
+    for step in range(5):
+        value = top_value * step // 4
+        y = TOP + plot_h - plot_h * step / 4
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
+            'stroke="#d5d9e2" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="#4f566b">{escape(fmt(value))}</text>'
+        )
+    return parts
+
+
+def _fill(chart_id: str, item: Series) -> str:
+    return f"url(#{chart_id}-hatch)" if item.style == "hatched" else "#1f4fd1"
+
+
+def _legend(chart_id: str, series: Sequence[Series]) -> list[str]:
+    """Legend: a swatch with the series' pattern and its name in text."""
+    parts = []
     x = LEFT
     for item in series:
-        fill = f"url(#{chart_id}-hatch)" if item.style == "hatched" else "#1f4fd1"
         parts.append(
-            f'<rect x="{x}" y="6" width="14" height="14" fill="{fill}" stroke="#1a1f36" '
-            'stroke-width="0.5"/>'
+            f'<rect x="{x}" y="6" width="14" height="14" fill="{_fill(chart_id, item)}" '
+            'stroke="#1a1f36" stroke-width="0.5"/>'
         )
         parts.append(
             f'<text x="{x + 20}" y="17" font-size="12" fill="#1a1f36">{escape(item.name)}</text>'
         )
         x += 28 + 8 * len(item.name)
-    parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 (every text above is escaped)
+    return parts
