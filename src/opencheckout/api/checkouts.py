@@ -234,12 +234,7 @@ async def list_checkouts(
 ) -> Response:
     """List sessions, newest first. Cursor pagination by default; `page=N` switches
     to numbered pages with `total_count` and `links`."""
-    if starting_after and ending_before:
-        raise InvalidValue(
-            "Use either starting_after or ending_before, not both.", param="ending_before"
-        )
-    if page is not None and (starting_after or ending_before):
-        raise InvalidValue("Cursor parameters cannot be combined with page.", param="page")
+    _check_paging(starting_after, ending_before, page)
     filters = CheckoutFilters(
         statuses=[Status(s) for s in (status or []) + (status_array or [])],
         customer=customer,
@@ -267,6 +262,13 @@ async def list_checkouts(
         ending_before=ending_before,
         page=page,
     )
+    return json_response(_list_body(ctx, request, result, page=page, limit=limit))
+
+
+def _list_body(
+    ctx: Context, request: Request, result: service.Page, *, page: int | None, limit: int
+) -> dict[str, Any]:
+    """The list object; with `page=N`, also the page, the count and links to its neighbours."""
     body: dict[str, Any] = {
         "object": "list",
         "url": request.url.path,
@@ -274,21 +276,36 @@ async def list_checkouts(
         "has_more": result.has_more,
     }
     if page is not None and result.total_count is not None:
-        last = max(1, -(-result.total_count // limit))
+        body.update(_numbered_page(request, page, limit, result.total_count))
+    return body
 
-        def link(number: int) -> str:
-            return str(request.url.include_query_params(page=number, limit=limit))
 
-        body.update(
-            page=page,
-            limit=limit,
-            total_count=result.total_count,
-            links={
-                "self": link(page),
-                "first": link(1),
-                "prev": link(page - 1) if page > 1 else None,
-                "next": link(page + 1) if page < last else None,
-                "last": link(last),
-            },
+def _check_paging(starting_after: str | None, ending_before: str | None, page: int | None) -> None:
+    """One way of paging per request: a cursor one way, or a page number."""
+    if starting_after and ending_before:
+        raise InvalidValue(
+            "Use either starting_after or ending_before, not both.", param="ending_before"
         )
-    return json_response(body)
+    if page is not None and (starting_after or ending_before):
+        raise InvalidValue("Cursor parameters cannot be combined with page.", param="page")
+
+
+def _numbered_page(request: Request, page: int, limit: int, total_count: int) -> dict[str, Any]:
+    """What `page=N` adds to the list."""
+    last = max(1, -(-total_count // limit))
+
+    def link(number: int) -> str:
+        return str(request.url.include_query_params(page=number, limit=limit))
+
+    return {
+        "page": page,
+        "limit": limit,
+        "total_count": total_count,
+        "links": {
+            "self": link(page),
+            "first": link(1),
+            "prev": link(page - 1) if page > 1 else None,
+            "next": link(page + 1) if page < last else None,
+            "last": link(last),
+        },
+    }
