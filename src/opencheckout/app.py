@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -69,6 +69,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     db = Database(settings.database_url)
 
     context = Context(db=db, settings=settings, processors=build_processors(settings, db))
+    app = FastAPI(
+        title="opencheckout",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=_lifespan(context),
+        # Served by api.docs from packaged assets (FastAPI's defaults load from CDNs).
+        docs_url=None,
+        redoc_url=None,
+        telemetry={"tracing": settings.otel, "metrics": settings.otel, "logs": settings.otel},
+    )
+    app.state.context = context
+    app.state.principals = PrincipalCache(settings.auth_cache_seconds)
+    install_error_handlers(app)
+    _install_routes(app, context)
+    _add_middleware(app, context)
+    return app
+
+
+def _lifespan(context: Context) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The embedded worker and the metrics port run while the app does; the pool closes last."""
+    settings, db = context.settings, context.db
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -87,19 +108,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await worker_task
             await db.dispose()
 
-    app = FastAPI(
-        title="opencheckout",
-        version=__version__,
-        description=DESCRIPTION,
-        lifespan=lifespan,
-        # Served by api.docs from packaged assets (FastAPI's defaults load from CDNs).
-        docs_url=None,
-        redoc_url=None,
-        telemetry={"tracing": settings.otel, "metrics": settings.otel, "logs": settings.otel},
-    )
-    app.state.context = context
-    app.state.principals = PrincipalCache(settings.auth_cache_seconds)
-    install_error_handlers(app)
+    return lifespan
+
+
+def _install_routes(app: FastAPI, context: Context) -> None:
+    """Every API router, the pages, the OpenAPI document and (on the main port) /metrics."""
+    settings = context.settings
     docs.install(app)
     app.include_router(health.router)
     app.include_router(checkouts.router)
@@ -128,6 +142,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     openapi.install(app)
     if settings.metrics and settings.metrics_port is None:
         app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+
+
+def _add_middleware(app: FastAPI, context: Context) -> None:
+    """The middleware stack; each add wraps the ones before it (the last is outermost)."""
+    settings = context.settings
     if settings.hot_path:
         # Innermost: behind the request id, rate limit and body guard like any route.
         app.add_middleware(HotPathMiddleware, context=context, principals=app.state.principals)
@@ -154,7 +173,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Inside RequestId (its log line carries the id), outside the rate limit (429s count).
     app.add_middleware(TelemetryMiddleware)
     app.add_middleware(RequestIdMiddleware)
-    return app
 
 
 def app_from_env() -> FastAPI:
