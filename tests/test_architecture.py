@@ -43,7 +43,6 @@ STORE_IMPORTS_ALLOWED: frozenset[str] = frozenset(
 LONG_FUNCTIONS_ALLOWED: frozenset[str] = frozenset(
     {
         "pages/dashboard/routes.py::overview_page",
-        "pages/routes.py::_form",
     }
 )
 

@@ -879,18 +879,72 @@ async def _form(
     raw_error: str | None = None,
 ) -> HTMLResponse:
     """The checkout page itself (``raw_error``: a message already translated)."""
-    pages = renderer.pages
-    nonce = renderer.request.cookies.get(security.CSRF_COOKIE)
-    new_cookie = None
-    if not nonce or len(nonce) > 64:
-        nonce = new_cookie = security.new_nonce()
+    nonce, new_cookie = _csrf_nonce(renderer.request)
     data = row.data
-    customer = data["customer"]
-    address = customer.get("billing_address") or {}
     billing_required = data.get("billing_details_collection") == "required"
     ships = await hosted.ships(_ctx(renderer.request), row)
     choices = _ship_choices(data, billing_required) if ships else {}
     ship_to = _default_ship_to(data, choices) if ships else ""
+    values = _form_values(row, choices, ship_to, submission)
+    stripe_entry = hosted.card_entry(_ctx(renderer.request), row)
+    if stripe_entry is not None:
+        renderer.stripe_js_url = stripe_entry.js_url
+    paypal_origin = hosted.paypal_origin(_ctx(renderer.request), row)
+    if paypal_origin is not None:
+        renderer.form_origins.append(paypal_origin)
+    notice = submission.notice if submission is not None else None
+    return renderer.response(
+        "checkout.html",
+        status,
+        cookie=new_cookie,
+        action=renderer._path(),
+        cancel_action=f"{renderer._path()}/cancel",
+        csrf_field=security.CSRF_FIELD,
+        csrf_token=security.csrf_token(renderer.pages.secret_key, row.token, nonce),
+        test_mode=not row.livemode,
+        paypal_simulated=paypal_origin is None,
+        **_cart_view(renderer, row, values),
+        totals_action=f"{renderer._path()}/totals",
+        coupon_collection=bool(data.get("coupon_collection")),
+        billing_required=billing_required,
+        ships=ships,
+        ship_choices=list(choices),
+        saved_addresses=[
+            {"id": key, "label": _address_label(saved)}
+            for key, saved in choices.items()
+            if saved is not None
+        ],
+        shipping_notice=renderer.gettext(notice) if notice else None,
+        payment_methods=hosted.payment_methods(row),
+        countries=i18n.country_names(renderer.locale),
+        values=values,
+        errors=submission.errors if submission is not None else {},
+        code=submission.code if submission is not None else "",
+        error=raw_error or (renderer.gettext(error) if error else None),
+        has_cancel=True,
+        stripe=stripe_entry,
+    )
+
+
+def _csrf_nonce(request: Request) -> tuple[str, str | None]:
+    """The buyer's CSRF nonce, and the new one to set as the cookie when it had none fit."""
+    nonce = request.cookies.get(security.CSRF_COOKIE)
+    if nonce and len(nonce) <= 64:
+        return nonce, None
+    fresh = security.new_nonce()
+    return fresh, fresh
+
+
+def _form_values(
+    row: Checkout,
+    choices: Mapping[str, Any],
+    ship_to: str,
+    submission: forms.Submission | None,
+) -> dict[str, Any]:
+    """What the inputs show: the session's details, over them what the buyer just posted."""
+    data = row.data
+    customer = data["customer"]
+    address = customer.get("billing_address") or {}
     shipping_address = (
         customer.get("shipping_address") or {} if ship_to == forms.SHIP_TO_NEW else {}
     )
@@ -907,21 +961,23 @@ async def _form(
         "method": (hosted.payment_methods(row) or ["card"])[0],
         "shipping_option": data.get("selected_shipping_option") or "",
     }
-    errors: dict[str, str] = {}
-    code = ""
-    notice = None
-    if submission is not None:
-        kept = {"method", "ship_to", "shipping_option"}
-        values.update({k: v for k, v in submission.values.items() if v or k not in kept})
-        if not values["method"]:
-            values["method"] = (hosted.payment_methods(row) or ["card"])[0]
-        if values["ship_to"] not in choices:
-            values["ship_to"] = ship_to
-        # The option shown chosen is the session's (a dropped one is not).
-        values["shipping_option"] = data.get("selected_shipping_option") or ""
-        errors = submission.errors
-        code = submission.code
-        notice = renderer.gettext(submission.notice) if submission.notice else None
+    if submission is None:
+        return values
+    kept = {"method", "ship_to", "shipping_option"}
+    values.update({k: v for k, v in submission.values.items() if v or k not in kept})
+    if not values["method"]:
+        values["method"] = (hosted.payment_methods(row) or ["card"])[0]
+    if values["ship_to"] not in choices:
+        values["ship_to"] = ship_to
+    # The option shown chosen is the session's (a dropped one is not).
+    values["shipping_option"] = data.get("selected_shipping_option") or ""
+    return values
+
+
+def _cart_view(renderer: _Renderer, row: Checkout, values: Mapping[str, str]) -> dict[str, Any]:
+    """What is bought and for how much: the lines (with their quantity controls), custom
+    fields, discounts, the figures and the shipping options, as the template shows them."""
+    data = row.data
     money = renderer.money
     items = [
         {
@@ -945,53 +1001,17 @@ async def _form(
         }
         for discount in data.get("discounts", [])
     ]
-    shipping_options = _shipping_view(row, money, renderer.gettext)
-    saved_addresses = [
-        {"id": key, "label": _address_label(saved)}
-        for key, saved in choices.items()
-        if saved is not None
-    ]
-    stripe_entry = hosted.card_entry(_ctx(renderer.request), row)
-    if stripe_entry is not None:
-        renderer.stripe_js_url = stripe_entry.js_url
-    paypal_origin = hosted.paypal_origin(_ctx(renderer.request), row)
-    if paypal_origin is not None:
-        renderer.form_origins.append(paypal_origin)
     figures = totals.summary(row, money, renderer.gettext)
-    return renderer.response(
-        "checkout.html",
-        status,
-        cookie=new_cookie,
-        action=renderer._path(),
-        cancel_action=f"{renderer._path()}/cancel",
-        csrf_field=security.CSRF_FIELD,
-        csrf_token=security.csrf_token(pages.secret_key, row.token, nonce),
-        test_mode=not row.livemode,
-        paypal_simulated=paypal_origin is None,
-        items=items,
-        adjustable=any(item["control"] for item in items),
-        custom_fields=custom_fields,
-        discounts=discounts,
-        summary=figures,
-        subtotal=figures.subtotal,
-        discount_total=figures.discount,
-        tax=figures.tax,
-        shipping=figures.shipping,
-        total=figures.total,
-        totals_action=f"{renderer._path()}/totals",
-        coupon_collection=bool(data.get("coupon_collection")),
-        billing_required=billing_required,
-        ships=ships,
-        ship_choices=list(choices),
-        saved_addresses=saved_addresses,
-        shipping_notice=notice,
-        payment_methods=hosted.payment_methods(row),
-        shipping_options=shipping_options,
-        countries=i18n.country_names(renderer.locale),
-        values=values,
-        errors=errors,
-        code=code,
-        error=raw_error or (renderer.gettext(error) if error else None),
-        has_cancel=True,
-        stripe=stripe_entry,
-    )
+    return {
+        "items": items,
+        "adjustable": any(item["control"] for item in items),
+        "custom_fields": custom_fields,
+        "discounts": discounts,
+        "summary": figures,
+        "subtotal": figures.subtotal,
+        "discount_total": figures.discount,
+        "tax": figures.tax,
+        "shipping": figures.shipping,
+        "total": figures.total,
+        "shipping_options": _shipping_view(row, money, renderer.gettext),
+    }
