@@ -35,7 +35,6 @@ STORE_IMPORTS_ALLOWED: frozenset[str] = frozenset(
         "api/compat/quaderno.py:opencheckout.store.checkout_records",
         "api/compat/ucp/rest.py:opencheckout.store.checkout_records",
         "pages/routes.py:opencheckout.store.models",
-        "pages/totals.py:opencheckout.store.models",
     }
 )
 

@@ -42,6 +42,7 @@ from opencheckout.service import hosted
 from opencheckout.service.context import Context
 from opencheckout.service.hosted import HostedSession
 from opencheckout.service.payments import last_payment_error
+from opencheckout.service.views import totals_of
 from opencheckout.service.visits import Visit, warm_up
 from opencheckout.store.models import Checkout
 
@@ -601,7 +602,7 @@ async def _posted_addresses(
 
 def _totals_answer(renderer: _Renderer, row: Checkout, dropped: bool) -> dict[str, Any]:
     """The page script's view of the session: figures, options and the choice made."""
-    figures = totals.summary(row, renderer.money, renderer.gettext)
+    figures = totals.summary(totals_of(row), row.data, renderer.money, renderer.gettext)
     return {
         **figures.as_json(),
         "shipping_options": _shipping_view(row, renderer.money, renderer.gettext),
@@ -1001,7 +1002,7 @@ def _cart_view(renderer: _Renderer, row: Checkout, values: Mapping[str, str]) ->
         }
         for discount in data.get("discounts", [])
     ]
-    figures = totals.summary(row, money, renderer.gettext)
+    figures = totals.summary(totals_of(row), row.data, money, renderer.gettext)
     return {
         "items": items,
         "adjustable": any(item["control"] for item in items),

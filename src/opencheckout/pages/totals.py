@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from opencheckout.store.models import Checkout
+from opencheckout.domain.totals import SessionTotals
 
 
 def _(message: str) -> str:
@@ -74,19 +74,24 @@ class Summary:
         return asdict(self)
 
 
-def summary(row: Checkout, money: Callable[[int], str], gettext: Callable[[str], str]) -> Summary:
-    data = row.data
+def summary(
+    amounts: SessionTotals,
+    data: Mapping[str, Any],
+    money: Callable[[int], str],
+    gettext: Callable[[str], str],
+) -> Summary:
+    """The figures of a session: its amounts, and its document for the lines and shipping."""
     selected = data.get("selected_shipping_option")
     option = next((o for o in data.get("shipping_options") or [] if o["id"] == selected), None)
-    total = money(row.amount_total)
-    free = row.amount_total == 0
+    total = money(amounts.amount_total)
+    free = amounts.amount_total == 0
     return Summary(
-        subtotal=money(row.amount_subtotal),
-        discount=money(-row.amount_discount) if row.amount_discount else None,
-        shipping=money(row.amount_shipping) if option is not None else None,
-        tax=money(row.amount_tax) if row.amount_tax else None,
+        subtotal=money(amounts.amount_subtotal),
+        discount=money(-amounts.amount_discount) if amounts.amount_discount else None,
+        shipping=money(amounts.amount_shipping) if option is not None else None,
+        tax=money(amounts.amount_tax) if amounts.amount_tax else None,
         total=total,
-        amount_total=row.amount_total,
+        amount_total=amounts.amount_total,
         pay_label=gettext(PLACE_ORDER) if free else gettext(PAY).replace("%(amount)s", total),
         delivery_estimate=delivery_estimate(option.get("delivery_estimate"), gettext)
         if option
