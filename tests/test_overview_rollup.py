@@ -122,7 +122,9 @@ async def _rolled_up(
     }
 
 
-async def _both(url: str, key: str, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+async def direct_and_rolled_up(
+    url: str, key: str, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The direct aggregation and the rollup's figures for ``key``'s tenant, the direct
     one read again until it did not change meanwhile (the server's sweep runs)."""
     db = Database(url)
@@ -257,12 +259,12 @@ def test_the_rollup_equals_a_direct_aggregation_for_every_tenant(
     moments = (datetime.now(UTC), datetime.now(UTC) + timedelta(days=1))
     for now in moments:
         for key in keys:
-            direct, rolled = asyncio.run(_both(url, key, now))
+            direct, rolled = asyncio.run(direct_and_rolled_up(url, key, now))
             assert rolled == direct, key
             figures[key] = (direct, rolled)
     time.sleep(2.5)
     for key in keys:
-        direct, rolled = asyncio.run(_both(url, key, datetime.now(UTC)))
+        direct, rolled = asyncio.run(direct_and_rolled_up(url, key, datetime.now(UTC)))
         assert rolled == direct, key
     test_eur = figures[account.secret_key][0]
     currencies = {row[1] for row in test_eur["completed"]}
