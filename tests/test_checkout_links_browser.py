@@ -4,17 +4,13 @@ starts a new session."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from opencheckout.app import create_app
-from tests.conftest import Account, Server, free_port, server_settings
+from tests.conftest import Account, Server, free_port, server_settings, start_server
 from tests.test_hosted_browser import (
     DESKTOP,
     Opener,
@@ -37,21 +33,7 @@ def linked_server(database_url: str) -> Iterator[Server]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = server_settings(database_url, public_url=url, embedded_worker=False)
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-        proxy_headers=False,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-        time.sleep(0.02)
+    server, thread, _url = start_server(settings, port)
     yield Server(url=url, database_url=database_url, settings=settings)
     server.should_exit = True
     thread.join(timeout=10)

@@ -22,6 +22,16 @@ def test_malformed_json_is_400(api):
     assert_error(api.post("/v1/checkouts", json=[1, 2]), 422)
 
 
+def test_body_that_is_not_utf8_is_invalid_json(api):
+    latin1 = '{"currency": "eur", "metadata": {"k": "é"}}'.encode("latin-1")
+    for method, path in (("POST", "/v1/checkouts"), ("POST", "/v1/webhook_endpoints")):
+        response = api.request(
+            method, path, content=latin1, headers={"Content-Type": "application/json"}
+        )
+        error = assert_error(response, 400, code="invalid_json")
+        assert "UTF-8" in error["message"]
+
+
 def test_body_over_one_mebibyte_is_413(api):
     body = session_body(metadata={"k": "v"})
     padding = "x" * (1024 * 1024)

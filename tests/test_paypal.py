@@ -22,7 +22,6 @@ import httpx
 import pytest
 import uvicorn
 
-from opencheckout.app import create_app
 from opencheckout.config import Settings
 from opencheckout.domain.currency import EXPONENTS
 from opencheckout.domain.processor_amounts import PAYPAL_DECIMALS, convert, paypal_value
@@ -35,6 +34,7 @@ from tests.conftest import (
     fresh_database,
     require_shared,
     server_settings,
+    start_server,
 )
 from tests.factories import assert_error, create_session
 from tests.hosted import page_path
@@ -67,17 +67,7 @@ def standin(standin_server: PayPalStandIn) -> Iterator[PayPalStandIn]:
 
 
 def _start(settings: Settings, port: int) -> tuple[uvicorn.Server, threading.Thread]:
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.02)
+    server, thread, _url = start_server(settings, port)
     return server, thread
 
 

@@ -287,6 +287,8 @@ def validation_error_response(exc: RequestValidationError) -> Response:
 
 
 _HTTP_CODES = {
+    # FastAPI raises 400 only when it cannot decode the body (not UTF-8 text).
+    400: "invalid_json",
     404: "route_not_found",
     405: "method_not_allowed",
     413: "body_too_large",
@@ -318,7 +320,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = str(exc.detail)
-        if exc.status_code == 404:
+        if exc.status_code == 400:
+            message = "The request body is not valid JSON: send UTF-8 text."
+        elif exc.status_code == 404:
             message = f"Unrecognized request URL ({request.method}: {request.url.path})."
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}."

@@ -78,6 +78,7 @@ _CART_422 = [
     "custom_field_unknown",
     "custom_field_duplicate",
     "payment_method_not_allowed",
+    "processor_not_configured",
 ]
 _CART_409 = ["coupon_exhausted", "discounts_limit_reached", "coupon_collection_disabled"]
 #: What the built-in test processor and the processors' declines answer (402);
