@@ -30,7 +30,6 @@ UNION_NAMES = frozenset({"CheckoutRow", "ProductLike"})
 # "file:imported module" pairs still importing the store from api/ or pages/.
 STORE_IMPORTS_ALLOWED: frozenset[str] = frozenset(
     {
-        "api/checkouts.py:opencheckout.store.checkout_records",
         "api/compat/acp.py:opencheckout.store.checkout_records",
         "api/compat/quaderno.py:opencheckout.store.checkout_records",
         "api/compat/ucp/rest.py:opencheckout.store.checkout_records",
@@ -48,7 +47,6 @@ LONG_FUNCTIONS_ALLOWED: frozenset[str] = frozenset(
 # "file:name" of modules still naming a CheckoutRow / ProductLike union.
 UNION_NAMES_ALLOWED: frozenset[str] = frozenset(
     {
-        "api/checkouts.py:CheckoutRow",
         "api/compat/acp.py:CheckoutRow",
         "api/compat/quaderno.py:CheckoutRow",
         "api/compat/ucp/rest.py:CheckoutRow",

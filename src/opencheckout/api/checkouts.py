@@ -28,8 +28,7 @@ from opencheckout.service import checkouts as service
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.tenancy import tenant_of
-from opencheckout.service.views import checkout_resource
-from opencheckout.store.checkout_records import CheckoutRow
+from opencheckout.service.views import resource_of
 
 ERRORS = error_responses("checkout")
 
@@ -39,15 +38,6 @@ router = APIRouter(
     route_class=IdempotentRoute,
     dependencies=[Depends(refuse_nul)],
 )
-
-
-def _resource(ctx: Context, row: CheckoutRow) -> dict[str, Any]:
-    return checkout_resource(
-        row,
-        public_url=ctx.settings.public_url,
-        now=ctx.clock(),
-        processor=ctx.processor_name_for(row.livemode),
-    )
 
 
 @router.post("", status_code=201, response_model=Checkout, responses=ERRORS)
@@ -71,7 +61,7 @@ async def retrieve_checkout(
     ctx: Context = Depends(context),
 ) -> Response:
     row = await service.retrieve(ctx, principal, checkout_id)
-    return json_response(_resource(ctx, row))
+    return json_response(resource_of(ctx, row))
 
 
 @router.patch("/{checkout_id}", response_model=Checkout, responses=ERRORS)
@@ -83,7 +73,7 @@ async def update_checkout(
 ) -> Response:
     """Update a pending or failed session; only the fields sent change."""
     row = await service.update(ctx, principal, checkout_id, body.model_dump(exclude_unset=True))
-    return json_response(_resource(ctx, row))
+    return json_response(resource_of(ctx, row))
 
 
 @router.delete("/{checkout_id}", status_code=204, responses=ERRORS)
@@ -105,7 +95,7 @@ async def cancel_checkout(
 ) -> Response:
     """Abandon a pending or failed session now."""
     row = await service.cancel(ctx, principal, checkout_id)
-    return json_response(_resource(ctx, row))
+    return json_response(resource_of(ctx, row))
 
 
 @router.post(
@@ -138,7 +128,7 @@ async def complete_checkout(
         method=method, details=details, expected_amount=body.expected_amount
     )
     row = await service.complete(ctx, principal, checkout_id, payment)
-    return json_response(_resource(ctx, row))
+    return json_response(resource_of(ctx, row))
 
 
 @router.post("/{checkout_id}/recover", status_code=201, response_model=Checkout, responses=ERRORS)
@@ -149,7 +139,7 @@ async def recover_checkout(
 ) -> Response:
     """Open a new pending session from an abandoned one (`recovered_from` links them)."""
     row = await service.recover(ctx, principal, checkout_id)
-    return json_response(_resource(ctx, row), 201)
+    return json_response(resource_of(ctx, row), 201)
 
 
 @router.post("/{checkout_id}/discounts", response_model=Checkout, responses=ERRORS)
@@ -163,7 +153,7 @@ async def apply_discount_code(
     `coupon_collection: true` (else 409 `coupon_collection_disabled`); a new code
     replaces the buyer's previous one. The merchant sets `discounts` with PATCH."""
     row = await service.apply_code(ctx, tenant_of(principal), checkout_id, body.code)
-    return json_response(_resource(ctx, row))
+    return json_response(resource_of(ctx, row))
 
 
 @router.delete("/{checkout_id}/discounts/{coupon_id}", response_model=Checkout, responses=ERRORS)
@@ -175,7 +165,7 @@ async def remove_discount(
 ) -> Response:
     """Take a discount off for the buyer (needs `coupon_collection: true`)."""
     row = await service.remove_discount(ctx, tenant_of(principal), checkout_id, coupon_id)
-    return json_response(_resource(ctx, row))
+    return json_response(resource_of(ctx, row))
 
 
 @router.get("/{checkout_id}/line_items", response_model=LineItemList, responses=ERRORS)
@@ -272,7 +262,7 @@ def _list_body(
     body: dict[str, Any] = {
         "object": "list",
         "url": request.url.path,
-        "data": [_resource(ctx, row) for row in result.rows],
+        "data": [resource_of(ctx, row) for row in result.rows],
         "has_more": result.has_more,
     }
     if page is not None and result.total_count is not None:

@@ -16,6 +16,7 @@ from opencheckout.domain.percent import COUPON_PLACES, TAX_PLACES, from_units
 from opencheckout.domain.processor_amounts import convert
 from opencheckout.domain.readiness import missing_fields
 from opencheckout.domain.totals import SessionTotals
+from opencheckout.service.context import Context
 from opencheckout.store.checkout_records import CheckoutRow
 
 
@@ -196,3 +197,13 @@ def checkout_resource(
         "completed_at": isoformat(row.completed_at),
         "recovered_from": row.recovered_from,
     }
+
+
+def resource_of(ctx: Context, row: CheckoutRow) -> dict[str, Any]:
+    """``checkout_resource`` on this server, now, for the processor of the session's mode."""
+    return checkout_resource(
+        row,
+        public_url=ctx.settings.public_url,
+        now=ctx.clock(),
+        processor=ctx.processor_name_for(row.livemode),
+    )
