@@ -31,7 +31,6 @@ UNION_NAMES = frozenset({"CheckoutRow", "ProductLike"})
 STORE_IMPORTS_ALLOWED: frozenset[str] = frozenset(
     {
         "api/compat/acp.py:opencheckout.store.checkout_records",
-        "api/compat/quaderno.py:opencheckout.store.checkout_records",
         "api/compat/ucp/rest.py:opencheckout.store.checkout_records",
         "pages/routes.py:opencheckout.store.models",
     }
@@ -48,7 +47,6 @@ LONG_FUNCTIONS_ALLOWED: frozenset[str] = frozenset(
 UNION_NAMES_ALLOWED: frozenset[str] = frozenset(
     {
         "api/compat/acp.py:CheckoutRow",
-        "api/compat/quaderno.py:CheckoutRow",
         "api/compat/ucp/rest.py:CheckoutRow",
         "service/checkouts.py:CheckoutRow",
         "service/views.py:CheckoutRow",

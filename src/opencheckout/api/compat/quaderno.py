@@ -36,8 +36,7 @@ from opencheckout.domain.lifecycle import Status
 from opencheckout.service import checkouts, compat, quaderno
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
-from opencheckout.service.views import checkout_resource
-from opencheckout.store.checkout_records import CheckoutRow
+from opencheckout.service.views import resource_of
 
 #: Every route can refuse a request with the standard error body; documented so
 #: that clients (and the schema fuzzer) know these statuses are part of the API.
@@ -283,16 +282,6 @@ def _validate(model: type[CheckoutCreate] | type[CheckoutUpdate], data: dict[str
         ) from exc
 
 
-def from_native(row: CheckoutRow, ctx: Context) -> dict[str, Any]:
-    resource = checkout_resource(
-        row,
-        public_url=ctx.settings.public_url,
-        now=ctx.clock(),
-        processor=ctx.processor_name_for(row.livemode),
-    )
-    return quaderno.session_of(resource, row.pk)
-
-
 def _json(content: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         orjson.dumps(content),
@@ -378,7 +367,9 @@ async def list_sessions(
         headers["X-Pages-NextPage"] = str(
             request.url.include_query_params(created_before=rows[-1].pk, limit=limit)
         )
-    return _json([from_native(row, ctx) for row in rows], headers=headers)
+    return _json(
+        [quaderno.session_of(resource_of(ctx, row), row.pk) for row in rows], headers=headers
+    )
 
 
 @router.post("/checkout/sessions.json", status_code=201, response_model=QuadernoSession)
@@ -398,7 +389,7 @@ async def create_session(
         native = to_native(body, creating=True)
         checked = _validate(CheckoutCreate, native)
         row = await checkouts.create(ctx, principal, checked.model_dump())
-        return _json(from_native(row, ctx), 201)
+        return _json(quaderno.session_of(resource_of(ctx, row), row.pk), 201)
 
     return await _guarded(run())
 
@@ -418,7 +409,7 @@ async def _checkout_id(ctx: Context, principal: Principal, number: str) -> str:
 async def _retrieve(ctx: Context, principal: Principal, number: str) -> Response:
     checkout_id = await _checkout_id(ctx, principal, number)
     row = await checkouts.retrieve(ctx, principal, checkout_id)
-    return _json(from_native(row, ctx))
+    return _json(quaderno.session_of(resource_of(ctx, row), row.pk))
 
 
 async def _update(request: Request, ctx: Context, principal: Principal, number: str) -> Response:
@@ -449,7 +440,7 @@ async def _update(request: Request, ctx: Context, principal: Principal, number: 
         body.model_dump(exclude_unset=True),
         editable=QUADERNO_EDITABLE,
     )
-    return _json(from_native(row, ctx))
+    return _json(quaderno.session_of(resource_of(ctx, row), row.pk))
 
 
 async def _delete(ctx: Context, principal: Principal, number: str) -> Response:
