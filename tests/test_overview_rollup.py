@@ -5,13 +5,14 @@ through the real server, on both engines, for every tenant (account and mode).""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -28,7 +29,7 @@ from opencheckout.store import overview
 from opencheckout.store.db import Database
 from opencheckout.store.models import Checkout, CheckoutProduct, Refund
 from opencheckout.store.tenant import Tenant
-from tests.conftest import Account, Server, client_for
+from tests.conftest import REPO_ROOT, Account, Server, client_for
 from tests.factories import GOOD_CARD, create_session
 
 # -- the direct aggregation (what the overview read before the rollup) ---------------------
@@ -274,3 +275,46 @@ def test_the_rollup_equals_a_direct_aggregation_for_every_tenant(
     their = figures[other_account.secret_key][0]
     assert {row[1] for row in their["completed"]} == {"gbp"}  # tenant isolation
     assert their["top"][0] == ("sku-hat", 3)
+
+
+def _backfill_statements(dialect: str) -> tuple[str, ...]:
+    path = REPO_ROOT / "src/opencheckout/store/migrations/versions/0011_overview_rollup.py"
+    spec = importlib.util.spec_from_file_location("migration_0011", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    statements: tuple[str, ...] = module._BACKFILL[dialect]
+    return statements
+
+
+async def _rebuild(url: str) -> None:
+    """Empty the rollup and fill it again with the migration's backfill."""
+    db = Database(url)
+    try:
+        async with db.write() as session:
+            dialect = session.get_bind().dialect.name
+            await session.execute(text("DELETE FROM overview_products"))
+            await session.execute(text("DELETE FROM overview_days"))
+            for statement in _backfill_statements(dialect):
+                await session.execute(text(statement))
+    finally:
+        await db.dispose()
+
+
+def test_the_migrations_backfill_equals_a_direct_aggregation(
+    server: Server, account: Account, other_account: Account
+) -> None:
+    url = server.database_url
+    with (
+        client_for(server, account.secret_key) as test_api,
+        client_for(server, other_account.secret_key) as their_api,
+    ):
+        _mix(test_api, url, account.secret_key, currency="eur", extra=1)
+        _mix(their_api, url, other_account.secret_key, currency="usd", extra=2)
+    now = datetime.now(UTC) + timedelta(days=1)
+    kept = {key: asyncio.run(direct_and_rolled_up(url, key, now)) for key in (account.secret_key,)}
+    asyncio.run(_rebuild(url))
+    for key in (account.secret_key, other_account.secret_key):
+        direct, rolled = asyncio.run(direct_and_rolled_up(url, key, now))
+        assert rolled == direct, key
+    assert kept[account.secret_key][1]["completed"]  # the mix completed some
