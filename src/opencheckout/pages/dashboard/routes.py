@@ -223,17 +223,30 @@ async def overview_page(request: Request) -> Response:
     start, end, days = _period(dict(request.query_params), ctx.clock().date())
     figures = await overview.overview(ctx, who.principal, start, end)
     currency = figures.currency or "eur"
+    return view.render(
+        "dashboard/overview.html",
+        o=figures,
+        currency=currency,
+        charts=_overview_charts(view, figures, currency),
+        days=days,
+        periods=PERIODS,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        percent=view.percent,
+        done=DONE.get(request.query_params.get("done", "")),
+    )
+
+
+def _overview_charts(view: View, figures: overview.Overview, currency: str) -> dict[str, str]:
+    """The overview's three SVG charts: revenue, conversion, recovered vs refunded."""
 
     def money(amount: int) -> str:
         return view.money(amount, currency)
 
-    def count(amount: int) -> str:
-        return str(amount)
-
     labels = [view.short_day(d.day) for d in figures.days]
     money_minimum = 4 * 10 ** exponent(currency)
     gettext = view.gettext
-    charts = {
+    return {
         "revenue": charts_.bar_chart(
             gettext(_("Revenue per day")),
             labels,
@@ -250,7 +263,7 @@ async def overview_page(request: Request) -> Response:
                     gettext(_("Completed")), [d.completed for d in figures.days], "hatched"
                 ),
             ],
-            count,
+            str,
         ),
         "refunds": charts_.bar_chart(
             gettext(_("Recovered revenue and refunds per day")),
@@ -265,18 +278,6 @@ async def overview_page(request: Request) -> Response:
             minimum=money_minimum,
         ),
     }
-    return view.render(
-        "dashboard/overview.html",
-        o=figures,
-        currency=currency,
-        charts=charts,
-        days=days,
-        periods=PERIODS,
-        start=start.isoformat(),
-        end=end.isoformat(),
-        percent=view.percent,
-        done=DONE.get(request.query_params.get("done", "")),
-    )
 
 
 # -- checkouts ----------------------------------------------------------------------------
