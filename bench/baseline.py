@@ -102,6 +102,7 @@ class PostgresStore(Store):
     def __init__(self, url: str) -> None:
         self.driver = PostgresDriver(url.replace("postgresql+asyncpg://", "postgresql://", 1))
         self.pool: Any = None
+        self.multi: dict[int, asyncio.Semaphore] = {}
 
     async def open(self) -> None:
         self.pool = await self.driver.pool()
@@ -181,7 +182,17 @@ class PostgresStore(Store):
         return self._row(record) if record else None
 
     async def replay(self, plan: Plan, binder: Binder) -> list[Any]:
-        return await replay_postgres(self.pool, plan, binder)
+        if plan.peak_connections == 1:
+            return await replay_postgres(self.pool, plan, binder)
+        # A plan holding k connections at once waits for its k-th while holding
+        # the others: with every pool connection held by such waiters, nobody
+        # moves. At most pool size // k of them at a time always get all theirs.
+        gate = self.multi.get(plan.peak_connections)
+        if gate is None:
+            permits = max(1, self.pool.get_max_size() // plan.peak_connections)
+            gate = self.multi[plan.peak_connections] = asyncio.Semaphore(permits)
+        async with gate:
+            return await replay_postgres(self.pool, plan, binder)
 
 
 def _sqlite_time(value: datetime) -> str:

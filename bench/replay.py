@@ -55,10 +55,13 @@ class Plan:
     last_use: dict[int, int] = field(default_factory=dict)
     #: SQLite's units: ("write" | "read", steps without BEGIN/COMMIT).
     units: list[tuple[str, list[Step]]] = field(default_factory=list)
+    #: The most pool connections the plan holds at once (PostgreSQL).
+    peak_connections: int = 1
 
     def __post_init__(self) -> None:
         self.last_use = {step.conn: i for i, step in enumerate(self.steps)}
         self.units = sqlite_units(self.steps)
+        self.peak_connections = peak_connections(self.steps, self.last_use)
 
 
 def _flat(args: tuple[Any, ...]) -> list[Any]:
@@ -193,6 +196,18 @@ def sqlite_units(steps: list[Step]) -> list[tuple[str, list[Step]]]:
         else:
             units.append(("write", [step]))
     return units
+
+
+def peak_connections(steps: list[Step], last_use: dict[int, int]) -> int:
+    """How many captured connections are open at once, at most (each held from its
+    first step to its last)."""
+    peak, open_now = 0, set()
+    for i, step in enumerate(steps):
+        open_now.add(step.conn)
+        peak = max(peak, len(open_now))
+        if last_use[step.conn] == i:
+            open_now.discard(step.conn)
+    return max(peak, 1)
 
 
 async def replay_postgres(pool: Any, plan: Plan, binder: Binder) -> list[Any]:

@@ -16,7 +16,9 @@ import httpx
 import pytest
 from bench import same_sql, seed
 from bench.__main__ import COMPLETE_BYTES, SESSION_BYTES, UPDATE_BODY, create_one, make_key
+from bench.capture import Step
 from bench.procs import Process, start_baseline, start_opencheckout
+from bench.replay import Plan
 
 from tests.conftest import fresh_database
 
@@ -127,3 +129,36 @@ def test_replayed_reads_and_update_answer(servers: dict) -> None:
     assert httpx.get(f"{base.url}/same/list").status_code == 200
     assert httpx.get(f"{base.url}/same/retrieve/cs_unknown").status_code == 404
     assert httpx.get(f"{base.url}/same/nothing").status_code == 404
+
+
+def test_peak_connections_counts_overlapping_captured_connections() -> None:
+    def step(conn: int) -> Step:
+        return Step(conn=conn, kind="fetch", sql="SELECT 1", args=())
+
+    one = Plan([step(0), step(0)], None, frozenset())
+    nested = Plan([step(0), step(1), step(1), step(0)], None, frozenset())
+    serial = Plan([step(0), step(1), step(2)], None, frozenset())
+    assert (one.peak_connections, nested.peak_connections, serial.peak_connections) == (1, 2, 1)
+
+
+def test_32_concurrent_replays_of_every_operation_all_finish(servers: dict) -> None:
+    """More replays at once than the baseline's pool has connections: a plan that
+    holds two connections must not wait for its second while every connection is
+    held by such waiters (the benchmark hung at 32 clients on PostgreSQL)."""
+    base: Process = servers["base"]
+    completes = _targets(servers, "tconc", 32)
+    updates = _targets(servers, "tconu", 32)
+
+    async def burst() -> list[int]:
+        limits = httpx.Limits(max_connections=128)
+        async with httpx.AsyncClient(base_url=base.url, timeout=60, limits=limits) as client:
+            calls = [client.post(f"/same/complete/{c}", content=COMPLETE_BYTES) for c in completes]
+            calls += [client.patch(f"/same/update/{u}", content=UPDATE_BODY) for u in updates]
+            calls += [client.post("/same/create", content=SESSION_BYTES) for _ in range(32)]
+            calls += [client.get(f"/same/retrieve/{u}") for u in updates]
+            calls += [client.get("/same/list") for _ in range(32)]
+            return [response.status_code for response in await asyncio.gather(*calls)]
+
+    statuses = asyncio.run(burst())
+    assert statuses.count(200) == 32 * 4 and statuses.count(201) == 32, statuses
+    assert {_status(servers, c) for c in completes} == {"completed"}
