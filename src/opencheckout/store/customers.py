@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -70,19 +68,11 @@ async def link_target(
     key = customer_id if by_id else email_lower
     if key is None:
         return None
-    row: Any
-    if db.sqlite is not None:
-        sql = _SQLITE_BY_ID if by_id else _SQLITE_BY_EMAIL
-        params = (tenant.account_id, int(tenant.livemode), key)
-
-        def read(connection: sqlite3.Connection) -> Any:
-            return connection.execute(sql, params).fetchone()
-
-        row = await db.sqlite.read(read)
-    else:
-        assert db.postgres is not None
-        sql = _POSTGRES_BY_ID if by_id else _POSTGRES_BY_EMAIL
-        row = await db.postgres.fetchrow(sql, tenant.account_id, tenant.livemode, key)
+    sqlite_sql, postgres_sql = (
+        (_SQLITE_BY_ID, _POSTGRES_BY_ID) if by_id else (_SQLITE_BY_EMAIL, _POSTGRES_BY_EMAIL)
+    )
+    rows = await db.fetch(sqlite_sql, postgres_sql, tenant.account_id, tenant.livemode, key)
+    row = rows[0] if rows else None
     if row is None:
         return None
     pk, public_id, email, phone, name = row

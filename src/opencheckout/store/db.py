@@ -153,6 +153,21 @@ class Database:
         async with self._reader() as session, session.begin():
             yield session
 
+    async def fetch(
+        self, sqlite_sql: str, postgres_sql: str, *params: Any
+    ) -> list[tuple[Any, ...]]:
+        """An autocommit read through the engine's driver (see :mod:`store.driver`):
+        the statement written for this engine, its rows as tuples."""
+        if self.sqlite is not None:
+
+            def read(connection: Any) -> list[tuple[Any, ...]]:
+                return list(connection.execute(sqlite_sql, params).fetchall())
+
+            return await self.sqlite.read(read)
+        assert self.postgres is not None
+        pool = await self.postgres.pool()
+        return [tuple(record) for record in await pool.fetch(postgres_sql, *params)]
+
     async def ping(self) -> None:
         async with self.read() as session:
             await session.execute(text("SELECT 1"))

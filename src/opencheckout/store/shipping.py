@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -86,13 +85,6 @@ async def offer(db: Database, tenant: Tenant, currency: str) -> Offer:
     :mod:`store.driver`): through the ORM, two reads cost more than the rest of
     the create's pricing.
     """
-    if db.sqlite is not None:
-        params = (tenant.account_id, int(tenant.livemode), currency)
-
-        def read(connection: sqlite3.Connection) -> list[Any]:
-            return connection.execute(_SQLITE, params).fetchall()
-
-        return _offer_of(await db.sqlite.read(read))
-    assert db.postgres is not None
-    pool = await db.postgres.pool()
-    return _offer_of(await pool.fetch(_POSTGRES, tenant.account_id, tenant.livemode, currency))
+    return _offer_of(
+        await db.fetch(_SQLITE, _POSTGRES, tenant.account_id, tenant.livemode, currency)
+    )
