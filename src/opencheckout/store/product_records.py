@@ -8,7 +8,7 @@ as the rest of the request's pricing. An edit reads in its own transaction
 
 from __future__ import annotations
 
-import sqlite3
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -61,32 +61,27 @@ async def get_many_in(
     return {record.sku: record for record in map(_record, (await session.execute(query)).all())}
 
 
+@functools.lru_cache(maxsize=128)
+def _by_skus_sql(mark: str, count: int) -> str:
+    """The driver's lookup of ``count`` SKUs; ``mark`` numbers the placeholders (``?`` or ``$``)."""
+    skus = ", ".join(f"{mark}{n}" for n in range(3, count + 3))
+    return (
+        f"SELECT {_FIELDS} FROM products "  # noqa: S608 (placeholders only)
+        f"WHERE account_id = {mark}1 AND livemode = {mark}2 AND sku IN ({skus})"
+    )
+
+
 async def get_many(db: Database, tenant: Tenant, skus: Iterable[str]) -> dict[str, CatalogProduct]:
     """The catalog entries for ``skus`` that exist (archived ones included), by SKU."""
     wanted = sorted(set(skus))
     if not wanted:
         return {}
-    if db.sqlite is not None:
-        marks = ", ".join("?" * len(wanted))
-        sql = (
-            f"SELECT {_FIELDS} FROM products "  # noqa: S608 (placeholders only)
-            f"WHERE account_id = ? AND livemode = ? AND sku IN ({marks})"
-        )
-        params = (tenant.account_id, int(tenant.livemode), *wanted)
-
-        def read(connection: sqlite3.Connection) -> list[Any]:
-            return connection.execute(sql, params).fetchall()
-
-        rows = await db.sqlite.read(read)
-    else:
-        assert db.postgres is not None
-        pool = await db.postgres.pool()
-        rows = await pool.fetch(
-            f"SELECT {_FIELDS} FROM products "  # noqa: S608 (constant text)
-            "WHERE account_id = $1 AND livemode = $2 AND sku = ANY($3::varchar[])",
-            tenant.account_id,
-            tenant.livemode,
-            wanted,
-        )
-        rows = [tuple(row) for row in rows]
+    count = len(wanted)
+    rows = await db.fetch(
+        _by_skus_sql("?", count),
+        _by_skus_sql("$", count),
+        tenant.account_id,
+        tenant.livemode,
+        *wanted,
+    )
     return {record.sku: record for record in map(_record, rows)}
