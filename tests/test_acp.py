@@ -620,6 +620,15 @@ def test_cancelling_a_finished_session_is_405(agent):
     assert again.status_code == 409
 
 
+def test_unknown_list_cursors_name_the_checkout_session(agent):
+    for param in ("starting_after", "ending_before"):
+        gone = agent.get(f"/checkout_sessions?{param}=cs_nope")
+        assert gone.status_code == 404, gone.text
+        body = gone.json()
+        assert body["message"] == "No such checkout session: 'cs_nope'."
+        assert body["param"] == param
+
+
 def test_tenant_isolation(agent, acp_server, merchant):
     session = ready_session(agent)
     stranger = _account(acp_server, "stranger")

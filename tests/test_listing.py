@@ -86,6 +86,14 @@ def test_default_limit_and_bounds(api):
     )
 
 
+def test_unknown_cursors_name_the_checkout(api):
+    # Every list path: filtered or not (the plain status list has a statement of its own).
+    for query in ("", "status=pending&", "email=nobody@example.com&"):
+        for param in ("starting_after", "ending_before"):
+            error = assert_error(api.get(f"/v1/checkouts?{query}{param}=cs_nope"), 404, param=param)
+            assert error["message"] == "No such checkout: 'cs_nope'."
+
+
 def test_filters_alone_and_combined(api, other_account, server):
     a = create_session(
         api, customer={"id": "cus_a", "email": "Ann@Example.com"}, billing_details_collection="auto"

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from functools import partial
 
 from opencheckout.domain.errors import InvalidValue, NotFound
 from opencheckout.domain.filters import CheckoutFilters
 from opencheckout.domain.lifecycle import Status
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
+from opencheckout.service.paging import Cursor, cursor_pks
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import checkout_resource
 from opencheckout.store import checkouts as store
 from opencheckout.store.checkout_records import CheckoutRecord
-from opencheckout.store.checkouts import Tenant
 
 #: ACP status -> the native statuses it can be.
 NATIVE_STATUSES: dict[str, tuple[Status, ...]] = {
@@ -84,22 +83,14 @@ async def list_sessions(ctx: Context, principal: Principal, query: Query) -> Pag
     now = ctx.clock()
     tenant = tenant_of(principal)
     async with ctx.db.read() as session:
-        after_pk = await _pk(session, tenant, query.starting_after, "starting_after")
-        before_pk = await _pk(session, tenant, query.ending_before, "ending_before")
+        cursor = Cursor(query.limit, query.starting_after, query.ending_before)
+        pk_of = partial(store.pk_of, session, tenant)
+        after_pk, before_pk = await cursor_pks(cursor, pk_of, "checkout session")
         rows, has_more = await store.list_keyset(
             session, tenant, filters, now, limit=query.limit, after_pk=after_pk, before_pk=before_pk
         )
         total = await store.count(session, tenant, filters, now)
     return Page(rows=list(rows), has_more=has_more, total_count=total)
-
-
-async def _pk(session: AsyncSession, tenant: Tenant, cursor: str | None, param: str) -> int | None:
-    if cursor is None:
-        return None
-    pk = await store.pk_of(session, tenant, cursor)
-    if pk is None:
-        raise NotFound(f"No such checkout session: '{cursor}'.", param=param)
-    return pk
 
 
 async def _by_readiness(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,6 +54,7 @@ from opencheckout.service.auth import Principal
 from opencheckout.service.catalog import AutocommitCatalog, SessionCatalog
 from opencheckout.service.context import Context
 from opencheckout.service.metadata import merge_metadata
+from opencheckout.service.paging import Cursor, cursor_pks
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import amount_blocker, checkout_resource, missing_of, permalink
 from opencheckout.store import attempts as attempt_store
@@ -832,8 +834,9 @@ async def list_checkouts(
                 session, tenant, filters, now, limit=limit, offset=(page - 1) * limit
             )
             return Page(rows=list(rows), has_more=page * limit < total, total_count=total)
-        after_pk = await _cursor_pk(session, tenant, starting_after, "starting_after")
-        before_pk = await _cursor_pk(session, tenant, ending_before, "ending_before")
+        cursor = Cursor(limit, starting_after, ending_before)
+        pk_of = partial(store.pk_of, session, tenant)
+        after_pk, before_pk = await cursor_pks(cursor, pk_of, "checkout")
         rows, has_more = await store.list_keyset(
             session, tenant, filters, now, limit=limit, after_pk=after_pk, before_pk=before_pk
         )
@@ -853,20 +856,9 @@ async def list_by_status(
     now = ctx.clock()
     tenant = tenant_of(principal)
     async with ctx.db.read() as session:
-        after_pk = await _cursor_pk(session, tenant, starting_after, "starting_after")
+        cursor = Cursor(limit, starting_after)
+        after_pk, _ = await cursor_pks(cursor, partial(store.pk_of, session, tenant), "checkout")
         rows, has_more = await store.list_by_status(
             session, tenant, statuses, now, limit=limit, after_pk=after_pk
         )
     return Page(rows=list(rows), has_more=has_more)
-
-
-async def _cursor_pk(
-    session: AsyncSession, tenant: Tenant, checkout_id: str | None, param: str
-) -> int | None:
-    """The pk behind a list cursor (None: no cursor); an unknown one is a 404."""
-    if checkout_id is None:
-        return None
-    pk = await store.pk_of(session, tenant, checkout_id)
-    if pk is None:
-        raise NotFound(f"No such checkout: '{checkout_id}'.", param=param)
-    return pk
