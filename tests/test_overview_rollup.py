@@ -26,7 +26,7 @@ from opencheckout.service import auth as auth_service
 from opencheckout.service import refunds as refund_service
 from opencheckout.service.context import Context
 from opencheckout.service.tenancy import tenant_of
-from opencheckout.store import overview
+from opencheckout.store import overview, rollup
 from opencheckout.store.db import Database
 from opencheckout.store.models import Checkout, CheckoutProduct, Refund
 from opencheckout.store.tenant import Tenant
@@ -359,3 +359,51 @@ def test_concurrent_writes_of_one_tenant_all_succeed_and_add_up(
     assert sum(row[2] for row in direct["completed"]) == 8 + 16
     assert sum(row[2] for row in direct["refunds"]) == 8
     assert dict(direct["top"])["sku-right"] == 24
+
+
+def test_the_rollup_is_written_when_the_transaction_commits(server: Server) -> None:
+    """A write's rollup change waits for its commit (the day's row is not locked while
+    the rest of the transaction runs: another transaction adds to it meanwhile), and
+    a transaction that rolls back adds nothing."""
+    day = datetime(2031, 5, 4, 12, tzinfo=UTC)
+    key = ("acct_rollup_commit", False, rollup.day_of(day), "eur")
+
+    async def created(db: Database) -> int:
+        async with db.read() as session:
+            found = await session.execute(
+                text(
+                    "SELECT created FROM overview_days WHERE account_id = :a AND livemode = :m "
+                    "AND day = :d AND currency = :c"
+                ),
+                {"a": key[0], "m": key[1], "d": key[2], "c": key[3]},
+            )
+            value = found.scalar_one_or_none()
+        return 0 if value is None else int(value)
+
+    async def run() -> None:
+        db = Database(server.database_url)
+        other = Database(server.database_url)
+        try:
+            with pytest.raises(RuntimeError):
+                async with db.write() as session:
+                    await rollup.created(session, *key[:2], day, key[3], count=5)
+                    raise RuntimeError("rolled back")
+            assert await created(db) == 0
+            if db.sqlite is None:  # SQLite has one writer at a time anyway
+                async with db.write() as session:
+                    await rollup.created(session, *key[:2], day, key[3], count=2)
+                    # Not written yet: another writer adds to the same row meanwhile.
+                    async with asyncio.timeout(10), other.write() as meanwhile:
+                        await rollup.created(meanwhile, *key[:2], day, key[3], count=3)
+                    assert await created(db) == 3
+            else:
+                async with db.write() as session:
+                    await rollup.created(session, *key[:2], day, key[3], count=2)
+                async with db.write() as session:
+                    await rollup.created(session, *key[:2], day, key[3], count=3)
+            assert await created(db) == 5
+        finally:
+            await db.dispose()
+            await other.dispose()
+
+    asyncio.run(run())

@@ -1,22 +1,28 @@
 """Keeping the overview's rollup (``overview_days``, ``overview_products``) in step.
 
-Every write that changes a figure adds its change here, in its own transaction,
-with one ``INSERT ... ON CONFLICT DO UPDATE`` per table (adding to the day's row,
-or making it): creations, completions, abandonments, deletions and refunds.
-The engine's own insert construct is picked here, the one place that knows.
+Every write that changes a figure adds its change here, in its own transaction:
+creations, completions, abandonments, deletions and refunds. The changes are
+collected on the session and written when its transaction commits, with one
+``INSERT ... ON CONFLICT DO UPDATE`` per table (adding to the day's row, or
+making it), so the day's row, which every write of a tenant's day updates, is
+locked only for the commit and not for the rest of the transaction (it was the
+queue every concurrent completion of a tenant waited in). A rollback writes
+nothing. The engine's own insert construct is picked here, the one place that knows.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from opencheckout.store.models import CheckoutProduct, OverviewDay, OverviewProduct
 
@@ -34,14 +40,38 @@ def day_of(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
 
 
-def _insert(session: AsyncSession) -> Any:
+def _insert(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+_PENDING = "opencheckout.rollup"
+
+
+@dataclass(slots=True)
+class _Pending:
+    """What the transaction has changed so far, written when it commits."""
+
+    days: dict[Key, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    #: Sessions completed: pk -> (account, livemode, day), for their SKUs' counts.
+    completed: dict[int, tuple[str, bool, date]] = field(default_factory=dict)
+
+
+def _pending(session: AsyncSession) -> _Pending:
+    pending: _Pending = session.sync_session.info.setdefault(_PENDING, _Pending())
+    return pending
+
+
 async def add(session: AsyncSession, changes: dict[Key, dict[str, int]]) -> None:
-    """Add ``changes`` (figure deltas per day row) to the rollup: one statement."""
-    if not changes:
-        return
+    """Add ``changes`` (figure deltas per day row) to the rollup when the transaction commits."""
+    days = _pending(session).days
+    for key, delta in changes.items():
+        into = days[key]
+        for name, value in delta.items():
+            into[name] = into.get(name, 0) + value
+
+
+def _write_days(session: Session, changes: dict[Key, dict[str, int]]) -> None:
+    """One statement adding the figure deltas to their day rows."""
     rows = [
         {
             **dict(zip(_KEYS, key, strict=True)),
@@ -56,7 +86,60 @@ async def add(session: AsyncSession, changes: dict[Key, dict[str, int]]) -> None
             name: getattr(OverviewDay, name) + getattr(statement.excluded, name) for name in FIGURES
         },
     )
-    await session.execute(statement)
+    session.execute(statement)
+
+
+def _product_counts(
+    session: Session, days: dict[int, tuple[str, bool, date]]
+) -> dict[tuple[str, bool, date, str], int]:
+    """Completions per (account, livemode, day, SKU) of the completed sessions ``days``."""
+    skus = session.execute(
+        select(CheckoutProduct.checkout_pk, CheckoutProduct.product).where(
+            CheckoutProduct.checkout_pk.in_(sorted(days))
+        )
+    )
+    counts: dict[tuple[str, bool, date, str], int] = defaultdict(int)
+    for pk, product in skus:
+        counts[(*days[int(pk)], str(product))] += 1
+    return counts
+
+
+def _write_products(session: Session, counts: dict[tuple[str, bool, date, str], int]) -> None:
+    statement = _insert(session)(OverviewProduct).values(
+        [
+            {"account_id": a, "livemode": m, "day": d, "product": p, "completed": n}
+            for (a, m, d, p), n in sorted(counts.items())
+        ]
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["account_id", "livemode", "day", "product"],
+        set_={"completed": OverviewProduct.completed + statement.excluded.completed},
+    )
+    session.execute(statement)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    """Write what the transaction collected, last (savepoints' commits leave it for the
+    outer one; the only savepoint, a customer's address, changes no figure)."""
+    if session.in_nested_transaction():
+        return
+    pending: _Pending | None = session.info.pop(_PENDING, None)
+    if pending is None:
+        return
+    # The SKUs are read before the day rows are locked.
+    counts = _product_counts(session, pending.completed) if pending.completed else {}
+    if pending.days:
+        _write_days(session, pending.days)
+    if counts:
+        _write_products(session, counts)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ended without committing (rolled back, closed) wrote nothing."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def _changes(rows: Iterable[Sequence[Any]], figure: str) -> dict[Key, dict[str, int]]:
@@ -95,7 +178,7 @@ async def completed(session: AsyncSession, rows: Sequence[Sequence[Any]]) -> Non
     """Sessions completed: ``(pk, account, livemode, completed_at, currency, amount_total,
     recovered_from)`` rows; their SKUs count towards the day's top products."""
     changes: dict[Key, dict[str, int]] = defaultdict(dict)
-    days: dict[int, tuple[str, bool, date]] = {}
+    days = _pending(session).completed
     for pk, account_id, livemode, moment, currency, total, recovered_from in rows:
         key = (account_id, bool(livemode), day_of(moment), currency)
         delta = changes[key]
@@ -105,29 +188,6 @@ async def completed(session: AsyncSession, rows: Sequence[Sequence[Any]]) -> Non
             delta["recovered"] = delta.get("recovered", 0) + int(total)
         days[int(pk)] = key[:3]
     await add(session, changes)
-    if not days:
-        return
-    skus = await session.execute(
-        select(CheckoutProduct.checkout_pk, CheckoutProduct.product).where(
-            CheckoutProduct.checkout_pk.in_(sorted(days))
-        )
-    )
-    counts: dict[tuple[str, bool, date, str], int] = defaultdict(int)
-    for pk, product in skus:
-        counts[(*days[int(pk)], str(product))] += 1
-    if not counts:
-        return
-    statement = _insert(session)(OverviewProduct).values(
-        [
-            {"account_id": a, "livemode": m, "day": d, "product": p, "completed": n}
-            for (a, m, d, p), n in sorted(counts.items())
-        ]
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["account_id", "livemode", "day", "product"],
-        set_={"completed": OverviewProduct.completed + statement.excluded.completed},
-    )
-    await session.execute(statement)
 
 
 async def refund(
