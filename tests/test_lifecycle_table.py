@@ -194,7 +194,7 @@ def test_only_completed_paid_sessions_are_refundable() -> None:
 SRC = Path(__file__).resolve().parents[1] / "src" / "opencheckout"
 WRITER = SRC / "store" / "lifecycle.py"
 STATUS_COLUMNS = {"status", "payment_status"}
-CHECKOUT_TYPES = {"Checkout", "CheckoutRow", "CheckoutRecord"}
+CHECKOUT_TYPES = {"Checkout", "CheckoutSession"}
 RAW_SQL = re.compile(
     r"UPDATE\s+checkouts\b.*\bSET\b.*\b(payment_)?status\b|DELETE\s+FROM\s+checkouts\b",
     re.IGNORECASE | re.DOTALL,

@@ -37,6 +37,7 @@ from opencheckout.domain.errors import (
     ProcessorUnavailable,
 )
 from opencheckout.domain.lifecycle import Status
+from opencheckout.domain.session import CheckoutSession
 from opencheckout.pages import extras, forms, i18n, security, totals
 from opencheckout.service import hosted
 from opencheckout.service.context import Context
@@ -44,7 +45,6 @@ from opencheckout.service.hosted import HostedSession
 from opencheckout.service.payments import last_payment_error
 from opencheckout.service.views import totals_of
 from opencheckout.service.visits import Visit, warm_up
-from opencheckout.store.models import Checkout
 
 logger = logging.getLogger("opencheckout.pages")
 
@@ -126,7 +126,7 @@ def _ctx(request: Request) -> Context:
 class _Renderer:
     """Renders one response in the negotiated locale, with the security headers."""
 
-    def __init__(self, request: Request, row: Checkout | None) -> None:
+    def __init__(self, request: Request, row: CheckoutSession | None) -> None:
         self.request = request
         self.pages = _pages(request)
         self.row = row
@@ -273,7 +273,7 @@ def _redirect(url: str) -> RedirectResponse:
     return response
 
 
-def _after_payment(renderer: _Renderer, row: Checkout) -> Response:
+def _after_payment(renderer: _Renderer, row: CheckoutSession) -> Response:
     """Success -> the merchant's success_url; otherwise our own page."""
     target = security.success_target(row.data.get("success_url"), row.id)
     if target is None:
@@ -331,7 +331,9 @@ async def show(request: Request, token: str) -> Response:
     return await _form(renderer, 200, hosted_session.row, submission=submission, error=error)
 
 
-async def _processing_or_action(ctx: Context, renderer: _Renderer, row: Checkout) -> Response:
+async def _processing_or_action(
+    ctx: Context, renderer: _Renderer, row: CheckoutSession
+) -> Response:
     """A processing session: Stripe.js's 3-D Secure step if it waits for the buyer,
     PayPal's approve page if the order waits for the buyer's approval."""
     approve = await _paypal_approval(ctx, row)
@@ -431,7 +433,7 @@ async def paypal_cancel(request: Request, token: str) -> Response:
     return _redirect(renderer._path())
 
 
-def _csrf_ok(request: Request, pages: Pages, row: Checkout, form: FormData) -> bool:
+def _csrf_ok(request: Request, pages: Pages, row: CheckoutSession, form: FormData) -> bool:
     submitted = form.get(security.CSRF_FIELD)
     nonce = request.cookies.get(security.CSRF_COOKIE)
     if not security.csrf_valid(
@@ -478,7 +480,9 @@ async def cancel(request: Request, token: str) -> Response:
     target = security.safe_redirect_target(row.data.get("cancel_url"))
     if target is None:
         return renderer.message(
-            200, _("Checkout cancelled"), _("You cancelled this checkout. Nothing was charged.")
+            200,
+            _("Checkout cancelled"),
+            _("You cancelled this checkout. Nothing was charged."),
         )
     return _redirect(target)
 
@@ -581,7 +585,7 @@ async def refresh_totals(request: Request, token: str) -> Response:
 
 
 async def _posted_addresses(
-    ctx: Context, row: Checkout, submission: forms.Submission
+    ctx: Context, row: CheckoutSession, submission: forms.Submission
 ) -> dict[str, Any]:
     """The customer changes the posted address makes; none when the session does not ship.
 
@@ -600,7 +604,7 @@ async def _posted_addresses(
     return addresses
 
 
-def _totals_answer(renderer: _Renderer, row: Checkout, dropped: bool) -> dict[str, Any]:
+def _totals_answer(renderer: _Renderer, row: CheckoutSession, dropped: bool) -> dict[str, Any]:
     """The page script's view of the session: figures, options and the choice made."""
     figures = totals.summary(totals_of(row), row.data, renderer.money, renderer.gettext)
     return {
@@ -641,7 +645,7 @@ def _default_ship_to(data: Mapping[str, Any], choices: Mapping[str, Any]) -> str
 
 
 def _shipping_view(
-    row: Checkout, money: Callable[[int], str], gettext: Callable[[str], str]
+    row: CheckoutSession, money: Callable[[int], str], gettext: Callable[[str], str]
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -668,7 +672,7 @@ def _address_label(address: Mapping[str, Any]) -> str:
     return ", ".join(str(p) for p in parts if p)
 
 
-def _dropped(before: Checkout, after: Checkout, posted: str) -> bool:
+def _dropped(before: CheckoutSession, after: CheckoutSession, posted: str) -> bool:
     """The option the buyer had (selected, or just chose) that the new address (or
     cart) no longer offers."""
     offered = {o["id"] for o in after.data.get("shipping_options") or []}
@@ -694,14 +698,14 @@ def _json_error(status: int, code: str) -> JSONResponse:
 
 async def _save_details(
     ctx: Context,
-    row: Checkout,
+    row: CheckoutSession,
     submission: forms.Submission,
     *,
     billing_required: bool,
     posted: extras.Extras | None = None,
     gettext: Callable[[str], str] = str,
     ships: bool = False,
-) -> Checkout:
+) -> CheckoutSession:
     params: dict[str, Any] = {}
     if posted is not None:
         # The buyer's quantities (within each line's bounds) and custom field answers.
@@ -739,7 +743,11 @@ async def _save_details(
 
 
 async def _change_discount(
-    ctx: Context, renderer: _Renderer, token: str, row: Checkout, submission: forms.Submission
+    ctx: Context,
+    renderer: _Renderer,
+    token: str,
+    row: CheckoutSession,
+    submission: forms.Submission,
 ) -> Response:
     # Field errors do not block a coupon: show them only once the buyer pays.
     submission.errors.clear()
@@ -767,7 +775,7 @@ async def _pay(
     ctx: Context,
     renderer: _Renderer,
     token: str,
-    row: Checkout,
+    row: CheckoutSession,
     form: Mapping[str, Any],
     submission: forms.Submission,
 ) -> Response:
@@ -824,7 +832,7 @@ async def _pay(
     return _after_payment(renderer, paid)
 
 
-async def _paypal_approval(ctx: Context, row: Checkout) -> str | None:
+async def _paypal_approval(ctx: Context, row: CheckoutSession) -> str | None:
     try:
         return await hosted.paypal_approval(ctx, row)
     except Exception:
@@ -873,7 +881,7 @@ async def _refused(
 async def _form(
     renderer: _Renderer,
     status: int,
-    row: Checkout,
+    row: CheckoutSession,
     *,
     submission: forms.Submission | None = None,
     error: str | None = None,
@@ -937,7 +945,7 @@ def _csrf_nonce(request: Request) -> tuple[str, str | None]:
 
 
 def _form_values(
-    row: Checkout,
+    row: CheckoutSession,
     choices: Mapping[str, Any],
     ship_to: str,
     submission: forms.Submission | None,
@@ -975,7 +983,9 @@ def _form_values(
     return values
 
 
-def _cart_view(renderer: _Renderer, row: Checkout, values: Mapping[str, str]) -> dict[str, Any]:
+def _cart_view(
+    renderer: _Renderer, row: CheckoutSession, values: Mapping[str, str]
+) -> dict[str, Any]:
     """What is bought and for how much: the lines (with their quantity controls), custom
     fields, discounts, the figures and the shipping options, as the template shows them."""
     data = row.data

@@ -46,7 +46,7 @@ from opencheckout.domain.errors import InvalidValue
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
-from opencheckout.store import checkouts as checkout_store
+from opencheckout.store import checkout_records
 from opencheckout.store import webhooks as webhook_store
 from opencheckout.store.models import Event, WebhookEndpoint
 from opencheckout.store.tenant import Tenant
@@ -287,9 +287,8 @@ async def render(ctx: Context, endpoint: WebhookEndpoint, event: Event) -> Rende
     order = event.data.get("object") or {}
     resource: dict[str, Any] = {}
     if order.get("object") == "order" and isinstance(order.get("checkout"), str):
-        async with ctx.db.read() as session:
-            tenant = Tenant(event.account_id, event.livemode)
-            row = await checkout_store.get(session, tenant, order["checkout"])
+        tenant = Tenant(event.account_id, event.livemode)
+        row = await checkout_records.get(ctx.db, tenant, order["checkout"])
         if row is not None:
             resource = checkout_resource(row, public_url=ctx.settings.public_url, now=ctx.clock())
     return render_body(ctx.settings, endpoint, event, ctx.clock(), session=resource, order=order)

@@ -17,13 +17,13 @@ from functools import partial
 from opencheckout.domain.errors import InvalidValue, NotFound
 from opencheckout.domain.filters import CheckoutFilters
 from opencheckout.domain.lifecycle import Status
+from opencheckout.domain.session import CheckoutSession
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.paging import Cursor, cursor_pks
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import checkout_resource
 from opencheckout.store import checkouts as store
-from opencheckout.store.checkout_records import CheckoutRecord
 
 #: ACP status -> the native statuses it can be.
 NATIVE_STATUSES: dict[str, tuple[Status, ...]] = {
@@ -52,7 +52,7 @@ class Query:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    rows: list[CheckoutRecord]
+    rows: list[CheckoutSession]
     has_more: bool
     total_count: int
 
@@ -98,7 +98,7 @@ async def _by_readiness(
 ) -> Page:
     now = ctx.clock()
     tenant = tenant_of(principal)
-    matches: list[CheckoutRecord] = []
+    matches: list[CheckoutSession] = []
     after_pk: int | None = None
     async with ctx.db.read() as session:
         for _ in range(SCAN_LIMIT // _CHUNK):

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.errors import Conflict, InvalidValue, NotFound
 from opencheckout.domain.lifecycle import OPEN_STATUSES, Status, effective_status
+from opencheckout.domain.session import CheckoutSession
 from opencheckout.ids import new_id, random_base62
 from opencheckout.service import events
 from opencheckout.service.auth import Principal, Scope
@@ -39,7 +40,6 @@ from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import isoformat
 from opencheckout.store import checkout_links as store
 from opencheckout.store import checkouts as checkout_store
-from opencheckout.store.checkout_records import CheckoutRecord
 from opencheckout.store.models import Checkout, CheckoutLink
 from opencheckout.store.tenant import Tenant
 
@@ -306,7 +306,7 @@ def principal_for(row: CheckoutLink) -> Principal:
     )
 
 
-async def make_session(ctx: Context, row: CheckoutLink) -> CheckoutRecord:
+async def make_session(ctx: Context, row: CheckoutLink) -> CheckoutSession:
     """A new session from the link, through the API's create (``checkout.created``)."""
     from opencheckout.service import checkouts
 

@@ -11,7 +11,7 @@ while the processor is called.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -37,6 +37,7 @@ from opencheckout.domain.lifecycle import (
     move_of,
 )
 from opencheckout.domain.pricing import PricingResult
+from opencheckout.domain.session import CheckoutSession, customer_columns
 from opencheckout.ids import new_id, new_token
 from opencheckout.observability import metrics
 from opencheckout.processors.base import Outcome, PaymentRequest, PaymentResult, Processor
@@ -61,7 +62,7 @@ from opencheckout.store import attempts as attempt_store
 from opencheckout.store import checkout_records
 from opencheckout.store import checkouts as store
 from opencheckout.store import lifecycle as lifecycle_store
-from opencheckout.store.checkout_records import CheckoutRecord, CheckoutRow, EventRecord
+from opencheckout.store.checkout_records import EventRecord, session_of
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.lifecycle import Changes
 from opencheckout.store.models import Checkout
@@ -137,7 +138,7 @@ async def _emit(
         livemode=row.livemode,
         type=type,
         obj=checkout_resource(
-            row,
+            session_of(row),
             public_url=ctx.settings.public_url,
             now=now,
             processor=ctx.processor_name_for(row.livemode),
@@ -146,7 +147,7 @@ async def _emit(
     )
 
 
-def _apply_totals(row: CheckoutRow, result: PricingResult) -> None:
+def _apply_totals(row: Checkout, result: PricingResult) -> None:
     totals = result.to_session_totals()
     row.amount_subtotal = totals.amount_subtotal
     row.amount_discount = totals.amount_discount
@@ -155,12 +156,9 @@ def _apply_totals(row: CheckoutRow, result: PricingResult) -> None:
     row.amount_total = totals.amount_total
 
 
-def _sync_columns(row: CheckoutRow) -> None:
+def _sync_columns(row: Checkout) -> None:
     """Copy the filterable parts of the document into their indexed columns."""
-    customer = row.data["customer"]
-    row.customer_ref = customer.get("id")
-    # Lowercased so that ``?email=`` matches however the buyer typed it.
-    row.email = customer["email"].lower() if customer.get("email") else None
+    row.customer_ref, row.email = customer_columns(row.data)
 
 
 def _new_record(
@@ -170,28 +168,31 @@ def _new_record(
     now: datetime,
     *,
     recovered_from: str | None,
-) -> CheckoutRecord:
+) -> CheckoutSession:
     """A pending session around ``document``, priced (``pk`` 0 until inserted)."""
     abandon_after = params.get("abandon_after_seconds") or DEFAULT_ABANDON_AFTER_SECONDS
-    row = CheckoutRecord(
+    currency = params["currency"]
+    totals = checkout_pricing.reprice(document, currency).to_session_totals()
+    customer_ref, email = customer_columns(document)
+    return CheckoutSession(
         pk=0,
         id=new_id("cs"),
         account_id=principal.account_id,
         livemode=principal.livemode,
         status=Status.PENDING.value,
         payment_status=PaymentStatus.UNPAID.value,
-        currency=params["currency"],
-        customer_ref=None,
-        email=None,
+        currency=currency,
+        customer_ref=customer_ref,
+        email=email,
         client_reference_id=params.get("client_reference_id"),
         processor=None,
         processor_id=None,
         token=new_token(),
-        amount_subtotal=0,
-        amount_discount=0,
-        amount_tax=0,
-        amount_shipping=0,
-        amount_total=0,
+        amount_subtotal=totals.amount_subtotal,
+        amount_discount=totals.amount_discount,
+        amount_tax=totals.amount_tax,
+        amount_shipping=totals.amount_shipping,
+        amount_total=totals.amount_total,
         abandon_after_seconds=abandon_after,
         expires_at=now + timedelta(seconds=abandon_after),
         created_at=now,
@@ -202,9 +203,6 @@ def _new_record(
         group_key=params.get("group_key"),
         checkout_link=params.get("checkout_link"),
     )
-    _apply_totals(row, checkout_pricing.reprice(document, row.currency))
-    _sync_columns(row)
-    return row
 
 
 def _new_row(
@@ -282,14 +280,14 @@ async def check_params(ctx: Context, principal: Principal, params: dict[str, Any
     checkout_pricing.reprice(document, params["currency"])
 
 
-async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> CheckoutRecord:
+async def create(ctx: Context, principal: Principal, params: dict[str, Any]) -> CheckoutSession:
     row, _resource = await create_with_resource(ctx, principal, params)
     return row
 
 
 async def create_with_resource(
     ctx: Context, principal: Principal, params: dict[str, Any]
-) -> tuple[CheckoutRecord, dict[str, Any]]:
+) -> tuple[CheckoutSession, dict[str, Any]]:
     """Price and insert a new session with its ``checkout.created`` event; returns the
     row and its resource (the event's snapshot, which is also the API's answer).
 
@@ -326,12 +324,12 @@ async def create_with_resource(
     event = EventRecord(
         id=new_id("evt"), type="checkout.created", created_at=now, data={"object": resource}
     )
-    row.pk = await checkout_records.insert_created(ctx.db, row, event)
+    pk = await checkout_records.insert_created(ctx.db, row, event)
     metrics.record_checkout_transition("pending")  # written by the driver, not the ORM
-    return row, resource
+    return replace(row, pk=pk), resource
 
 
-async def retrieve(ctx: Context, principal: Principal, checkout_id: str) -> CheckoutRecord:
+async def retrieve(ctx: Context, principal: Principal, checkout_id: str) -> CheckoutSession:
     row = await checkout_records.get(ctx.db, tenant_of(principal), checkout_id)
     if row is None:
         raise _not_found(checkout_id)
@@ -395,7 +393,7 @@ async def update(
     params: dict[str, Any],
     *,
     editable: frozenset[Status] = OPEN_STATUSES,
-) -> Checkout:
+) -> CheckoutSession:
     """Apply an edit; ``editable`` narrows the statuses allowed (a dialect's own rule),
     checked on the locked row so a payment racing the edit cannot slip past it."""
     now = ctx.clock()
@@ -441,10 +439,10 @@ async def update(
         if params.get("abandon_after_seconds") is not None:
             row.abandon_after_seconds = params["abandon_after_seconds"]
         await _save_edit(ctx, session, row, document, now, products_changed="line_items" in params)
-    return row
+    return session_of(row)
 
 
-async def apply_code(ctx: Context, tenant: Tenant, checkout_id: str, code: str) -> Checkout:
+async def apply_code(ctx: Context, tenant: Tenant, checkout_id: str, code: str) -> CheckoutSession:
     """The buyer applies a promotion code (only when ``coupon_collection`` is on).
 
     The hosted page and ``POST /v1/checkouts/{id}/discounts`` both call this.
@@ -462,7 +460,7 @@ async def apply_code(ctx: Context, tenant: Tenant, checkout_id: str, code: str) 
         document = copy.deepcopy(row.data)
         current = document.get("discounts", [])
         if any(discount["coupon"] == coupon.id for discount in current):
-            return row
+            return session_of(row)
         kept = [discount for discount in current if discount["applied_by"] != "buyer"]
         if len(kept) >= checkout_pricing.MAX_DISCOUNTS:
             raise Conflict(
@@ -472,12 +470,12 @@ async def apply_code(ctx: Context, tenant: Tenant, checkout_id: str, code: str) 
             )
         document["discounts"] = [*kept, coupons.snapshot(coupon, applied_by="buyer")]
         await _save_edit(ctx, session, row, document, now, products_changed=False)
-    return row
+    return session_of(row)
 
 
 async def remove_discount(
     ctx: Context, tenant: Tenant, checkout_id: str, coupon_id: str
-) -> Checkout:
+) -> CheckoutSession:
     """The buyer takes a discount off (only when ``coupon_collection`` is on)."""
     now = ctx.clock()
     async with ctx.db.write() as session:
@@ -490,7 +488,7 @@ async def remove_discount(
             raise NotFound(f"Coupon '{coupon_id}' is not applied to this checkout.", param="coupon")
         document["discounts"] = remaining
         await _save_edit(ctx, session, row, document, now, products_changed=False)
-    return row
+    return session_of(row)
 
 
 def _require_coupon_collection(row: Checkout) -> None:
@@ -524,7 +522,7 @@ async def delete(ctx: Context, principal: Principal, checkout_id: str) -> None:
             raise _in_progress()  # pragma: no cover - the row is locked above
 
 
-async def cancel(ctx: Context, principal: Principal, checkout_id: str) -> Checkout:
+async def cancel(ctx: Context, principal: Principal, checkout_id: str) -> CheckoutSession:
     now = ctx.clock()
     async with ctx.db.write() as session:
         row = await _load_locked(session, tenant_of(principal), checkout_id)
@@ -532,10 +530,10 @@ async def cancel(ctx: Context, principal: Principal, checkout_id: str) -> Checko
         if moved is None:  # pragma: no cover - the row is locked above
             raise _in_progress()
         await _emit(ctx, session, moved, "checkout.abandoned", now)
-    return moved
+    return session_of(moved)
 
 
-async def recover(ctx: Context, principal: Principal, checkout_id: str) -> Checkout:
+async def recover(ctx: Context, principal: Principal, checkout_id: str) -> CheckoutSession:
     """Open a new pending session with the contents of an abandoned one."""
     now = ctx.clock()
     async with ctx.db.write() as session:
@@ -563,7 +561,7 @@ async def recover(ctx: Context, principal: Principal, checkout_id: str) -> Check
         await store.insert(session, row)
         await _emit(ctx, session, row, "checkout.created", now)
         await _emit(ctx, session, row, "checkout.recovered", now)
-    return row
+    return session_of(row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -623,7 +621,9 @@ def _check_chargeable(row: Checkout, payment: PaymentParams, processor: Processo
             code="payment_method_not_allowed",
             param="payment.method",
         )
-    blocker = amount_blocker(row, processor.name if processor is not None else None, payment.method)
+    blocker = amount_blocker(
+        session_of(row), processor.name if processor is not None else None, payment.method
+    )
     if blocker is not None:
         raise InvalidValue(
             blocker + " Nothing was charged.", code="amount_not_chargeable", param="amount_total"
@@ -710,7 +710,7 @@ def _payment_request(
 
 async def complete(
     ctx: Context, principal: Principal, checkout_id: str, payment: PaymentParams
-) -> Checkout:
+) -> CheckoutSession:
     """Take the payment: claim the session (-> processing), charge, settle.
 
     The claim is a conditional UPDATE, so of many concurrent completes exactly
@@ -729,7 +729,7 @@ async def complete(
         row = await _load_locked(session, tenant, checkout_id)
         move = _check_payable(row, payment, now)
         if move.event is Event.COMPLETE_FREE:
-            return await _complete_free(ctx, session, tenant, row, move, now)
+            return session_of(await _complete_free(ctx, session, tenant, row, move, now))
         method = _check_chargeable(row, payment, chosen)
         processor = _configured(chosen, method, principal.livemode)
         claimed = await _claim(ctx, session, tenant, row, move, now)
@@ -744,7 +744,7 @@ async def complete(
             code=result.decline_code or "card_declined",
             param="payment",
         )
-    return settled
+    return session_of(settled)
 
 
 async def _authorize(
@@ -811,7 +811,7 @@ async def _await_answer(
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    rows: list[CheckoutRecord]
+    rows: list[CheckoutSession]
     has_more: bool
     total_count: int | None = None
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from opencheckout.domain.errors import NotFound
 from opencheckout.domain.filters import CheckoutFilters
 from opencheckout.domain.lifecycle import Status
+from opencheckout.domain.session import CheckoutSession
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.store import checkouts as store
-from opencheckout.store.checkout_records import CheckoutRecord
 
 
 async def checkout_id_for_number(ctx: Context, principal: Principal, number: int) -> str:
@@ -31,7 +31,7 @@ async def list_by_number(
     statuses: list[Status],
     created_before: int | None,
     limit: int,
-) -> tuple[list[CheckoutRecord], bool]:
+) -> tuple[list[CheckoutSession], bool]:
     """Newest first, strictly older than session number ``created_before``."""
     async with ctx.db.read() as session:
         return await store.list_keyset(

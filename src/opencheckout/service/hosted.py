@@ -16,6 +16,7 @@ from typing import Any
 from opencheckout.domain.errors import NotFound
 from opencheckout.domain.lifecycle import OPEN_STATUSES, Status, effective_status
 from opencheckout.domain.processor_amounts import PAYPAL_DECIMALS, convert
+from opencheckout.domain.session import CheckoutSession
 from opencheckout.processors.paypal import PayPalProcessor
 from opencheckout.processors.stripe import StripeProcessor
 from opencheckout.service import checkouts, reconcile, shipping, visits
@@ -24,8 +25,8 @@ from opencheckout.service.context import Context
 from opencheckout.service.visits import Visit
 from opencheckout.store import checkouts as store
 from opencheckout.store import shipping as shipping_store
+from opencheckout.store.checkout_records import session_of
 from opencheckout.store.checkouts import Tenant
-from opencheckout.store.models import Checkout
 
 logger = logging.getLogger("opencheckout.hosted")
 
@@ -34,7 +35,7 @@ HOSTED_KEY_ID = "hosted_page"
 
 @dataclass(frozen=True, slots=True)
 class HostedSession:
-    row: Checkout
+    row: CheckoutSession
     status: Status
 
     @property
@@ -42,14 +43,14 @@ class HostedSession:
         return self.status in OPEN_STATUSES
 
 
-def principal_of(row: Checkout) -> Principal:
+def principal_of(row: CheckoutSession) -> Principal:
     """The buyer acts on this one session with the merchant's tenant and mode."""
     return Principal(
         account_id=row.account_id, livemode=row.livemode, scope=Scope.WRITE, key_id=HOSTED_KEY_ID
     )
 
 
-def tenant_of(row: Checkout) -> Tenant:
+def tenant_of(row: CheckoutSession) -> Tenant:
     return Tenant(row.account_id, row.livemode)
 
 
@@ -65,7 +66,8 @@ async def load(ctx: Context, token: str) -> HostedSession:
         row = await store.get_by_token(session, token)
     if row is None:
         raise _unknown()
-    return HostedSession(row, effective_status(Status(row.status), row.expires_at, ctx.clock()))
+    status = effective_status(Status(row.status), row.expires_at, ctx.clock())
+    return HostedSession(session_of(row), status)
 
 
 async def touch(ctx: Context, token: str, visit: Visit | None = None) -> HostedSession:
@@ -103,15 +105,17 @@ async def _touch(ctx: Context, token: str, now: datetime, visit: Visit | None) -
                     row.data.get("client"), visit, now, ctx.settings.record_client
                 )
             await store.touch_open(session, row, now, expires_at, client=client)
-    return HostedSession(row, status)
+        return HostedSession(session_of(row), status)
 
 
-async def update_details(ctx: Context, row: Checkout, params: dict[str, Any]) -> Checkout:
+async def update_details(
+    ctx: Context, row: CheckoutSession, params: dict[str, Any]
+) -> CheckoutSession:
     """Save what the buyer typed (``customer`` and friends); an edit defers expiry."""
     return await checkouts.update(ctx, principal_of(row), row.id, params)
 
 
-async def ships(ctx: Context, row: Checkout) -> bool:
+async def ships(ctx: Context, row: CheckoutSession) -> bool:
     """Whether the page asks where to ship: the session has shipping options, or
     its options come (or could come) from the account's active rates."""
     data = row.data
@@ -124,12 +128,12 @@ async def ships(ctx: Context, row: Checkout) -> bool:
 
 async def pay(
     ctx: Context,
-    row: Checkout,
+    row: CheckoutSession,
     method: str | None,
     details: dict[str, Any],
     *,
     expected_amount: int | None = None,
-) -> Checkout:
+) -> CheckoutSession:
     """Pay what the page showed: a different total is 409 ``amount_changed``."""
     payment = checkouts.PaymentParams(
         method=method, details=details, expected_amount=expected_amount
@@ -137,15 +141,15 @@ async def pay(
     return await checkouts.complete(ctx, principal_of(row), row.id, payment)
 
 
-async def cancel(ctx: Context, row: Checkout) -> Checkout:
+async def cancel(ctx: Context, row: CheckoutSession) -> CheckoutSession:
     return await checkouts.cancel(ctx, principal_of(row), row.id)
 
 
-async def apply_code(ctx: Context, row: Checkout, code: str) -> Checkout:
+async def apply_code(ctx: Context, row: CheckoutSession, code: str) -> CheckoutSession:
     return await checkouts.apply_code(ctx, tenant_of(row), row.id, code)
 
 
-async def remove_discount(ctx: Context, row: Checkout, coupon_id: str) -> Checkout:
+async def remove_discount(ctx: Context, row: CheckoutSession, coupon_id: str) -> CheckoutSession:
     return await checkouts.remove_discount(ctx, tenant_of(row), row.id, coupon_id)
 
 
@@ -157,14 +161,14 @@ class StripeCardEntry:
     js_url: str
 
 
-def _stripe_of(ctx: Context, row: Checkout) -> StripeProcessor | None:
+def _stripe_of(ctx: Context, row: CheckoutSession) -> StripeProcessor | None:
     processor = ctx.processor_for(row.livemode)
     if isinstance(processor, StripeProcessor) and processor.publishable_key:
         return processor
     return None
 
 
-def card_entry(ctx: Context, row: Checkout) -> StripeCardEntry | None:
+def card_entry(ctx: Context, row: CheckoutSession) -> StripeCardEntry | None:
     """Stripe.js card entry when the session pays through Stripe with a publishable key."""
     stripe = _stripe_of(ctx, row)
     if stripe is None or stripe.publishable_key is None:
@@ -172,7 +176,7 @@ def card_entry(ctx: Context, row: Checkout) -> StripeCardEntry | None:
     return StripeCardEntry(stripe.publishable_key, ctx.settings.stripe_js_url)
 
 
-async def pending_action(ctx: Context, row: Checkout) -> str | None:
+async def pending_action(ctx: Context, row: CheckoutSession) -> str | None:
     """The client secret of the session's PaymentIntent while it waits for the
     buyer's 3-D Secure step, else None."""
     stripe = _stripe_of(ctx, row)
@@ -181,7 +185,7 @@ async def pending_action(ctx: Context, row: Checkout) -> str | None:
     return await stripe.action_secret(row.processor_id)
 
 
-async def refresh_payment(ctx: Context, row: Checkout) -> HostedSession:
+async def refresh_payment(ctx: Context, row: CheckoutSession) -> HostedSession:
     """The buyer is back from confirming: settle from the processor's answer if it is final."""
     await reconcile.check_now(ctx, row.pk)
     return await load(ctx, row.token)
@@ -191,7 +195,7 @@ async def refresh_payment(ctx: Context, row: Checkout) -> HostedSession:
 PAYPAL_CANCELED = ("paypal_canceled", "The PayPal payment was canceled; nothing was charged.")
 
 
-def payment_methods(row: Checkout) -> list[str]:
+def payment_methods(row: CheckoutSession) -> list[str]:
     """The methods the page offers: the session's, without PayPal where PayPal
     cannot charge the total (a currency outside ``PAYPAL_DECIMALS``, or a fraction
     of a currency PayPal takes in whole units) while another method is left.
@@ -206,7 +210,7 @@ def payment_methods(row: Checkout) -> list[str]:
     return [method for method in methods if method != "paypal"]
 
 
-def paypal_of(ctx: Context, row: Checkout) -> PayPalProcessor | None:
+def paypal_of(ctx: Context, row: CheckoutSession) -> PayPalProcessor | None:
     """The real PayPal processor, when this session takes PayPal through it."""
     processor = ctx.processor_for_method(row.livemode, "paypal")
     if isinstance(processor, PayPalProcessor) and "paypal" in payment_methods(row):
@@ -214,13 +218,13 @@ def paypal_of(ctx: Context, row: Checkout) -> PayPalProcessor | None:
     return None
 
 
-def paypal_origin(ctx: Context, row: Checkout) -> str | None:
+def paypal_origin(ctx: Context, row: CheckoutSession) -> str | None:
     """Where the pay form's redirect lands for PayPal (the page's CSP allows it)."""
     processor = paypal_of(ctx, row)
     return None if processor is None else processor.approve_origin(row.livemode)
 
 
-async def paypal_approval(ctx: Context, row: Checkout) -> str | None:
+async def paypal_approval(ctx: Context, row: CheckoutSession) -> str | None:
     """The approve link of the session's PayPal order while it waits for the buyer."""
     processor = paypal_of(ctx, row)
     if processor is None or row.processor != processor.name or not row.processor_id:
@@ -228,7 +232,7 @@ async def paypal_approval(ctx: Context, row: Checkout) -> str | None:
     return await processor.approval_url(row.processor_id, livemode=row.livemode)
 
 
-async def paypal_cancel(ctx: Context, row: Checkout) -> HostedSession:
+async def paypal_cancel(ctx: Context, row: CheckoutSession) -> HostedSession:
     """Back from PayPal without approving: payable again (unless it was paid after all)."""
     code, message = PAYPAL_CANCELED
     await reconcile.release_now(ctx, row.pk, decline_code=code, message=message)

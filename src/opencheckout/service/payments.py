@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.lifecycle import Status
+from opencheckout.domain.session import CheckoutSession
 from opencheckout.observability import metrics
 from opencheckout.processors.base import Outcome
 from opencheckout.processors.test import LATER_PREFIX, parse_later
@@ -55,7 +56,7 @@ class Settlement:
     checkout: Checkout | None = None
 
 
-def last_payment_error(row: Checkout) -> dict[str, Any] | None:
+def last_payment_error(row: CheckoutSession) -> dict[str, Any] | None:
     """The decline of an asynchronously failed payment, for the hosted page."""
     error = row.data.get("last_payment_error")
     return error if isinstance(error, dict) else None

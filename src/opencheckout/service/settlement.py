@@ -24,6 +24,7 @@ from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
 from opencheckout.store import attempts as attempt_store
 from opencheckout.store import lifecycle as lifecycle_store
+from opencheckout.store.checkout_records import session_of
 from opencheckout.store.lifecycle import KEEP, Changes
 from opencheckout.store.models import Checkout
 from opencheckout.store.tenant import Tenant
@@ -51,7 +52,7 @@ async def announce(
         livemode=row.livemode,
         type=type,
         obj=checkout_resource(
-            row,
+            session_of(row),
             public_url=ctx.settings.public_url,
             now=now,
             processor=ctx.processor_name_for(row.livemode),

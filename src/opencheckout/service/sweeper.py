@@ -15,6 +15,7 @@ from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
 from opencheckout.store import checkouts as store
 from opencheckout.store import lifecycle as lifecycle_store
+from opencheckout.store.checkout_records import session_of
 
 DEFAULT_BATCH_SIZE = 500
 
@@ -38,7 +39,7 @@ async def abandon_expired(ctx: Context, *, batch_size: int = DEFAULT_BATCH_SIZE)
                     livemode=row.livemode,
                     type="checkout.abandoned",
                     obj=checkout_resource(
-                        row,
+                        session_of(row),
                         public_url=ctx.settings.public_url,
                         now=now,
                         processor=ctx.processor_name_for(row.livemode),

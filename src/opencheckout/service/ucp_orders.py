@@ -32,7 +32,7 @@ from opencheckout.service.context import Context
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.ucp_versions import Version
 from opencheckout.service.views import checkout_resource, isoformat
-from opencheckout.store import checkouts as checkout_store
+from opencheckout.store import checkout_records
 from opencheckout.store import webhooks as webhook_store
 from opencheckout.store.models import Event, WebhookEndpoint
 from opencheckout.store.tenant import Tenant
@@ -288,8 +288,7 @@ async def render(ctx: Context, endpoint: WebhookEndpoint, event: Event) -> Rende
     tenant = Tenant(event.account_id, event.livemode)
     if event.type not in SUBSCRIBED_EVENTS or obj.get("object") != "order":
         return _nothing("not an order event; nothing sent")
-    async with ctx.db.read() as session:
-        checkout = await checkout_store.get(session, tenant, obj["checkout"])
+    checkout = await checkout_records.get(ctx.db, tenant, obj["checkout"])
     if checkout is None:
         return _nothing("the session no longer exists; nothing sent")
     resource = checkout_resource(checkout, public_url=ctx.settings.public_url, now=ctx.clock())

@@ -15,9 +15,9 @@ from opencheckout.domain.lifecycle import Status, effective_status
 from opencheckout.domain.percent import COUPON_PLACES, TAX_PLACES, from_units
 from opencheckout.domain.processor_amounts import convert
 from opencheckout.domain.readiness import missing_fields
+from opencheckout.domain.session import CheckoutSession
 from opencheckout.domain.totals import SessionTotals
 from opencheckout.service.context import Context
-from opencheckout.store.checkout_records import CheckoutRow
 
 
 def isoformat(value: datetime | None) -> str | None:
@@ -27,14 +27,8 @@ def isoformat(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def totals_of(row: CheckoutRow) -> SessionTotals:
-    return SessionTotals(
-        amount_subtotal=row.amount_subtotal,
-        amount_discount=row.amount_discount,
-        amount_tax=row.amount_tax,
-        amount_shipping=row.amount_shipping,
-        amount_total=row.amount_total,
-    )
+def totals_of(row: CheckoutSession) -> SessionTotals:
+    return row.totals
 
 
 def permalink(public_url: str, token: str) -> str:
@@ -56,7 +50,7 @@ def missing_of(data: Mapping[str, Any]) -> list[str]:
 
 
 def amount_blocker(
-    row: CheckoutRow, processor: str | None, method: str | None = None
+    row: CheckoutSession, processor: str | None, method: str | None = None
 ) -> str | None:
     """Why ``processor`` cannot charge the session's total exactly, else None.
 
@@ -95,7 +89,7 @@ def discounts_of(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def discount_allocations(row: CheckoutRow) -> list[list[int] | None]:
+def discount_allocations(row: CheckoutSession) -> list[list[int] | None]:
     """Per applied discount (as in ``discounts``), what it took off each line, in line
     order; None for a session priced before the split was recorded."""
     out: list[list[int] | None] = []
@@ -122,7 +116,7 @@ def tax_breakdown_of(data: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _payment_blockers(
-    row: CheckoutRow, processor: str | None
+    row: CheckoutSession, processor: str | None
 ) -> tuple[list[str], list[dict[str, str]]]:
     """What stops the session being paid: the missing fields, and a message for a total
     ``processor`` cannot charge exactly (which counts ``amount_total`` as missing)."""
@@ -143,7 +137,7 @@ def _payment_blockers(
 
 
 def checkout_resource(
-    row: CheckoutRow, *, public_url: str, now: datetime, processor: str | None = None
+    row: CheckoutSession, *, public_url: str, now: datetime, processor: str | None = None
 ) -> dict[str, Any]:
     """The session as every surface shows it; ``processor`` (the one that would
     charge it) makes a total it cannot charge exactly block ``ready_for_payment``."""
@@ -199,7 +193,7 @@ def checkout_resource(
     }
 
 
-def resource_of(ctx: Context, row: CheckoutRow) -> dict[str, Any]:
+def resource_of(ctx: Context, row: CheckoutSession) -> dict[str, Any]:
     """``checkout_resource`` on this server, now, for the processor of the session's mode."""
     return checkout_resource(
         row,

@@ -1,8 +1,9 @@
 """The hot checkout statements, sent through the driver (see :mod:`store.driver`).
 
-Rows come back as :class:`CheckoutRecord`, a plain snapshot with the ORM
-model's attribute names, so views and compat mappers take either. The column
-list is read off the model, so a new column cannot be forgotten here.
+Rows come back as the typed :class:`~opencheckout.domain.session.CheckoutSession`,
+and :func:`session_of` turns an ORM row loaded inside a write into the same type,
+so nothing above the store sees which path read a session. The column list is
+read off the model, so a new column cannot be forgotten here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from opencheckout.domain.session import CheckoutSession
 from opencheckout.store import rollup, wakeups
 from opencheckout.store.db import Database
 from opencheckout.store.models import Checkout
@@ -25,41 +27,9 @@ _SELECT = ", ".join(COLUMNS)
 _DATETIMES = frozenset({"expires_at", "created_at", "updated_at", "completed_at"})
 
 
-@dataclass(slots=True)
-class CheckoutRecord:
-    """One ``checkouts`` row, read without the ORM."""
-
-    pk: int
-    id: str
-    account_id: str
-    livemode: bool
-    status: str
-    payment_status: str
-    currency: str
-    customer_ref: str | None
-    email: str | None
-    client_reference_id: str | None
-    processor: str | None
-    processor_id: str | None
-    token: str
-    amount_subtotal: int
-    amount_discount: int
-    amount_tax: int
-    amount_shipping: int
-    amount_total: int
-    abandon_after_seconds: int
-    expires_at: datetime
-    created_at: datetime
-    updated_at: datetime
-    completed_at: datetime | None
-    recovered_from: str | None
-    data: dict[str, Any]
-    group_key: str | None = None
-    checkout_link: str | None = None
-
-
-#: A session as the ORM loads it (inside a write) or as a hot read returns it.
-CheckoutRow = Checkout | CheckoutRecord
+def session_of(row: Checkout) -> CheckoutSession:
+    """The typed session of an ORM row loaded inside a write (its current values)."""
+    return CheckoutSession(*[getattr(row, name) for name in COLUMNS])
 
 
 def _sqlite_datetime(value: str | None) -> datetime | None:
@@ -69,31 +39,31 @@ def _sqlite_datetime(value: str | None) -> datetime | None:
 
 # Rows are built positionally (cheaper than by keyword on every retrieve), so the
 # record's fields must be the table's columns in the table's order.
-if tuple(field.name for field in fields(CheckoutRecord)) != COLUMNS:
-    raise RuntimeError("CheckoutRecord's fields must match the checkouts columns, in order")
+if tuple(field.name for field in fields(CheckoutSession)) != COLUMNS:
+    raise RuntimeError("CheckoutSession's fields must match the checkouts columns, in order")
 _DATETIME_POSITIONS = tuple(COLUMNS.index(name) for name in sorted(_DATETIMES))
 _LIVEMODE = COLUMNS.index("livemode")
 _DATA = COLUMNS.index("data")
 
 
-def from_row(values: Sequence[Any]) -> CheckoutRecord:
+def from_row(values: Sequence[Any]) -> CheckoutSession:
     """A record from a SQLAlchemy Core row of the table's columns (types already converted)."""
-    return CheckoutRecord(*values)
+    return CheckoutSession(*values)
 
 
-def _from_sqlite(values: tuple[Any, ...]) -> CheckoutRecord:
+def _from_sqlite(values: tuple[Any, ...]) -> CheckoutSession:
     row = list(values)
     for position in _DATETIME_POSITIONS:
         row[position] = _sqlite_datetime(row[position])
     row[_LIVEMODE] = bool(row[_LIVEMODE])
     row[_DATA] = orjson.loads(row[_DATA])
-    return CheckoutRecord(*row)
+    return CheckoutSession(*row)
 
 
-def _from_postgres(record: Any) -> CheckoutRecord:
+def _from_postgres(record: Any) -> CheckoutSession:
     row = list(record)
     row[_DATA] = orjson.loads(row[_DATA])
-    return CheckoutRecord(*row)
+    return CheckoutSession(*row)
 
 
 # Built from the model's own column names, never from input (hence the noqa).
@@ -103,7 +73,7 @@ _GET_POSTGRES = (
 )
 
 
-async def get(db: Database, tenant: Tenant, checkout_id: str) -> CheckoutRecord | None:
+async def get(db: Database, tenant: Tenant, checkout_id: str) -> CheckoutSession | None:
     """The tenant's session ``checkout_id`` (autocommit read), or None."""
     if db.sqlite is not None:
         params = (tenant.account_id, int(tenant.livemode), checkout_id)
@@ -143,7 +113,7 @@ def _sqlite_time(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _sqlite_values(row: CheckoutRecord) -> tuple[Any, ...]:
+def _sqlite_values(row: CheckoutSession) -> tuple[Any, ...]:
     values: list[Any] = []
     for name in INSERT_COLUMNS:
         value = getattr(row, name)
@@ -217,11 +187,11 @@ SELECT pk, (SELECT count(*) FROM d) AS owed, (SELECT count(*) FROM r) AS counted
 """  # noqa: S608 (the model's column names and numbered placeholders only)
 
 
-def _skus(row: CheckoutRecord) -> list[str]:
+def _skus(row: CheckoutSession) -> list[str]:
     return sorted({item["product"] for item in row.data["line_items"]})
 
 
-async def insert_created(db: Database, row: CheckoutRecord, event: EventRecord) -> int:
+async def insert_created(db: Database, row: CheckoutSession, event: EventRecord) -> int:
     """Insert a new session, its SKU rows, its event and the deliveries that event owes,
     in one transaction (one statement on PostgreSQL); returns the session's ``pk``."""
     skus = _skus(row)

@@ -28,8 +28,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from opencheckout.domain.filters import CheckoutFilters
 from opencheckout.domain.lifecycle import EXPIRING_STATUSES, OPEN_STATUSES, Status
+from opencheckout.domain.session import CheckoutSession
 from opencheckout.store import rollup
-from opencheckout.store.checkout_records import CheckoutRecord, from_row
+from opencheckout.store.checkout_records import from_row
 from opencheckout.store.models import Checkout, CheckoutProduct
 from opencheckout.store.pagination import created_range, keyset_rows, page_of
 from opencheckout.store.tenant import Tenant as Tenant  # re-exported: callers import it here
@@ -179,7 +180,7 @@ async def list_keyset(
     limit: int,
     after_pk: int | None = None,
     before_pk: int | None = None,
-) -> tuple[list[CheckoutRecord], bool]:
+) -> tuple[list[CheckoutSession], bool]:
     """One newest-first page and whether more rows lie in the paging direction."""
     rows, has_more = await keyset_rows(
         session,
@@ -221,7 +222,7 @@ async def list_by_status(
     *,
     limit: int,
     after_pk: int | None = None,
-) -> tuple[list[CheckoutRecord], bool]:
+) -> tuple[list[CheckoutSession], bool]:
     """:func:`list_keyset` with only ``statuses`` filtered (the same rows, the same SQL)."""
     statement = _by_status_statement(tuple(statuses), limit, after_pk is not None)
     params: dict[str, Any] = {
@@ -243,7 +244,7 @@ async def list_offset(
     *,
     limit: int,
     offset: int,
-) -> tuple[list[CheckoutRecord], int]:
+) -> tuple[list[CheckoutSession], int]:
     """One numbered page and the total count, for clients that want page numbers."""
     conditions = _conditions(tenant, filters, now)
     total = (

@@ -53,7 +53,6 @@ from opencheckout.api.compat.acp_errors import AcpError
 from opencheckout.api.compat.acp_route import VERSION_HEADER, AcpRoute
 from opencheckout.api.compat.acp_schemas import (
     CancelSessionRequest,
-    CheckoutSession,
     CheckoutSessionCompleteRequest,
     CheckoutSessionCreateRequest,
     CheckoutSessionUpdateRequest,
@@ -61,15 +60,18 @@ from opencheckout.api.compat.acp_schemas import (
     LineItemIn,
     PaymentData,
 )
+from opencheckout.api.compat.acp_schemas import (
+    CheckoutSession as AcpCheckoutSession,
+)
 from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate, ShippingOptionIn
 from opencheckout.config import Settings
 from opencheckout.domain.errors import Conflict, DomainError, NotFound, PaymentDeclined
+from opencheckout.domain.session import CheckoutSession
 from opencheckout.service import acp_orders, checkouts, orders, products
 from opencheckout.service.acp_orders import CUSTOM_KEY, VERSION_KEY
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource
-from opencheckout.store.checkout_records import CheckoutRow
 
 #: Test-mode delegated tokens -> the test processor's card numbers.
 TEST_TOKENS = {
@@ -168,7 +170,7 @@ def _psp(ctx: Context, principal: Principal) -> str:
 async def _session(
     ctx: Context,
     principal: Principal,
-    row: CheckoutRow,
+    row: CheckoutSession,
     *,
     status_code: int = 200,
     messages: Sequence[dict[str, Any]] = (),
@@ -182,7 +184,7 @@ async def _session(
 def session_body(
     ctx: Context,
     principal: Principal,
-    row: CheckoutRow,
+    row: CheckoutSession,
     messages: Sequence[dict[str, Any]] = (),
     *,
     order: dict[str, Any] | None = None,
@@ -236,8 +238,8 @@ def _validate(
 async def _with_codes(
     codes: list[str] | None,
     state: dict[str, Any],
-    run: Callable[[list[str] | None], Awaitable[CheckoutRow]],
-) -> CheckoutRow:
+    run: Callable[[list[str] | None], Awaitable[CheckoutSession]],
+) -> CheckoutSession:
     """Run the native call with the agent's discount codes, dropping each code the
     native rules refuse (reported in ``discounts.rejected``) and trying again."""
     if codes is None:
@@ -271,7 +273,7 @@ def _native_errors(
 @router.post(
     "/checkout_sessions",
     status_code=201,
-    response_model=CheckoutSession,
+    response_model=AcpCheckoutSession,
     summary="Create a checkout session",
     dependencies=IDEMPOTENT,
 )
@@ -303,7 +305,7 @@ async def create_checkout_session(
         native["customer"] = customer
     codes = requests.discount_codes(body.discounts.codes if body.discounts else None, body.coupons)
 
-    async def run(accepted: list[str] | None) -> CheckoutRow:
+    async def run(accepted: list[str] | None) -> CheckoutSession:
         data = {**native, "custom": {CUSTOM_KEY: state}}
         if accepted is not None:
             data["discounts"] = [{"code": code} for code in accepted]
@@ -336,7 +338,7 @@ async def _catalog_currency(
 
 @router.get(
     "/checkout_sessions/{checkout_session_id}",
-    response_model=CheckoutSession,
+    response_model=AcpCheckoutSession,
     summary="Retrieve a checkout session",
 )
 async def retrieve_checkout_session(
@@ -360,12 +362,12 @@ async def _current(ctx: Context, principal: Principal, checkout_id: str) -> dict
 
 @router.put(
     "/checkout_sessions/{checkout_session_id}",
-    response_model=CheckoutSession,
+    response_model=AcpCheckoutSession,
     summary="Update a checkout session (the StateSet client's verb)",
 )
 @router.post(
     "/checkout_sessions/{checkout_session_id}",
-    response_model=CheckoutSession,
+    response_model=AcpCheckoutSession,
     summary="Update a checkout session",
     dependencies=IDEMPOTENT,
 )
@@ -403,7 +405,7 @@ async def update_checkout_session(
         native["selected_shipping_option"] = chosen[0] if chosen else None
     codes = requests.discount_codes(body.discounts.codes if body.discounts else None, body.coupons)
 
-    async def run(accepted: list[str] | None) -> CheckoutRow:
+    async def run(accepted: list[str] | None) -> CheckoutSession:
         data = {**native, "custom": {**resource["custom"], CUSTOM_KEY: state}}
         if accepted is not None:
             data["discounts"] = [{"code": code} for code in accepted]
@@ -443,7 +445,7 @@ def _payment_details(ctx: Context, principal: Principal, token: str) -> dict[str
 
 @router.post(
     "/checkout_sessions/{checkout_session_id}/complete",
-    response_model=CheckoutSession,
+    response_model=AcpCheckoutSession,
     summary="Complete a checkout session",
     dependencies=IDEMPOTENT,
     responses={503: _error_doc("The payment processor could not be reached; retry.")},
@@ -462,7 +464,7 @@ async def complete_checkout_session(
     await _complete_inputs(ctx, principal, body, resource)
 
     outcome = (body.authentication_result or {}).get("outcome")
-    row: CheckoutRow
+    row: CheckoutSession
     if outcome in FAILED_AUTHENTICATION:
         row = await checkouts.retrieve(ctx, principal, checkout_session_id)
         declined = mapping.message(
@@ -559,7 +561,7 @@ async def _complete_inputs(
 
 @router.post(
     "/checkout_sessions/{checkout_session_id}/cancel",
-    response_model=CheckoutSession,
+    response_model=AcpCheckoutSession,
     summary="Cancel a checkout session",
     dependencies=IDEMPOTENT,
     responses={405: _error_doc("The session is already completed or canceled.")},

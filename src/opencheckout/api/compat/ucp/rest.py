@@ -26,12 +26,12 @@ from opencheckout.api.compat.ucp.errors import UcpError, json_response, outcome
 from opencheckout.api.compat.ucp.route import UcpRoute, account_id, version_of
 from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate
 from opencheckout.domain.errors import Conflict, DomainError, InvalidValue, NotFound
+from opencheckout.domain.session import CheckoutSession
 from opencheckout.service import ap2, checkouts, orders, products, ucp_orders
 from opencheckout.service import ucp_versions as versions
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
 from opencheckout.service.views import checkout_resource, discount_allocations
-from opencheckout.store.checkout_records import CheckoutRow
 from opencheckout.webhooks import ucp_signature
 
 #: Mock handler tokens -> the test processor's cards.
@@ -153,7 +153,7 @@ def _agent(request: Request) -> negotiation.Agent:
     return agent
 
 
-def _resource(ctx: Context, row: CheckoutRow) -> dict[str, Any]:
+def _resource(ctx: Context, row: CheckoutSession) -> dict[str, Any]:
     resource = checkout_resource(
         row,
         public_url=ctx.settings.public_url,
@@ -183,7 +183,7 @@ def _shaped(
 
 def _checkout_response(
     request: Request,
-    row: CheckoutRow,
+    row: CheckoutSession,
     *,
     status_code: int = 200,
     messages: list[dict[str, Any]] | None = None,
@@ -303,9 +303,9 @@ def _stock_outcome(exc: DomainError, request: Request) -> UcpError | None:
 async def _with_codes(
     codes: list[str],
     state: dict[str, Any],
-    run: Callable[[list[str], bool], Awaitable[CheckoutRow]],
+    run: Callable[[list[str], bool], Awaitable[CheckoutSession]],
     request: Request,
-) -> CheckoutRow:
+) -> CheckoutSession:
     """Run the native call with the codes, dropping each one the native rules refuse
     (reported as a warning) and a selected option that is not offered."""
     accepted = list(codes[:5])
@@ -396,7 +396,7 @@ async def create_checkout(request: Request, body: dict[str, Any] = Body(...)) ->
     }
     currency = await _currency(ctx, principal, body, lines[0]["item"]["id"])
 
-    async def run(accepted: list[str], keep_option: bool) -> CheckoutRow:
+    async def run(accepted: list[str], keep_option: bool) -> CheckoutSession:
         data: dict[str, Any] = {
             "currency": currency,
             "line_items": mapping.native_lines(lines),
@@ -439,7 +439,7 @@ async def update_checkout(request: Request, id: str, body: dict[str, Any] = Body
         "shipping_address": address,
     }
 
-    async def run(accepted: list[str], keep_option: bool) -> CheckoutRow:
+    async def run(accepted: list[str], keep_option: bool) -> CheckoutSession:
         data: dict[str, Any] = {
             "line_items": mapping.native_lines(lines),
             "customer": customer,
