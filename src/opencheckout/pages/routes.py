@@ -152,9 +152,10 @@ class _Renderer:
         cookie: str | None = None,
         **values: Any,
     ) -> HTMLResponse:
-        data = self.row.data if self.row is not None else {}
+        data = self.row.data if self.row is not None else None
+        urls = [data.get("success_url"), data.get("cancel_url")] if data is not None else []
         csp = security.content_security_policy(
-            [data.get("success_url"), data.get("cancel_url"), *self.form_origins],
+            [*urls, *self.form_origins],
             stripe_js_url=self.stripe_js_url,
         )
         html = self.pages.env.get_template(template).render(
@@ -953,8 +954,8 @@ def _form_values(
     """What the inputs show: the session's details, over them what the buyer just posted."""
     data = row.data
     customer = data["customer"]
-    address = customer.get("billing_address") or {}
-    shipping_address = (
+    address: Mapping[str, Any] = customer.get("billing_address") or {}
+    shipping_address: Mapping[str, Any] = (
         customer.get("shipping_address") or {} if ship_to == forms.SHIP_TO_NEW else {}
     )
     values = {

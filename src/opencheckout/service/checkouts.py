@@ -37,7 +37,7 @@ from opencheckout.domain.lifecycle import (
     move_of,
 )
 from opencheckout.domain.pricing import PricingResult
-from opencheckout.domain.session import CheckoutSession, customer_columns
+from opencheckout.domain.session import CheckoutSession, as_document, customer_columns
 from opencheckout.ids import new_id, new_token
 from opencheckout.observability import metrics
 from opencheckout.processors.base import Outcome, PaymentRequest, PaymentResult, Processor
@@ -199,7 +199,7 @@ def _new_record(
         updated_at=now,
         completed_at=None,
         recovered_from=recovered_from,
-        data=document,
+        data=as_document(document),
         group_key=params.get("group_key"),
         checkout_link=params.get("checkout_link"),
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -45,7 +46,7 @@ EVENT_TYPES = {
 _QUADERNO_NAME = {native: name for name, native in EVENT_TYPES.items()}
 
 
-def updatable_quantity(line_items: list[dict[str, Any]]) -> bool:
+def updatable_quantity(line_items: Sequence[Mapping[str, Any]]) -> bool:
     """Quaderno's session-wide flag: whether the buyer may change quantities."""
     return any((line.get("adjustable_quantity") or {}).get("enabled") for line in line_items)
 
