@@ -1,4 +1,4 @@
-"""Request bodies for tests: valid by default, tweakable per test."""
+"""Request bodies and sessions for tests: valid by default, tweakable per test."""
 
 from __future__ import annotations
 
@@ -47,6 +47,40 @@ def create_session(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
     response = api.post("/v1/checkouts", json=session_body(**overrides))
     assert response.status_code == 201, response.text
     data: dict[str, Any] = response.json()
+    return data
+
+
+def paid_session(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
+    """A session created with ``overrides`` and completed with :data:`GOOD_CARD`."""
+    session = create_session(api, **overrides)
+    done = api.post(f"/v1/checkouts/{session['id']}/complete", json={"payment": GOOD_CARD})
+    assert done.status_code == 200, done.text
+    data: dict[str, Any] = done.json()
+    return data
+
+
+#: What a recovered copy lacks before it can be paid (the buyer's details are not copied).
+RECOVERED_CUSTOMER: dict[str, Any] = {
+    "email": "c@example.com",
+    "billing_address": {
+        "line1": "1 Main St",
+        "city": "Paris",
+        "postal_code": "75001",
+        "country": "FR",
+    },
+}
+
+
+def recovered_and_paid(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
+    """A session created with ``overrides`` and cancelled, then its recovered copy
+    given a customer and completed with :data:`GOOD_CARD`: the copy as completed."""
+    gone = create_session(api, **overrides)
+    assert api.post(f"/v1/checkouts/{gone['id']}/cancel").status_code == 200
+    copy = api.post(f"/v1/checkouts/{gone['id']}/recover").json()
+    api.patch(f"/v1/checkouts/{copy['id']}", json={"customer": RECOVERED_CUSTOMER})
+    done = api.post(f"/v1/checkouts/{copy['id']}/complete", json={"payment": GOOD_CARD})
+    assert done.status_code == 200, done.text
+    data: dict[str, Any] = done.json()
     return data
 
 

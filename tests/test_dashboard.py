@@ -26,7 +26,7 @@ from tests.dashboard_helpers import (
     signed_in,
     token,
 )
-from tests.factories import GOOD_CARD, create_session
+from tests.factories import create_session, paid_session, recovered_and_paid
 from tests.receiver import Receiver, run_receiver
 
 __all__ = ["dash"]  # fixture used by name
@@ -42,14 +42,6 @@ def _rows(database_url: str, sql: str) -> list[tuple[object, ...]]:
             await engine.dispose()
 
     return asyncio.run(query())
-
-
-def _paid(api: httpx.Client, **overrides: object) -> dict[str, object]:
-    session = create_session(api, **overrides)
-    done = api.post(f"/v1/checkouts/{session['id']}/complete", json={"payment": GOOD_CARD})
-    assert done.status_code == 200, done.text
-    body: dict[str, object] = done.json()
-    return body
 
 
 # -- sign-in --------------------------------------------------------------------------------
@@ -271,7 +263,7 @@ def _detail_and_actions(
     dash: DashServer, account: Account, api: httpx.Client, receiver: Receiver
 ) -> None:
     pending = create_session(api)
-    paid = _paid(api)
+    paid = paid_session(api)
     with signed_in(dash, account.name) as client:
         detail = client.get(f"/dashboard/checkouts/{paid['id']}")
         assert detail.status_code == 200
@@ -360,7 +352,7 @@ def test_a_user_never_sees_another_accounts_data(
 ):
     mine = create_session(api, customer={"email": "mine@example.com"})
     with client_for(server, other_account.secret_key) as other_api:
-        theirs = _paid(other_api)
+        theirs = paid_session(other_api)
         their_open = create_session(other_api)
         their_event = other_api.get("/v1/events").json()["data"][0]["id"]
     with client_for(server, account.live_key) as live_api:
@@ -417,26 +409,8 @@ def test_overview_figures_and_charts(dash: DashServer, account: Account, api):
         assert empty.status_code == 200
         assert _kpi(empty.text, "created") == "0" and _kpi(empty.text, "conversion") == "\u2013"
 
-        paid = _paid(api)  # 57.99, sku-shirt and sku-socks
-        gone = create_session(api)
-        api.post(f"/v1/checkouts/{gone['id']}/cancel")
-        copy = api.post(f"/v1/checkouts/{gone['id']}/recover").json()
-        api.patch(
-            f"/v1/checkouts/{copy['id']}",
-            json={
-                "customer": {
-                    "email": "c@example.com",
-                    "billing_address": {
-                        "line1": "1 Main St",
-                        "city": "Paris",
-                        "postal_code": "75001",
-                        "country": "FR",
-                    },
-                }
-            },
-        )
-        done = api.post(f"/v1/checkouts/{copy['id']}/complete", json={"payment": GOOD_CARD})
-        assert done.status_code == 200, done.text
+        paid = paid_session(api)  # 57.99, sku-shirt and sku-socks
+        recovered_and_paid(api)
         create_session(api)  # still pending
         refund = api.post(f"/v1/checkouts/{paid['id']}/refunds", json={"amount": 1000})
         assert refund.status_code == 201
@@ -589,10 +563,10 @@ def test_developers_keys_endpoints_deliveries_and_events(
 def test_orders_list_detail_and_a_shipment(
     dash: DashServer, account: Account, other_account: Account, api, server: Server
 ):
-    paid = _paid(api)
+    paid = paid_session(api)
     order = api.get("/v1/orders", params={"checkout": paid["id"]}).json()["data"][0]
     with client_for(server, other_account.secret_key) as other_api:
-        theirs = _paid(other_api)
+        theirs = paid_session(other_api)
         their_order = other_api.get("/v1/orders", params={"checkout": theirs["id"]}).json()["data"][
             0
         ]
@@ -923,7 +897,7 @@ def test_service_refusals_are_shown_in_the_dashboards_language(
 ):
     """English readers get the service's own message; other locales the translated
     message of its code (from the catalogs), naming the field."""
-    paid = _paid(api)
+    paid = paid_session(api)
     german = {"Accept-Language": "de"}
     with signed_in(dash, account.name) as client:
         csrf = token(client)
@@ -980,7 +954,7 @@ def _catalog_of(api: httpx.Client, tag: str, *, paid: bool) -> dict[str, str]:
     sku = f"sku-{tag}-{uuid.uuid4().hex[:6]}"
     made("/v1/products", {"id": sku, "name": f"P {tag}", "unit_amount": 100, "currency": "eur"})
     customer = made("/v1/customers", {"email": f"{tag}@example.com", "addresses": [ADDRESS]})
-    checkout = _paid(api) if paid else create_session(api)
+    checkout = paid_session(api) if paid else create_session(api)
     ids = {
         "product": sku,
         "coupons": str(made("/v1/coupons", {"percent_off": 5, "name": f"C {tag}"})["id"]),

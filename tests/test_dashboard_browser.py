@@ -14,7 +14,7 @@ import pytest
 from tests.axe import assert_accessible
 from tests.conftest import Account
 from tests.dashboard_helpers import PASSWORD, DashServer, dash, make_user
-from tests.factories import GOOD_CARD, create_session
+from tests.factories import create_session, paid_session
 from tests.hosted import page_path
 from tests.receiver import run_receiver
 from tests.test_hosted_browser import DESKTOP, PHONE, SCREENSHOTS, BrowserThread, chromium
@@ -51,14 +51,6 @@ def _engine(dash: DashServer) -> str:
     return "sqlite" if dash.database_url.startswith("sqlite") else "postgresql"
 
 
-def _paid(api: httpx.Client) -> dict[str, Any]:
-    session = create_session(api)
-    done = api.post(f"/v1/checkouts/{session['id']}/complete", json={"payment": GOOD_CARD})
-    assert done.status_code == 200, done.text
-    body: dict[str, Any] = done.json()
-    return body
-
-
 def test_every_view_and_action_in_the_browser(chromium, dash: DashServer, account: Account, api):
     engine = _engine(dash)
     email = make_user(dash.database_url, account.name)
@@ -67,7 +59,7 @@ def test_every_view_and_action_in_the_browser(chromium, dash: DashServer, accoun
             "/v1/webhook_endpoints", json={"url": f"{receiver.url}/hook", "enabled_events": ["*"]}
         )
         pending = create_session(api, customer={"email": "pending@example.com"})
-        paid = _paid(api)
+        paid = paid_session(api)
         with httpx.Client(base_url=dash.url) as plain:
             assert plain.get(page_path(pending)).status_code == 200
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import client_for
-from tests.factories import DECLINED_CARD, GOOD_CARD, assert_error, create_session
+from tests.factories import DECLINED_CARD, assert_error, create_session, paid_session
 
 SHIP_TO = {
     "line1": "1 Infinite Loop",
@@ -16,14 +16,6 @@ SHIP_TO = {
     "postal_code": "95014",
     "country": "US",
 }
-
-
-def paid_session(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
-    session = create_session(api, **overrides)
-    paid = api.post(f"/v1/checkouts/{session['id']}/complete", json={"payment": GOOD_CARD})
-    assert paid.status_code == 200, paid.text
-    data: dict[str, Any] = paid.json()
-    return data
 
 
 def order_of(api: httpx.Client, checkout_id: str) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from opencheckout.store.db import Database
 from opencheckout.store.models import Checkout, CheckoutProduct, Refund
 from opencheckout.store.tenant import Tenant
 from tests.conftest import REPO_ROOT, Account, Server, client_for
-from tests.factories import GOOD_CARD, create_session
+from tests.factories import GOOD_CARD, create_session, paid_session, recovered_and_paid
 
 # -- the direct aggregation (what the overview read before the rollup) ---------------------
 
@@ -180,38 +180,6 @@ async def _failed_refund(url: str, key: str, checkout_id: str, amount: int) -> N
         await db.dispose()
 
 
-def _paid(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
-    session = create_session(api, **overrides)
-    done = api.post(f"/v1/checkouts/{session['id']}/complete", json={"payment": GOOD_CARD})
-    assert done.status_code == 200, done.text
-    body: dict[str, Any] = done.json()
-    return body
-
-
-def _recovered(api: httpx.Client, currency: str) -> dict[str, Any]:
-    gone = create_session(api, currency=currency)
-    assert api.post(f"/v1/checkouts/{gone['id']}/cancel").status_code == 200
-    copy = api.post(f"/v1/checkouts/{gone['id']}/recover").json()
-    api.patch(
-        f"/v1/checkouts/{copy['id']}",
-        json={
-            "customer": {
-                "email": "c@example.com",
-                "billing_address": {
-                    "line1": "1 Main St",
-                    "city": "Paris",
-                    "postal_code": "75001",
-                    "country": "FR",
-                },
-            }
-        },
-    )
-    done = api.post(f"/v1/checkouts/{copy['id']}/complete", json={"payment": GOOD_CARD})
-    assert done.status_code == 200, done.text
-    body: dict[str, Any] = done.json()
-    return body
-
-
 def _mix(
     api: httpx.Client, url: str, key: str, *, currency: str, extra: int, pays: bool = True
 ) -> None:
@@ -223,14 +191,14 @@ def _mix(
         create_session(api, currency=currency, abandon_after_seconds=1)
         create_session(api, currency=currency)
         return
-    paid = _paid(api, currency=currency)
+    paid = paid_session(api, currency=currency)
     for _ in range(extra):
-        _paid(
+        paid_session(
             api,
             currency=currency,
             line_items=[{"product": "sku-hat", "name": "Hat", "unit_amount": 1500, "quantity": 1}],
         )
-    _recovered(api, currency)
+    recovered_and_paid(api, currency=currency)
     create_session(api, currency=currency)  # still pending
     create_session(api, currency=currency, abandon_after_seconds=1)  # expires soon
     doomed = create_session(api, currency=currency)
@@ -333,7 +301,7 @@ def test_concurrent_writes_of_one_tenant_all_succeed_and_add_up(
         {"product": "sku-right", "name": "Right", "unit_amount": 900, "quantity": 2},
     ]
     with client_for(server, account.secret_key) as api:
-        refundable = [_paid(api, line_items=lines) for _ in range(8)]
+        refundable = [paid_session(api, line_items=lines) for _ in range(8)]
         carts = [create_session(api, line_items=lines if n % 2 else lines[::-1]) for n in range(16)]
 
         def complete(session: dict[str, Any]) -> int:

@@ -21,18 +21,10 @@ from opencheckout.service import refunds as refund_service
 from opencheckout.service.context import Context
 from opencheckout.store.db import Database
 from tests.conftest import client_for
-from tests.factories import GOOD_CARD, assert_error, create_session
+from tests.factories import assert_error, create_session, paid_session
 from tests.hosted import buyer, page_path
 
 RACERS = 20
-
-
-def _paid(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
-    session = create_session(api, **overrides)
-    done = api.post(f"/v1/checkouts/{session['id']}/complete", json={"payment": GOOD_CARD})
-    assert done.status_code == 200, done.text
-    body: dict[str, Any] = done.json()
-    return body
 
 
 def _refund(api: httpx.Client, checkout_id: str, **body: Any) -> httpx.Response:
@@ -40,7 +32,7 @@ def _refund(api: httpx.Client, checkout_id: str, **body: Any) -> httpx.Response:
 
 
 def test_partial_then_the_rest(api):
-    session = _paid(api)
+    session = paid_session(api)
     total = session["amount_total"]
     assert session["amount_refunded"] == 0
     first = _refund(
@@ -94,7 +86,7 @@ def test_refusals(api):
     pending = create_session(api)
     assert_error(_refund(api, pending["id"]), 409, code="checkout_not_refundable")
     assert_error(_refund(api, "cs_missing"), 404, param="id")
-    session = _paid(api)
+    session = paid_session(api)
     assert_error(
         _refund(api, session["id"], amount=session["amount_total"] + 1),
         422,
@@ -121,7 +113,7 @@ def test_zero_total_is_not_refundable(api):
 
 
 def test_idempotency_key_makes_one_refund(api):
-    session = _paid(api)
+    session = paid_session(api)
     headers = {"Idempotency-Key": f"refund-{session['id']}"}
     url = f"/v1/checkouts/{session['id']}/refunds"
     first = api.post(url, json={"amount": 500}, headers=headers)
@@ -133,7 +125,7 @@ def test_idempotency_key_makes_one_refund(api):
 
 
 def test_refunds_are_invisible_to_other_accounts(api, server, other_account):
-    session = _paid(api)
+    session = paid_session(api)
     refund = _refund(api, session["id"], amount=100).json()
     with client_for(server, other_account.secret_key) as other:
         assert_error(other.get(f"/v1/refunds/{refund['id']}"), 404)
@@ -160,7 +152,7 @@ async def _together(server, key: str, url: str, amount: int) -> list[httpx.Respo
 
 
 def test_twenty_concurrent_partial_refunds_never_exceed_what_was_paid(server, account, api):
-    session = _paid(api)
+    session = paid_session(api)
     total = session["amount_total"]  # 5799
     amount = total // 7 + 1  # seven fit, the eighth would pass the total
     url = f"/v1/checkouts/{session['id']}/refunds"
@@ -181,7 +173,7 @@ def test_twenty_concurrent_partial_refunds_never_exceed_what_was_paid(server, ac
 
 
 def test_the_page_shows_a_refunded_session(api, server):
-    session = _paid(api)
+    session = paid_session(api)
     assert _refund(api, session["id"], amount=1000).status_code == 201
     with buyer(server) as client:
         page = client.get(page_path(session))
@@ -203,7 +195,7 @@ def test_the_page_shows_a_refunded_session(api, server):
 
 
 def test_the_order_shows_each_refund_as_an_adjustment(api):
-    session = _paid(api)
+    session = paid_session(api)
     total = session["amount_total"]
     order_id = "ord_" + session["id"].removeprefix("cs_")
     before = api.get(f"/v1/orders/{order_id}").json()
@@ -256,7 +248,7 @@ class _UnreachableRefunds(test_processor.TestProcessor):
 
 
 def test_a_failed_refund_changes_its_adjustment_and_gives_the_amount_back(api, server, account):
-    session = _paid(api)
+    session = paid_session(api)
     order_id = "ord_" + session["id"].removeprefix("cs_")
 
     async def refund_unreachable() -> None:
@@ -304,7 +296,7 @@ class _PendingRefunds(test_processor.TestProcessor):
 
 
 def test_a_pending_refund_counts_until_it_settles(api, server, account):
-    session = _paid(api)
+    session = paid_session(api)
     order_id = "ord_" + session["id"].removeprefix("cs_")
 
     async def refund_later() -> str:
@@ -359,7 +351,7 @@ class _PendingThenSettled(_PendingRefunds):
 
 
 def test_the_worker_settles_a_pending_refund_by_asking_the_processor(api, server, account):
-    session = _paid(api)
+    session = paid_session(api)
 
     async def refund_then_poll() -> str:
         db = Database(server.database_url)
