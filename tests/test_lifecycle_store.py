@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import event
+
 from opencheckout.domain.lifecycle import Event, Status, move_of, refund_move
 from opencheckout.store import lifecycle as lifecycle_store
 from opencheckout.store import payments as payment_store
@@ -136,6 +138,42 @@ def test_a_delete_removes_only_a_pending_session(api, server):
                     assert await lifecycle_store.apply_many(session, [row.pk], move, now) == removed
             assert await _status(db, pending) is None
             assert await _status(db, claimed) == ("processing", "unpaid")
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+
+
+def test_a_move_returns_the_row_as_written_in_one_statement(api, server):
+    """A session not loaded yet comes back from the move's own ``UPDATE ... RETURNING``
+    (no second read), with what was written; a move that does not apply returns None."""
+    checkout_id = create_session(api)["id"]
+
+    async def run() -> None:
+        db = Database(server.database_url)
+        now = datetime.now(UTC)
+        statements: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        try:
+            async with db.read() as session:
+                found = await payment_store.get_by_id(session, checkout_id)
+                assert found is not None
+                pk = found.pk
+            event.listen(db.write_engine.sync_engine, "before_cursor_execute", count)
+            async with db.write() as session:
+                claimed = await lifecycle_store.apply(
+                    session, pk, move_of(Event.CLAIM), now, Changes(processor_id="pay_1")
+                )
+                assert [s.split()[0] for s in statements if s.split()[0] != "BEGIN"] == ["UPDATE"]
+                assert claimed is not None and claimed.id == checkout_id
+                assert (claimed.status, claimed.processor_id) == ("processing", "pay_1")
+                assert claimed.updated_at == now
+                again = await lifecycle_store.apply(session, pk, move_of(Event.CLAIM), now)
+                assert again is None
+            assert await _status(db, checkout_id) == ("processing", "unpaid")
         finally:
             await db.dispose()
 

@@ -131,6 +131,14 @@ async def apply_many(
     return len(moved)
 
 
+def _completed_row(row: Checkout) -> tuple[Any, ...]:
+    return tuple(getattr(row, column.key) for column in _COMPLETED)
+
+
+def _created_row(row: Checkout) -> tuple[Any, ...]:
+    return tuple(getattr(row, column.key) for column in _CREATED)
+
+
 async def apply(
     session: AsyncSession,
     checkout_pk: int,
@@ -139,8 +147,24 @@ async def apply(
     changes: Changes = NO_CHANGES,
 ) -> Checkout | None:
     """Apply the update ``move`` to one session: the row as written, or None if it
-    was not in the move's source state any more (deletes use :func:`apply_many`)."""
+    was not in the move's source state any more (deletes use :func:`apply_many`).
+
+    The statement returns the whole row (``UPDATE ... RETURNING``), which becomes
+    the session's loaded row (or refreshes it): no second read.
+    """
     assert move.event is not Event.DELETE
-    if await apply_many(session, [checkout_pk], move, now, changes) != 1:
+    statement = (
+        update(Checkout)
+        .where(*_conditions([checkout_pk], move, now))
+        .values(**_values(move, changes, now))
+        .returning(Checkout)
+        .execution_options(synchronize_session="fetch")
+    )
+    row = (await session.execute(statement)).scalars().one_or_none()
+    if row is None:
         return None
-    return await session.get(Checkout, checkout_pk)
+    if move.target is Status.COMPLETED:
+        await rollup.completed(session, [_completed_row(row)])
+    elif move.target is Status.ABANDONED:
+        await rollup.abandoned(session, [_created_row(row)])
+    return row

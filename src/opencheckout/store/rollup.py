@@ -3,8 +3,8 @@
 Every write that changes a figure adds its change here, in its own transaction:
 creations, completions, abandonments, deletions and refunds. The changes are
 collected on the session and written when its transaction commits, with one
-``INSERT ... ON CONFLICT DO UPDATE`` per table (adding to the day's row, or
-making it), so the day's row, which every write of a tenant's day updates, is
+``INSERT ... ON CONFLICT DO UPDATE`` per table (per day for the products), adding
+to the day's row or making it, so the day's row, which every write of a tenant's day updates, is
 locked only for the commit and not for the rest of the transaction (it was the
 queue every concurrent completion of a tenant waited in). A rollback writes
 nothing. The engine's own insert construct is picked here, the one place that knows.
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import Boolean, Date, String, event, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,33 +89,33 @@ def _write_days(session: Session, changes: dict[Key, dict[str, int]]) -> None:
     session.execute(statement)
 
 
-def _product_counts(
-    session: Session, days: dict[int, tuple[str, bool, date]]
-) -> dict[tuple[str, bool, date, str], int]:
-    """Completions per (account, livemode, day, SKU) of the completed sessions ``days``."""
-    skus = session.execute(
-        select(CheckoutProduct.checkout_pk, CheckoutProduct.product).where(
-            CheckoutProduct.checkout_pk.in_(sorted(days))
+def _write_products(session: Session, completed: dict[int, tuple[str, bool, date]]) -> None:
+    """Count the completed sessions' SKUs towards their days' top products: one
+    ``INSERT ... SELECT`` from their SKU rows per day (in SKU order, so two
+    transactions lock the same rows in the same order)."""
+    days: dict[tuple[str, bool, date], list[int]] = defaultdict(list)
+    for pk, key in completed.items():
+        days[key].append(pk)
+    for (account_id, livemode, day), pks in sorted(days.items()):
+        counted = (
+            select(
+                literal(account_id, String),
+                literal(livemode, Boolean),
+                literal(day, Date),
+                CheckoutProduct.product,
+                func.count(),
+            )
+            .where(CheckoutProduct.checkout_pk.in_(sorted(pks)))
+            .group_by(CheckoutProduct.product)
+            .order_by(CheckoutProduct.product)
         )
-    )
-    counts: dict[tuple[str, bool, date, str], int] = defaultdict(int)
-    for pk, product in skus:
-        counts[(*days[int(pk)], str(product))] += 1
-    return counts
-
-
-def _write_products(session: Session, counts: dict[tuple[str, bool, date, str], int]) -> None:
-    statement = _insert(session)(OverviewProduct).values(
-        [
-            {"account_id": a, "livemode": m, "day": d, "product": p, "completed": n}
-            for (a, m, d, p), n in sorted(counts.items())
-        ]
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["account_id", "livemode", "day", "product"],
-        set_={"completed": OverviewProduct.completed + statement.excluded.completed},
-    )
-    session.execute(statement)
+        names = ["account_id", "livemode", "day", "product", "completed"]
+        statement = _insert(session)(OverviewProduct).from_select(names, counted)
+        statement = statement.on_conflict_do_update(
+            index_elements=names[:4],
+            set_={"completed": OverviewProduct.completed + statement.excluded.completed},
+        )
+        session.execute(statement)
 
 
 @event.listens_for(Session, "before_commit")
@@ -127,12 +127,10 @@ def _write_pending(session: Session) -> None:
     pending: _Pending | None = session.info.pop(_PENDING, None)
     if pending is None:
         return
-    # The SKUs are read before the day rows are locked.
-    counts = _product_counts(session, pending.completed) if pending.completed else {}
     if pending.days:
         _write_days(session, pending.days)
-    if counts:
-        _write_products(session, counts)
+    if pending.completed:
+        _write_products(session, pending.completed)
 
 
 @event.listens_for(Session, "after_transaction_end")
