@@ -9,18 +9,17 @@ from datetime import UTC, datetime
 from opencheckout.processors.test import LedgerRecord
 from opencheckout.store import attempts as store
 from opencheckout.store.db import Database
-from opencheckout.store.models import SimulatedPayment
 
 
-def _record(row: SimulatedPayment) -> LedgerRecord:
+def _record(entry: store.LedgerEntry) -> LedgerRecord:
     return LedgerRecord(
-        idempotency_key=row.idempotency_key,
-        outcome=row.outcome,
-        processor_id=row.processor_id,
-        amount=row.amount,
-        currency=row.currency,
-        decline_code=row.decline_code,
-        message=row.message,
+        idempotency_key=entry.idempotency_key,
+        outcome=entry.outcome,
+        processor_id=entry.processor_id,
+        amount=entry.amount,
+        currency=entry.currency,
+        decline_code=entry.decline_code,
+        message=entry.message,
     )
 
 
@@ -29,7 +28,7 @@ class DatabaseLedger:
         self.db = db
 
     async def add(self, record: LedgerRecord) -> LedgerRecord:
-        row = SimulatedPayment(
+        entry = store.LedgerEntry(
             idempotency_key=record.idempotency_key,
             processor_id=record.processor_id,
             outcome=record.outcome,
@@ -37,12 +36,9 @@ class DatabaseLedger:
             message=(record.message or "")[:500] or None,
             amount=record.amount,
             currency=record.currency,
-            created_at=datetime.now(UTC),
         )
-        async with self.db.write() as session:
-            return _record(await store.ledger_add(session, row))
+        return _record(await store.ledger_add(self.db, entry, datetime.now(UTC)))
 
     async def get(self, idempotency_key: str) -> LedgerRecord | None:
-        async with self.db.read() as session:
-            row = await store.ledger_get(session, idempotency_key)
-        return None if row is None else _record(row)
+        entry = await store.ledger_get(self.db, idempotency_key)
+        return None if entry is None else _record(entry)

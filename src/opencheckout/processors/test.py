@@ -212,16 +212,19 @@ class TestProcessor:
 
     async def authorize(self, request: PaymentRequest) -> PaymentResult:
         key = request.idempotency_key
-        if key:
+        number = normalize_card_number(str(request.details.get("card_number", "")))
+        blocks = request.method == "card" and number in (BLOCKING_CARD, CHARGED_BLOCKING_CARD)
+        if key and blocks:
+            # A key already answered (or voided) answers at once, without blocking.
             known = await self.ledger.get(key)
             if known is not None:
                 return await self._result_of(known)
-        number = normalize_card_number(str(request.details.get("card_number", "")))
         if request.method == "card" and number == BLOCKING_CARD:
             await asyncio.sleep(BLOCK_SECONDS)
         result = self._decide(request)
         if not key:
             return result
+        # The ledger keeps a key's first answer: a key it knows gets that one back.
         stored = await self._record(key, request, result)
         if request.method == "card" and number == CHARGED_BLOCKING_CARD:
             await asyncio.sleep(BLOCK_SECONDS)

@@ -7,14 +7,15 @@ and each attempt carries its tenant for the session it pays.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import astuple, dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opencheckout.store.models import PaymentAttempt, SimulatedPayment
+from opencheckout.store.db import Database
+from opencheckout.store.models import PaymentAttempt
+from opencheckout.store.types import sqlite_text
 
 OPEN = "open"
 
@@ -115,22 +116,66 @@ async def set_processor_id(
     )
 
 
-async def ledger_get(session: AsyncSession, key: str) -> SimulatedPayment | None:
-    return await session.get(SimulatedPayment, key)
+#: The entry's columns, in the order the statements below take and return them.
+_LEDGER = "idempotency_key, processor_id, outcome, decline_code, message, amount, currency"
+# The model's own column names and numbered placeholders only (hence the noqa).
+_LEDGER_ADD_SQLITE = (
+    f"INSERT INTO test_processor_ledger ({_LEDGER}, created_at) "  # noqa: S608
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+_LEDGER_GET_SQLITE = f"SELECT {_LEDGER} FROM test_processor_ledger WHERE idempotency_key = ?"  # noqa: S608
+_LEDGER_GET_POSTGRES = f"SELECT {_LEDGER} FROM test_processor_ledger WHERE idempotency_key = $1"  # noqa: S608
+#: The entry inserted, or the one already there, in one statement (whose snapshot
+#: misses an entry that a racing insert committed meanwhile: then no row).
+_LEDGER_ADD_POSTGRES = f"""
+WITH added AS (
+    INSERT INTO test_processor_ledger ({_LEDGER}, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    ON CONFLICT DO NOTHING
+    RETURNING {_LEDGER}
+)
+SELECT * FROM added
+UNION ALL
+SELECT {_LEDGER} FROM test_processor_ledger WHERE idempotency_key = $1
+LIMIT 1
+"""  # noqa: S608
 
 
-async def ledger_add(session: AsyncSession, entry: SimulatedPayment) -> SimulatedPayment:
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """What the test processor did for an idempotency key (a ``test_processor_ledger`` row)."""
+
+    idempotency_key: str
+    processor_id: str
+    outcome: str
+    decline_code: str | None
+    message: str | None
+    amount: int
+    currency: str
+
+
+async def ledger_add(db: Database, entry: LedgerEntry, created_at: datetime) -> LedgerEntry:
     """Store ``entry`` unless the key has one already; either way, the stored one.
 
     ``ON CONFLICT DO NOTHING`` rather than read-then-insert: two processes
-    racing on a key both see the first one's entry.
+    racing on a key both see the first one's entry. Sent through the driver and
+    committed on its own: one statement on PostgreSQL.
     """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    values = {
-        column.key: getattr(entry, column.key) for column in SimulatedPayment.__table__.columns
-    }
-    await session.execute(insert(SimulatedPayment).values(**values).on_conflict_do_nothing())
-    stored = await session.get(SimulatedPayment, entry.idempotency_key, populate_existing=True)
-    assert stored is not None
-    return stored
+    values = astuple(entry)
+    rows = await db.write_fetch(
+        [
+            (_LEDGER_ADD_SQLITE, (*values, sqlite_text(created_at))),
+            (_LEDGER_GET_SQLITE, (entry.idempotency_key,)),
+        ],
+        _LEDGER_ADD_POSTGRES,
+        *values,
+        created_at,
+    )
+    if not rows:
+        rows = await db.fetch(_LEDGER_GET_SQLITE, _LEDGER_GET_POSTGRES, entry.idempotency_key)
+    return LedgerEntry(*rows[0])
+
+
+async def ledger_get(db: Database, key: str) -> LedgerEntry | None:
+    rows = await db.fetch(_LEDGER_GET_SQLITE, _LEDGER_GET_POSTGRES, key)
+    return LedgerEntry(*rows[0]) if rows else None

@@ -13,7 +13,7 @@ when it started, and a multi-statement read is not one snapshot.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -164,6 +164,28 @@ class Database:
                 return list(connection.execute(sqlite_sql, params).fetchall())
 
             return await self.sqlite.read(read)
+        assert self.postgres is not None
+        pool = await self.postgres.pool()
+        return [tuple(record) for record in await pool.fetch(postgres_sql, *params)]
+
+    async def write_fetch(
+        self,
+        sqlite_steps: Sequence[tuple[str, Sequence[Any]]],
+        postgres_sql: str,
+        *params: Any,
+    ) -> list[tuple[Any, ...]]:
+        """A write through the engine's driver, committed on its own: on SQLite the
+        statements of ``sqlite_steps`` in order, in one ``BEGIN IMMEDIATE`` transaction
+        (the last one's rows answer); on PostgreSQL the one statement ``postgres_sql``."""
+        if self.sqlite is not None:
+
+            def write(connection: Any) -> list[tuple[Any, ...]]:
+                rows: list[tuple[Any, ...]] = []
+                for sql, args in sqlite_steps:
+                    rows = list(connection.execute(sql, tuple(args)).fetchall())
+                return rows
+
+            return await self.sqlite.write(write)
         assert self.postgres is not None
         pool = await self.postgres.pool()
         return [tuple(record) for record in await pool.fetch(postgres_sql, *params)]

@@ -17,6 +17,12 @@ JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
 
+def sqlite_text(value: datetime) -> str:
+    """How :class:`UTCDateTime` stores ``value`` on SQLite (naive UTC text, compared as
+    text), for statements sent through the driver."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes in, timezone-aware UTC datetimes out.
 
