@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from opencheckout.service import orders as order_service
+from opencheckout.store import payments as payment_store
+from opencheckout.store.db import Database
 from tests.conftest import client_for
 from tests.factories import DECLINED_CARD, assert_error, create_session, paid_session
 
@@ -194,3 +199,26 @@ def test_linked_customer_is_the_order_customer(api):
     assert [
         o["id"] for o in api.get("/v1/orders", params={"customer": customer["id"]}).json()["data"]
     ] == [order["id"]]
+
+
+def test_a_completion_recorded_again_keeps_its_one_order(api, server):
+    """Creating the order of a session that has one (a completion recorded twice) answers
+    the order there is: no second order, no second ``order.created`` event."""
+    session = paid_session(api)
+    first = order_of(api, session["id"])
+
+    async def again() -> str:
+        db = Database(server.database_url)
+        try:
+            async with db.write() as tx:
+                row = await payment_store.get_by_id(tx, session["id"])
+                assert row is not None
+                order = await order_service.create_for(tx, row, datetime.now(UTC))
+                return order.id
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(again()) == first["id"]
+    assert order_of(api, session["id"]) == first
+    events = api.get("/v1/events", params={"limit": 100}).json()["data"]
+    assert [e["type"] for e in events].count("order.created") == 1

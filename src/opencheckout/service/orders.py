@@ -117,10 +117,6 @@ async def _emit(session: AsyncSession, row: Order, type: str, now: datetime) -> 
 
 async def create_for(session: AsyncSession, checkout: Checkout, now: datetime) -> Order:
     """The order of a session that has just completed, with its ``order.created`` event."""
-    tenant = Tenant(checkout.account_id, checkout.livemode)
-    existing = await store.by_checkout(session, tenant, checkout.id)
-    if existing is not None:  # a completion is recorded once; never two orders
-        return existing
     document = checkout.data
     customer = document["customer"]
     row = Order(
@@ -147,9 +143,15 @@ async def create_for(session: AsyncSession, checkout: Checkout, now: datetime) -
             "adjustments": [],
         },
     )
-    await store.orders.insert(session, row)
-    await _emit(session, row, "order.created", now)
-    return row
+    inserted = await store.insert_once(session, row)
+    if inserted is None:  # a completion is recorded once; never two orders
+        existing = await store.by_checkout(
+            session, Tenant(checkout.account_id, checkout.livemode), checkout.id
+        )
+        assert existing is not None  # its order is what the insert ran into
+        return existing
+    await _emit(session, inserted, "order.created", now)
+    return inserted
 
 
 resource = TenantResource(store.orders, "order")
