@@ -855,10 +855,9 @@ async def list_by_status(
     (:func:`list_checkouts` with only ``statuses``, through a statement built once)."""
     now = ctx.clock()
     tenant = tenant_of(principal)
-    async with ctx.db.read() as session:
-        cursor = Cursor(limit, starting_after)
-        after_pk, _ = await cursor_pks(cursor, partial(store.pk_of, session, tenant), "checkout")
-        rows, has_more = await store.list_by_status(
-            session, tenant, statuses, now, limit=limit, after_pk=after_pk
-        )
-    return Page(rows=list(rows), has_more=has_more)
+    cursor = Cursor(limit, starting_after)
+    after_pk, _ = await cursor_pks(cursor, partial(store.pk_by_id, ctx.db, tenant), "checkout")
+    rows, has_more = await store.list_by_status(
+        ctx.db, tenant, statuses, now, limit=limit, after_pk=after_pk
+    )
+    return Page(rows=rows, has_more=has_more)

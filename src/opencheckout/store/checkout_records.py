@@ -66,6 +66,12 @@ def _from_postgres(record: Any) -> CheckoutSession:
     return CheckoutSession(*row)
 
 
+def sessions_of(db: Database, rows: Sequence[tuple[Any, ...]]) -> list[CheckoutSession]:
+    """Sessions from driver rows of the table's columns, as each engine returns them."""
+    decode = _from_sqlite if db.sqlite is not None else _from_postgres
+    return [decode(row) for row in rows]
+
+
 # Built from the model's own column names, never from input (hence the noqa).
 _GET_SQLITE = f"SELECT {_SELECT} FROM checkouts WHERE account_id = ? AND livemode = ? AND id = ?"  # noqa: S608
 _GET_POSTGRES = (

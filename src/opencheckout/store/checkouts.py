@@ -30,7 +30,8 @@ from opencheckout.domain.filters import CheckoutFilters
 from opencheckout.domain.lifecycle import EXPIRING_STATUSES, OPEN_STATUSES, Status
 from opencheckout.domain.session import CheckoutSession
 from opencheckout.store import rollup
-from opencheckout.store.checkout_records import from_row
+from opencheckout.store.checkout_records import from_row, sessions_of
+from opencheckout.store.db import Database
 from opencheckout.store.models import Checkout, CheckoutProduct
 from opencheckout.store.pagination import created_range, keyset_rows, page_of
 from opencheckout.store.tenant import Tenant as Tenant  # re-exported: callers import it here
@@ -215,7 +216,7 @@ def _by_status_statement(statuses: tuple[Status, ...], limit: int, after: bool) 
 
 
 async def list_by_status(
-    session: AsyncSession,
+    db: Database,
     tenant: Tenant,
     statuses: Sequence[Status],
     now: datetime,
@@ -223,17 +224,35 @@ async def list_by_status(
     limit: int,
     after_pk: int | None = None,
 ) -> tuple[list[CheckoutSession], bool]:
-    """:func:`list_keyset` with only ``statuses`` filtered (the same rows, the same SQL)."""
+    """:func:`list_keyset` with only ``statuses`` filtered (the same rows, the same SQL),
+    read through the driver (autocommit)."""
     statement = _by_status_statement(tuple(statuses), limit, after_pk is not None)
-    params: dict[str, Any] = {
+    values: dict[str, Any] = {
         "list_account_id": tenant.account_id,
         "list_livemode": tenant.livemode,
         "list_now": now,
+        "list_after_pk": after_pk,
     }
-    if after_pk is not None:
-        params["list_after_pk"] = after_pk
-    rows, has_more = page_of(list((await session.execute(statement, params)).all()), limit)
-    return [from_row(row) for row in rows], has_more
+    rows, has_more = page_of(await db.fetch_statement(statement, values), limit)
+    return sessions_of(db, rows), has_more
+
+
+_PK_OF = select(Checkout.pk).where(
+    Checkout.account_id == bindparam("pk_account_id"),
+    Checkout.livemode == bindparam("pk_livemode"),
+    Checkout.id == bindparam("pk_checkout_id"),
+)
+
+
+async def pk_by_id(db: Database, tenant: Tenant, checkout_id: str) -> int | None:
+    """:func:`pk_of` read through the driver (autocommit): a list cursor's key."""
+    values = {
+        "pk_account_id": tenant.account_id,
+        "pk_livemode": tenant.livemode,
+        "pk_checkout_id": checkout_id,
+    }
+    rows = await db.fetch_statement(_PK_OF, values)
+    return int(rows[0][0]) if rows else None
 
 
 async def list_offset(

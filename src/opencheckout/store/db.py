@@ -13,7 +13,7 @@ when it started, and a multi-statement read is not one snapshot.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -27,8 +27,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.sql.expression import ClauseElement
 
 from opencheckout.observability.metrics import PoolUsage
+from opencheckout.store.compiled import driver_statement
 from opencheckout.store.connection import normalize_database_url
 from opencheckout.store.driver import PostgresDriver, SQLiteDriver
 
@@ -189,6 +191,14 @@ class Database:
         assert self.postgres is not None
         pool = await self.postgres.pool()
         return [tuple(record) for record in await pool.fetch(postgres_sql, *params)]
+
+    async def fetch_statement(
+        self, statement: ClauseElement, values: Mapping[str, Any]
+    ) -> list[tuple[Any, ...]]:
+        """:meth:`fetch` of a SQLAlchemy Core statement built once (see
+        :mod:`store.compiled`), its parameters bound by name from ``values``."""
+        compiled = driver_statement(statement, self.dialect)
+        return await self.fetch(compiled.sql, compiled.sql, *compiled.args(values))
 
     async def ping(self) -> None:
         async with self.read() as session:
