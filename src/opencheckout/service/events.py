@@ -100,28 +100,38 @@ async def record(
     type: str,
     obj: dict[str, Any],
     now: datetime,
-) -> Event:
+) -> None:
     """Write the event and the deliveries it owes, inside the caller's transaction."""
-    event = Event(
-        id=new_id("evt"),
-        account_id=account_id,
-        livemode=livemode,
-        type=type,
-        created_at=now,
-        data={"object": obj},
-        object_id=_object_id(obj),
+    event_pk = await store.insert_event(
+        session,
+        {
+            "id": new_id("evt"),
+            "account_id": account_id,
+            "livemode": livemode,
+            "type": type,
+            "created_at": now,
+            "data": {"object": obj},
+            "object_id": _object_id(obj),
+        },
     )
-    session.add(event)
-    await session.flush()
     _note_transition(session, type)
-    owed = False
-    for endpoint in await store.enabled_endpoints(session, account_id, livemode):
-        if subscribes(endpoint, type):
-            session.add(new_delivery(endpoint, event, now))
-            owed = True
+    owed = [
+        {
+            "endpoint_id": endpoint_id,
+            "event_pk": event_pk,
+            "account_id": account_id,
+            "livemode": livemode,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for endpoint_id, types in await store.subscriptions(session, account_id, livemode)
+        if "*" in types or type in types
+    ]
     if owed:
+        await store.insert_deliveries(session, owed)
         await wakeups.deliveries_added(session)
-    return event
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import chain
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Table, bindparam, delete, event, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from opencheckout.store.checkouts import Tenant
-from opencheckout.store.models import Event, WebhookEndpoint
+from opencheckout.store.models import Event, WebhookDelivery, WebhookEndpoint
 from opencheckout.store.pagination import created_range, keyset_page
 
 
@@ -81,6 +84,60 @@ async def enabled_endpoints(
         )
     )
     return result.scalars().all()
+
+
+#: Statements built once (the values are bound when they run).
+_EVENTS = cast(Table, Event.__table__)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.pk)
+_INSERT_DELIVERIES = insert(cast(Table, WebhookDelivery.__table__))
+_SUBSCRIPTIONS = select(WebhookEndpoint.id, WebhookEndpoint.enabled_events).where(
+    WebhookEndpoint.account_id == bindparam("account_id"),
+    WebhookEndpoint.livemode == bindparam("livemode"),
+    WebhookEndpoint.status == "enabled",
+)
+_SUBSCRIPTIONS_KEY = "opencheckout.subscriptions"
+
+#: An enabled endpoint's id and the event types it takes.
+Subscription = tuple[str, list[str]]
+
+
+async def insert_event(session: AsyncSession, values: dict[str, Any]) -> int:
+    """Insert an event (its columns but ``pk``) in one statement; its ``pk``."""
+    return int((await session.execute(_INSERT_EVENT, values)).scalar_one())
+
+
+async def insert_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    await session.execute(_INSERT_DELIVERIES, list(rows))
+
+
+async def subscriptions(
+    session: AsyncSession, account_id: str, livemode: bool
+) -> list[Subscription]:
+    """The tenant's enabled endpoints (id, event types), read once per transaction: the
+    read is forgotten when the transaction writes an endpoint, and when it ends."""
+    known: dict[tuple[str, bool], list[Subscription]] = session.sync_session.info.setdefault(
+        _SUBSCRIPTIONS_KEY, {}
+    )
+    tenant = (account_id, livemode)
+    if tenant not in known:
+        rows = await session.execute(
+            _SUBSCRIPTIONS, {"account_id": account_id, "livemode": livemode}
+        )
+        known[tenant] = [(str(endpoint_id), list(types)) for endpoint_id, types in rows]
+    return known[tenant]
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_subscriptions(session: Session, _context: Any, _instances: Any) -> None:
+    changed = chain(session.new, session.dirty, session.deleted)
+    if any(isinstance(row, WebhookEndpoint) for row in changed):
+        session.info.pop(_SUBSCRIPTIONS_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_subscriptions_at_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_SUBSCRIPTIONS_KEY, None)
 
 
 async def purge_events_before(session: AsyncSession, cutoff: datetime) -> int:
