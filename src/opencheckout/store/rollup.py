@@ -12,13 +12,14 @@ nothing. The engine's own insert construct is picked here, the one place that kn
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Boolean, Date, String, event, func, literal, select
+from sqlalchemy import Boolean, Date, String, Table, bindparam, event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,10 +39,6 @@ def day_of(moment: datetime) -> date:
     if moment.tzinfo is None:
         return moment.date()
     return moment.astimezone(UTC).date()
-
-
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 _PENDING = "opencheckout.rollup"
@@ -70,52 +67,69 @@ async def add(session: AsyncSession, changes: dict[Key, dict[str, int]]) -> None
             into[name] = into.get(name, 0) + value
 
 
+_PRODUCT_NAMES = ("account_id", "livemode", "day", "product", "completed")
+
+
+@functools.cache
+def _statements(dialect: str) -> tuple[Any, Any]:
+    """The two upserts, built once per engine (their values bound when they run): a
+    day row's figure deltas, and a day's completed sessions' SKU counts (``INSERT ...
+    SELECT`` from their SKU rows, in SKU order so that two transactions lock the same
+    rows in the same order)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    days_table = cast(Table, OverviewDay.__table__)
+    days = insert(days_table).values(
+        {name: bindparam(f"v_{name}", type_=days_table.c[name].type) for name in _KEYS + FIGURES}
+    )
+    days = days.on_conflict_do_update(
+        index_elements=list(_KEYS),
+        set_={name: days_table.c[name] + days.excluded[name] for name in FIGURES},
+    )
+    skus = cast(Table, CheckoutProduct.__table__)
+    counted = (
+        select(
+            bindparam("v_account_id", type_=String()),
+            bindparam("v_livemode", type_=Boolean()),
+            bindparam("v_day", type_=Date()),
+            skus.c.product,
+            func.count(),
+        )
+        .where(skus.c.checkout_pk.in_(bindparam("v_pks", expanding=True)))
+        .group_by(skus.c.product)
+        .order_by(skus.c.product)
+    )
+    products_table = cast(Table, OverviewProduct.__table__)
+    products = insert(products_table).from_select(list(_PRODUCT_NAMES), counted)
+    products = products.on_conflict_do_update(
+        index_elements=list(_PRODUCT_NAMES[:4]),
+        set_={"completed": products_table.c.completed + products.excluded.completed},
+    )
+    return days, products
+
+
 def _write_days(session: Session, changes: dict[Key, dict[str, int]]) -> None:
-    """One statement adding the figure deltas to their day rows."""
+    """Add the figure deltas to their day rows (in key order)."""
     rows = [
         {
-            **dict(zip(_KEYS, key, strict=True)),
-            **{name: delta.get(name, 0) for name in FIGURES},
+            **{f"v_{name}": value for name, value in zip(_KEYS, key, strict=True)},
+            **{f"v_{name}": delta.get(name, 0) for name in FIGURES},
         }
         for key, delta in sorted(changes.items())
     ]
-    statement = _insert(session)(OverviewDay).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(_KEYS),
-        set_={
-            name: getattr(OverviewDay, name) + getattr(statement.excluded, name) for name in FIGURES
-        },
-    )
-    session.execute(statement)
+    days, _products = _statements(session.get_bind().dialect.name)
+    session.execute(days, rows)
 
 
 def _write_products(session: Session, completed: dict[int, tuple[str, bool, date]]) -> None:
-    """Count the completed sessions' SKUs towards their days' top products: one
-    ``INSERT ... SELECT`` from their SKU rows per day (in SKU order, so two
-    transactions lock the same rows in the same order)."""
+    """Count the completed sessions' SKUs towards their days' top products (one
+    statement per day)."""
     days: dict[tuple[str, bool, date], list[int]] = defaultdict(list)
     for pk, key in completed.items():
         days[key].append(pk)
+    _days, products = _statements(session.get_bind().dialect.name)
     for (account_id, livemode, day), pks in sorted(days.items()):
-        counted = (
-            select(
-                literal(account_id, String),
-                literal(livemode, Boolean),
-                literal(day, Date),
-                CheckoutProduct.product,
-                func.count(),
-            )
-            .where(CheckoutProduct.checkout_pk.in_(sorted(pks)))
-            .group_by(CheckoutProduct.product)
-            .order_by(CheckoutProduct.product)
-        )
-        names = ["account_id", "livemode", "day", "product", "completed"]
-        statement = _insert(session)(OverviewProduct).from_select(names, counted)
-        statement = statement.on_conflict_do_update(
-            index_elements=names[:4],
-            set_={"completed": OverviewProduct.completed + statement.excluded.completed},
-        )
-        session.execute(statement)
+        values = {"v_account_id": account_id, "v_livemode": livemode, "v_day": day}
+        session.execute(products, {**values, "v_pks": sorted(pks)})
 
 
 @event.listens_for(Session, "before_commit")
