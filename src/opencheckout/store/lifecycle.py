@@ -9,12 +9,13 @@ module writes either column (``tests/test_lifecycle_table.py`` checks it).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.lifecycle import Event, Expiry, Move, Status
@@ -74,7 +75,7 @@ def _conditions(pks: Sequence[int], move: Move, now: datetime) -> list[ColumnEle
     return conditions
 
 
-def _values(move: Move, changes: Changes, now: datetime) -> dict[str, Any]:
+def _values(move: Move, changes: Changes, now: datetime | BindParameter[Any]) -> dict[str, Any]:
     values: dict[str, Any] = {"updated_at": now}
     if move.target is not None:
         values["status"] = move.target.value
@@ -139,6 +140,36 @@ def _created_row(row: Checkout) -> tuple[Any, ...]:
     return tuple(getattr(row, column.key) for column in _CREATED)
 
 
+@functools.cache
+def _one_row_statement(move: Move, changed: tuple[str, ...]) -> Any:
+    """:func:`apply`'s statement for ``move`` writing the ``changed`` columns too, built
+    once: the conditions and values of :func:`_conditions` and :func:`_values`, with
+    the row's pk, the time and the changes bound when it runs (``m_<name>``)."""
+    now = bindparam("m_now", type_=Checkout.__table__.c.updated_at.type)
+    conditions = [
+        Checkout.pk == bindparam("m_pk"),
+        Checkout.status.in_(sorted(status.value for status in move.source)),
+    ]
+    if move.expiry is Expiry.LIVE:
+        conditions.append(Checkout.expires_at > now)
+    elif move.expiry is Expiry.PAST:
+        conditions.append(Checkout.expires_at <= now)
+    if move.payment_source:
+        payments = sorted(status.value for status in move.payment_source)
+        conditions.append(Checkout.payment_status.in_(payments))
+    values = _values(move, NO_CHANGES, now)
+    for name in changed:
+        values[name] = bindparam(f"m_{name}", type_=Checkout.__table__.c[name].type)
+    return (
+        update(Checkout)
+        .where(*conditions)
+        .values(**values)
+        .returning(Checkout)
+        # The returned row, not the bound values, is what the loaded row becomes.
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
 async def apply(
     session: AsyncSession,
     checkout_pk: int,
@@ -153,14 +184,14 @@ async def apply(
     the session's loaded row (or refreshes it): no second read.
     """
     assert move.event is not Event.DELETE
-    statement = (
-        update(Checkout)
-        .where(*_conditions([checkout_pk], move, now))
-        .values(**_values(move, changes, now))
-        .returning(Checkout)
-        .execution_options(synchronize_session="fetch")
-    )
-    row = (await session.execute(statement)).scalars().one_or_none()
+    changed = {
+        name: getattr(changes, name)
+        for name in Changes.__slots__
+        if getattr(changes, name) is not KEEP
+    }
+    statement = _one_row_statement(move, tuple(changed))
+    params = {"m_pk": checkout_pk, "m_now": now, **{f"m_{k}": v for k, v in changed.items()}}
+    row: Checkout | None = (await session.execute(statement, params)).scalars().one_or_none()
     if row is None:
         return None
     if move.target is Status.COMPLETED:
