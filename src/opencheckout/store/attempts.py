@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy import insert as insert_into
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.store.db import Database
@@ -20,9 +22,15 @@ from opencheckout.store.types import sqlite_text
 OPEN = "open"
 
 
+_ATTEMPTS = cast(Table, PaymentAttempt.__table__)
+_INSERT = insert_into(_ATTEMPTS).returning(_ATTEMPTS.c.pk)
+_INSERTED = tuple(column.key for column in _ATTEMPTS.columns if column.key != "pk")
+
+
 async def insert(session: AsyncSession, attempt: PaymentAttempt) -> None:
-    session.add(attempt)
-    await session.flush()
+    """Insert ``attempt`` with one prebuilt statement (no unit of work); its ``pk`` is set."""
+    values = {name: getattr(attempt, name) for name in _INSERTED}
+    attempt.pk = int((await session.execute(_INSERT, values)).scalar_one())
 
 
 async def due(
