@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
@@ -16,13 +15,10 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    literal,
-    literal_column,
     or_,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -31,7 +27,7 @@ from opencheckout.domain.lifecycle import EXPIRING_STATUSES, OPEN_STATUSES, Stat
 from opencheckout.domain.session import CheckoutSession
 from opencheckout.store import rollup
 from opencheckout.store.checkout_records import from_row, sessions_of
-from opencheckout.store.db import Database
+from opencheckout.store.db import Database, with_json_key
 from opencheckout.store.models import Checkout, CheckoutProduct
 from opencheckout.store.pagination import created_range, keyset_rows, page_of
 from opencheckout.store.tenant import Tenant as Tenant  # re-exported: callers import it here
@@ -304,13 +300,7 @@ async def touch_open(
     kept in step with what was written, without the ORM writing it again at commit."""
     values: dict[str, Any] = {"expires_at": expires_at, "updated_at": now}
     if client is not None:
-        if session.get_bind().dialect.name == "postgresql":
-            values["data"] = func.jsonb_set(
-                Checkout.data, literal_column("'{client}'"), literal(client, JSONB)
-            )
-        else:
-            encoded = orjson.dumps(client).decode()
-            values["data"] = func.json_set(Checkout.data, "$.client", func.json(encoded))
+        values["data"] = with_json_key(session, Checkout.data, "client", client)
     result = await session.execute(
         update(Checkout)
         .where(

@@ -18,7 +18,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import event, text
+from sqlalchemy import ColumnElement, event, func, literal, literal_column, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -82,6 +84,22 @@ def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def on_postgres(session: Session | AsyncSession) -> bool:
+    """Whether ``session``'s engine is PostgreSQL (else SQLite): for the few ORM
+    statements the engines spell their own way, which this module writes."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def with_json_key(
+    session: Session | AsyncSession, document: QueryableAttribute[Any], key: str, value: Any
+) -> ColumnElement[Any]:
+    """The JSON ``document`` column with its top-level ``key`` (a name written in the
+    code, never input) set to ``value``, the rest of it untouched: for an ``UPDATE``."""
+    if on_postgres(session):
+        return func.jsonb_set(document, literal_column(f"'{{{key}}}'"), literal(value, JSONB))
+    return func.json_set(document, f"$.{key}", func.json(_json_text(value)))
 
 
 def _queue_pool_usage(name: str, engine: AsyncEngine) -> PoolUsage | None:

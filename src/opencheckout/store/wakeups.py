@@ -32,6 +32,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from opencheckout.store.db import on_postgres
+
 logger = logging.getLogger("opencheckout.worker")
 
 CHANNEL = "opencheckout_deliveries"
@@ -76,7 +78,7 @@ async def deliveries_added(session: AsyncSession) -> None:
     if info.get(_MARK):
         return
     info[_MARK] = True
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgres(session):
         await session.execute(text(f"NOTIFY {CHANNEL}"))
 
 
