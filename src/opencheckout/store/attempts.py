@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy import insert as insert_into
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -93,6 +93,25 @@ async def newer_exists(session: AsyncSession, checkout_pk: int, attempt_pk: int)
     return (await session.execute(query.limit(1))).first() is not None
 
 
+def _close_open_statement(*, with_processor_id: bool) -> Any:
+    values: dict[str, Any] = {"status": bindparam("a_status"), "updated_at": bindparam("a_now")}
+    if with_processor_id:
+        values["processor_id"] = bindparam("a_processor_id")
+    return (
+        update(PaymentAttempt)
+        .where(
+            PaymentAttempt.checkout_pk == bindparam("a_checkout_pk"),
+            PaymentAttempt.status == OPEN,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+#: Built once (every settlement runs one); the values are bound when it runs.
+_CLOSE_OPEN = {flag: _close_open_statement(with_processor_id=flag) for flag in (False, True)}
+
+
 async def close_open(
     session: AsyncSession,
     checkout_pk: int,
@@ -102,15 +121,10 @@ async def close_open(
     processor_id: str | None = None,
 ) -> None:
     """Mark the session's open attempts final (the session itself was just settled)."""
-    values: dict[str, object] = {"status": status, "updated_at": now}
+    params: dict[str, Any] = {"a_checkout_pk": checkout_pk, "a_status": status, "a_now": now}
     if processor_id is not None:
-        values["processor_id"] = processor_id
-    await session.execute(
-        update(PaymentAttempt)
-        .where(PaymentAttempt.checkout_pk == checkout_pk, PaymentAttempt.status == OPEN)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+        params["a_processor_id"] = processor_id
+    await session.execute(_CLOSE_OPEN[processor_id is not None], params)
 
 
 async def set_processor_id(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.store.checkouts import Tenant
@@ -55,7 +55,14 @@ async def stock_levels(
     wanted = sorted(set(skus))
     if not wanted:
         return {}
-    rows = await session.execute(
-        select(Product.sku, Product.stock).where(products.of(tenant), Product.sku.in_(wanted))
-    )
+    params = {"s_account": tenant.account_id, "s_livemode": tenant.livemode, "s_skus": wanted}
+    rows = await session.execute(_STOCK_LEVELS, params)
     return {sku: stock for sku, stock in rows.all()}
+
+
+#: Built once (read on every payment's claim); the values are bound when it runs.
+_STOCK_LEVELS = select(Product.sku, Product.stock).where(
+    Product.account_id == bindparam("s_account"),
+    Product.livemode == bindparam("s_livemode"),
+    Product.sku.in_(bindparam("s_skus", expanding=True)),
+)
