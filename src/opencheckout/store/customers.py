@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opencheckout.store.db import Database
+from opencheckout.store.db import Reader
 from opencheckout.store.models import Customer, CustomerAddress
 from opencheckout.store.repository import TenantRepository
 from opencheckout.store.tenant import Tenant
@@ -60,7 +60,7 @@ _POSTGRES_BY_EMAIL = (
 
 
 async def link_target(
-    db: Database, tenant: Tenant, *, customer_id: str | None, email_lower: str | None
+    db: Reader, tenant: Tenant, *, customer_id: str | None, email_lower: str | None
 ) -> LinkTarget | None:
     """The customer named by id or else (no id) by lowercased email, oldest first;
     through the driver (see :mod:`store.driver`): every create with a customer asks."""

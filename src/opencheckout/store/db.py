@@ -34,7 +34,7 @@ from sqlalchemy.sql.expression import ClauseElement
 from opencheckout.observability.metrics import PoolUsage
 from opencheckout.store.compiled import driver_statement
 from opencheckout.store.connection import normalize_database_url
-from opencheckout.store.driver import PostgresDriver, SQLiteDriver
+from opencheckout.store.driver import PostgresDriver, SQLiteDriver, SQLiteTransaction
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -112,6 +112,32 @@ def _queue_pool_usage(name: str, engine: AsyncEngine) -> PoolUsage | None:
         in_use=pool.checkedout(),
         max_size=pool.size() + max(pool._max_overflow, 0),
     )
+
+
+class Transaction:
+    """A driver-level write transaction (:meth:`Database.transaction`): on PostgreSQL one
+    asyncpg connection inside ``BEGIN``, on SQLite the writer's ``BEGIN IMMEDIATE``.
+
+    :meth:`fetch` has :meth:`Database.fetch`'s shape, so a read written for the seam runs
+    inside the transaction too; writes use the engine's own handle (``sqlite``, whose
+    ``run`` takes a function of the ``sqlite3`` connection, or the asyncpg ``postgres``).
+    """
+
+    def __init__(self, dialect: str, sqlite: SQLiteTransaction | None, postgres: Any) -> None:
+        self.dialect = dialect
+        self.sqlite = sqlite
+        self.postgres = postgres
+
+    async def fetch(
+        self, sqlite_sql: str, postgres_sql: str, *params: Any
+    ) -> list[tuple[Any, ...]]:
+        if self.sqlite is not None:
+
+            def read(connection: Any) -> list[tuple[Any, ...]]:
+                return list(connection.execute(sqlite_sql, params).fetchall())
+
+            return await self.sqlite.run(read)
+        return [tuple(record) for record in await self.postgres.fetch(postgres_sql, *params)]
 
 
 class Database:
@@ -218,6 +244,20 @@ class Database:
         compiled = driver_statement(statement, self.dialect)
         return await self.fetch(compiled.sql, compiled.sql, *compiled.args(values))
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """A write transaction through the driver (see :mod:`store.driver`), for the hot
+        read-modify-writes: it commits when the block ends and rolls back on any error.
+        SQLite's writers (these and the ORM's) queue on the one write lock, held until
+        the end; on PostgreSQL rows are locked by the statements (``FOR UPDATE``)."""
+        if self.sqlite is not None:
+            async with self.sqlite.transaction() as sqlite:
+                yield Transaction(self.dialect, sqlite, None)
+            return
+        assert self.postgres is not None
+        async with self.postgres.transaction() as connection:
+            yield Transaction(self.dialect, None, connection)
+
     async def ping(self) -> None:
         async with self.read() as session:
             await session.execute(text("SELECT 1"))
@@ -240,3 +280,7 @@ class Database:
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()
+
+
+#: Where a driver-level read runs: on its own (autocommit) or inside a transaction.
+Reader = Database | Transaction

@@ -22,8 +22,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from opencheckout.observability.metrics import PoolUsage
@@ -62,6 +63,14 @@ class PostgresDriver:
     async def fetchrow(self, sql: str, *args: Any) -> Any:
         pool = await self.pool()
         return await pool.fetchrow(sql, *args)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Any]:
+        """One pooled connection inside ``BEGIN`` ... ``COMMIT`` (``ROLLBACK`` on any error;
+        a cancelled request's open transaction is rolled back by the pool's reset)."""
+        pool = await self.pool()
+        async with pool.acquire() as connection, connection.transaction():
+            yield connection
 
     def usage(self) -> PoolUsage:
         """The asyncpg pool's connections (none before its first use)."""
@@ -153,6 +162,38 @@ class SQLiteDriver:
         finally:
             self.write_lock.release()
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SQLiteTransaction]:
+        """A ``BEGIN IMMEDIATE`` transaction on the writer thread spanning several hops
+        (:meth:`SQLiteTransaction.run`), under the write lock from start to end: committed
+        when the block ends, rolled back on any error (a cancellation included)."""
+        async with asyncio.timeout(self.busy_timeout_seconds):
+            await self.write_lock.acquire()
+        transaction = SQLiteTransaction(self)
+        try:
+            try:
+                yield transaction
+            except BaseException:
+                await transaction.finish("ROLLBACK")
+                raise
+            await transaction.finish("COMMIT")
+        finally:
+            self.write_lock.release()
+
+    async def in_writer(self, work: Callable[[], T]) -> T:
+        """Run ``work`` on the writer thread; once there it runs to its end, even if the
+        caller is cancelled meanwhile (which is then raised)."""
+        future = asyncio.get_running_loop().run_in_executor(self._writer, work)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            await asyncio.wait([future])
+            raise
+
+    def writer_connection(self) -> sqlite3.Connection:
+        """The writer thread's connection (call on the writer thread only)."""
+        return self._connection()
+
     def close(self) -> None:
         self._readers.shutdown(wait=True)
         self._writer.shutdown(wait=True)
@@ -160,3 +201,40 @@ class SQLiteDriver:
             for connection in self._connections:
                 connection.close()
             self._connections.clear()
+
+
+class SQLiteTransaction:
+    """The writer's open transaction: each :meth:`run` is one hop to the writer thread,
+    the first one starting with ``BEGIN IMMEDIATE`` (SQLite's write lock, taken up front
+    as by every writer, so what is read here stays as read until the end)."""
+
+    def __init__(self, driver: SQLiteDriver) -> None:
+        self._driver = driver
+        self._begun = False
+
+    async def run(self, work: SQLiteWork[T]) -> T:
+        def hop() -> T:
+            connection = self._driver.writer_connection()
+            if not self._begun:
+                connection.execute("BEGIN IMMEDIATE")
+                self._begun = True
+            return work(connection)
+
+        return await self._driver.in_writer(hop)
+
+    async def finish(self, statement: str) -> None:
+        """``COMMIT`` or ``ROLLBACK`` (nothing if nothing ran); a failed commit rolls back."""
+        if not self._begun:
+            return
+
+        def end() -> None:
+            connection = self._driver.writer_connection()
+            self._begun = False
+            try:
+                connection.execute(statement)
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+
+        await self._driver.in_writer(end)

@@ -2,8 +2,9 @@
 
 A create looks up its line items' SKUs before anything else, through the
 driver (see :mod:`store.driver`): through the ORM that one read cost as much
-as the rest of the request's pricing. An edit reads in its own transaction
-(:func:`get_many_in`), the same columns into the same value.
+as the rest of the request's pricing. An edit reads in its own transaction: the
+driver's (:func:`get_many` given the edit's :class:`~opencheckout.store.db.Transaction`)
+or the ORM's (:func:`get_many_in`), the same columns into the same value.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.catalog import CatalogProduct
-from opencheckout.store.db import Database
+from opencheckout.store.db import Reader
 from opencheckout.store.models import Product
 from opencheckout.store.products import products
 from opencheckout.store.tenant import Tenant
@@ -71,8 +72,9 @@ def _by_skus_sql(mark: str, count: int) -> str:
     )
 
 
-async def get_many(db: Database, tenant: Tenant, skus: Iterable[str]) -> dict[str, CatalogProduct]:
-    """The catalog entries for ``skus`` that exist (archived ones included), by SKU."""
+async def get_many(db: Reader, tenant: Tenant, skus: Iterable[str]) -> dict[str, CatalogProduct]:
+    """The catalog entries for ``skus`` that exist (archived ones included), by SKU: on
+    their own (a create) or in an edit's driver transaction."""
     wanted = sorted(set(skus))
     if not wanted:
         return {}

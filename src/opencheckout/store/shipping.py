@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opencheckout.domain.shipping import Promotion, Rate
-from opencheckout.store.db import Database
+from opencheckout.store.db import Reader
 from opencheckout.store.models import ShippingPromotion, ShippingRate
 from opencheckout.store.repository import TenantRepository
 from opencheckout.store.tenant import Tenant
@@ -77,7 +77,7 @@ async def offer_in(session: AsyncSession, tenant: Tenant, currency: str) -> Offe
     return _offer_of((await session.execute(text(_SQL), params)).all())
 
 
-async def offer(db: Database, tenant: Tenant, currency: str) -> Offer:
+async def offer(db: Reader, tenant: Tenant, currency: str) -> Offer:
     """What a new session is offered: the active rates in ``currency`` and the active
     promotions, oldest first, as domain values, in one statement.
 
