@@ -1,7 +1,8 @@
 """Where pricing reads the catalog (products, tax rates, coupons) from.
 
 An edit reads inside its write transaction, next to the locked session
-(:class:`SessionCatalog`). A create has nothing to lock, so it reads before
+(:class:`SessionCatalog` in an ORM transaction, :class:`EditCatalog` in a driver
+one). A create has nothing to lock, so it reads before
 its write, each read on its own (:class:`AutocommitCatalog`): the SKU lookup
 every create makes goes through the driver, the rarer tax-rate and coupon
 lookups through short ORM reads. Either way a read sees what was committed
@@ -20,7 +21,7 @@ from opencheckout.domain.catalog import CatalogProduct
 from opencheckout.service import coupons, tax_rates
 from opencheckout.store import product_records, shipping
 from opencheckout.store.checkouts import Tenant
-from opencheckout.store.db import Database
+from opencheckout.store.db import Database, Reader
 from opencheckout.store.models import Coupon, TaxRate
 from opencheckout.store.shipping import Offer
 
@@ -124,3 +125,20 @@ class AutocommitCatalog:
 
     async def shipping(self, tenant: Tenant, currency: str) -> Offer:
         return await shipping.offer(self.db, tenant, currency)
+
+
+class EditCatalog(AutocommitCatalog):
+    """An edit's reads: the SKU and shipping lookups every edit may make go through the
+    edit's driver transaction (``reader``), next to the locked session; the rarer
+    tax-rate and coupon lookups are short reads of their own. The edit writes none of
+    those rows, so either way a read sees what was committed when it ran."""
+
+    def __init__(self, db: Database, reader: Reader) -> None:
+        super().__init__(db)
+        self.reader = reader
+
+    async def products(self, tenant: Tenant, skus: Iterable[str]) -> Mapping[str, CatalogProduct]:
+        return await product_records.get_many(self.reader, tenant, skus)
+
+    async def shipping(self, tenant: Tenant, currency: str) -> Offer:
+        return await shipping.offer(self.reader, tenant, currency)

@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,7 +52,7 @@ from opencheckout.service import (
     settlement,
 )
 from opencheckout.service.auth import Principal
-from opencheckout.service.catalog import AutocommitCatalog, SessionCatalog
+from opencheckout.service.catalog import AutocommitCatalog, EditCatalog
 from opencheckout.service.context import Context
 from opencheckout.service.metadata import merge_metadata
 from opencheckout.service.paging import Cursor, cursor_pks
@@ -118,14 +118,6 @@ def _customer_param(params: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     if isinstance(value, dict) and value.get("link_required"):
         return {**params, "customer": {"id": value.get("id")}}, True
     return params, False
-
-
-async def _link_customer(
-    session: AsyncSession, tenant: Tenant, document: dict[str, Any], *, required: bool
-) -> None:
-    customer = document["customer"]
-    if customer.get("id") or customer.get("email") or document.get(customer_links.LINK_KEY):
-        await customer_links.link(session, tenant, document, required=required)
 
 
 async def _emit(
@@ -315,18 +307,10 @@ async def create_with_resource(
     if customer.get("id") or customer.get("email"):
         await customer_links.link_new(ctx.db, tenant_of(principal), document, required=required)
     row = _new_record(principal, params, document, now, recovered_from=None)
-    resource = checkout_resource(
-        row,
-        public_url=ctx.settings.public_url,
-        now=now,
-        processor=ctx.processor_name_for(row.livemode),
-    )
-    event = EventRecord(
-        id=new_id("evt"), type="checkout.created", created_at=now, data={"object": resource}
-    )
+    event = _announcement(ctx, row, "checkout.created", now)
     pk = await checkout_records.insert_created(ctx.db, row, event)
     metrics.record_checkout_transition("pending")  # written by the driver, not the ORM
-    return replace(row, pk=pk), resource
+    return replace(row, pk=pk), event.data["object"]
 
 
 async def retrieve(ctx: Context, principal: Principal, checkout_id: str) -> CheckoutSession:
@@ -340,7 +324,7 @@ def _not_found(checkout_id: str) -> NotFound:
     return NotFound(f"No such checkout: '{checkout_id}'.", param="id")
 
 
-def _current_status(row: Checkout, now: datetime) -> Status:
+def _current_status(row: Checkout | CheckoutSession, now: datetime) -> Status:
     return effective_status(Status(row.status), row.expires_at, now)
 
 
@@ -355,6 +339,14 @@ async def _load_editable(
     row = await store.get(session, tenant, checkout_id, for_update=True)
     if row is None:
         raise _not_found(checkout_id)
+    return _check_editable(row, now, editable)
+
+
+RowT = TypeVar("RowT", Checkout, CheckoutSession)
+
+
+def _check_editable(row: RowT, now: datetime, editable: frozenset[Status]) -> RowT:
+    """``row``, if its (effective) status is one of ``editable``; 409 otherwise."""
     status = _current_status(row, now)
     if status not in editable:
         allowed = " or ".join(state.value for state in Status if state in editable)
@@ -395,51 +387,112 @@ async def update(
     editable: frozenset[Status] = OPEN_STATUSES,
 ) -> CheckoutSession:
     """Apply an edit; ``editable`` narrows the statuses allowed (a dialect's own rule),
-    checked on the locked row so a payment racing the edit cannot slip past it."""
+    checked on the locked row so a payment racing the edit cannot slip past it.
+
+    The session is read locked, edited and written back with its ``checkout.updated``
+    event in one driver-level transaction (see :func:`checkout_records.edit`)."""
     now = ctx.clock()
     params, required = _customer_param(params)
     for key in ("currency", "line_items"):
         if key in params and params[key] is None:
             raise InvalidValue(f"'{key}' cannot be null.", param=key)
-    async with ctx.db.write() as session:
-        row = await _load_editable(session, tenant_of(principal), checkout_id, now, editable)
-        # Deep: pricing rewrites nested line items, and the loaded row must not
-        # change unless the whole edit succeeds.
-        document = copy.deepcopy(row.data)
+    async with checkout_records.edit(ctx.db, tenant_of(principal), checkout_id) as edit:
+        if edit.row is None:
+            raise _not_found(checkout_id)
+        row = _check_editable(edit.row, now, editable)
         currency = params.get("currency") or row.currency
-        # Before pricing: the shipping address decides which rates are offered.
-        if "customer" in params:
-            # Fields sent replace the stored ones (null clears); others are kept.
-            document["customer"] = _customer_document(
-                {**document["customer"], **(params["customer"] or {})}
-            )
-            await _link_customer(session, tenant_of(principal), document, required=required)
-        await checkout_pricing.apply_changes(
-            SessionCatalog(session),
-            tenant_of(principal),
-            document,
-            params,
-            currency=currency,
-            currency_changed=currency != row.currency,
-            now=now,
+        document = await _edited_document(
+            ctx, principal, edit, params, currency=currency, required=required, now=now
         )
-        _update_custom_fields(document, params)
-        if "metadata" in params:
-            document["metadata"] = merge_metadata(document["metadata"], params["metadata"] or {})
-        if params.get("payment_methods") is not None:
-            _payment_methods(ctx, principal, params["payment_methods"])
-        for key in DOCUMENT_DEFAULTS.keys() - {"metadata"}:
-            if key in params:
-                document[key] = params[key] if params[key] is not None else DOCUMENT_DEFAULTS[key]
-        row.currency = currency
-        if "client_reference_id" in params:
-            row.client_reference_id = params["client_reference_id"]
-        if "group_key" in params:
-            row.group_key = params["group_key"]
-        if params.get("abandon_after_seconds") is not None:
-            row.abandon_after_seconds = params["abandon_after_seconds"]
-        await _save_edit(ctx, session, row, document, now, products_changed="line_items" in params)
-    return session_of(row)
+        edited = _edited(row, document, params, currency, now)
+        event = _announcement(ctx, edited, "checkout.updated", now)
+        await edit.save(edited, event, products_changed="line_items" in params)
+    return edited
+
+
+async def _edited_document(
+    ctx: Context,
+    principal: Principal,
+    edit: checkout_records.Edit,
+    params: dict[str, Any],
+    *,
+    currency: str,
+    required: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """The locked session's document with ``params`` applied. It was read for this edit
+    alone, so it is changed in place: if the edit fails, it is dropped with the row."""
+    assert edit.row is not None
+    tenant = tenant_of(principal)
+    # Read for this edit alone: pricing may change its parts in place.
+    document: dict[str, Any] = dict(edit.row.data)
+    # Before pricing: the shipping address decides which rates are offered.
+    if "customer" in params:
+        # Fields sent replace the stored ones (null clears); others are kept.
+        customer = _customer_document({**document["customer"], **(params["customer"] or {})})
+        document["customer"] = customer
+        if customer.get("id") or customer.get("email") or document.get(customer_links.LINK_KEY):
+            await customer_links.link_new(
+                ctx.db, tenant, document, required=required, reader=edit.reader
+            )
+    await checkout_pricing.apply_changes(
+        EditCatalog(ctx.db, edit.reader),
+        tenant,
+        document,
+        params,
+        currency=currency,
+        currency_changed=currency != edit.row.currency,
+        now=now,
+    )
+    _update_custom_fields(document, params)
+    if "metadata" in params:
+        document["metadata"] = merge_metadata(document["metadata"], params["metadata"] or {})
+    if params.get("payment_methods") is not None:
+        _payment_methods(ctx, principal, params["payment_methods"])
+    for key in DOCUMENT_DEFAULTS.keys() - {"metadata"}:
+        if key in params:
+            document[key] = params[key] if params[key] is not None else DOCUMENT_DEFAULTS[key]
+    return document
+
+
+def _edited(
+    row: CheckoutSession,
+    document: dict[str, Any],
+    params: dict[str, Any],
+    currency: str,
+    now: datetime,
+) -> CheckoutSession:
+    """``row`` as the edit leaves it: re-priced; any edit is activity that defers expiry."""
+    changes: dict[str, Any] = {
+        key: params[key] for key in ("client_reference_id", "group_key") if key in params
+    }
+    abandon_after = params.get("abandon_after_seconds")
+    if abandon_after is None:
+        abandon_after = row.abandon_after_seconds
+    customer_ref, email = customer_columns(document)
+    edited = replace(
+        row,
+        **changes,
+        currency=currency,
+        customer_ref=customer_ref,
+        email=email,
+        data=as_document(document),
+        abandon_after_seconds=abandon_after,
+        updated_at=now,
+        expires_at=now + timedelta(seconds=abandon_after),
+    )
+    return edited.with_totals(checkout_pricing.reprice(document, currency).to_session_totals())
+
+
+def _announcement(ctx: Context, row: CheckoutSession, type: str, now: datetime) -> EventRecord:
+    """The event ``type`` with the session's snapshot (also the API's answer)."""
+    resource = checkout_resource(
+        row,
+        public_url=ctx.settings.public_url,
+        now=now,
+        processor=ctx.processor_name_for(row.livemode),
+    )
+    return EventRecord(id=new_id("evt"), type=type, created_at=now, data={"object": resource})
 
 
 async def apply_code(ctx: Context, tenant: Tenant, checkout_id: str, code: str) -> CheckoutSession:

@@ -24,7 +24,7 @@ from opencheckout.domain.errors import DomainError, NotFound
 from opencheckout.service import customers
 from opencheckout.store import customers as store
 from opencheckout.store.customers import LinkTarget
-from opencheckout.store.db import Database
+from opencheckout.store.db import Database, Reader
 from opencheckout.store.tenant import Tenant
 
 LINK_KEY = "linked_customer"
@@ -32,20 +32,6 @@ LINK_KEY = "linked_customer"
 
 def _missing(customer_id: str) -> NotFound:
     return NotFound(f"No such customer: '{customer_id}'.", param="customer")
-
-
-async def _find(
-    session: AsyncSession, tenant: Tenant, customer: dict[str, Any], required: bool
-) -> LinkTarget | None:
-    customer_id = customer.get("id")
-    if customer_id:
-        row = await store.customers.get(session, tenant, customer_id)
-        if row is None and required:
-            raise _missing(customer_id)
-        return None if row is None else LinkTarget.of(row)
-    email = customer.get("email")
-    found = await store.by_email(session, tenant, email.lower()) if email else None
-    return None if found is None else LinkTarget.of(found)
 
 
 def _fill(customer: dict[str, Any], row: LinkTarget) -> None:
@@ -60,36 +46,29 @@ def _fill(customer: dict[str, Any], row: LinkTarget) -> None:
         customer["first_name"], customer["last_name"] = first, last or None
 
 
-async def link(
-    session: AsyncSession, tenant: Tenant, document: dict[str, Any], *, required: bool
-) -> None:
-    """(Re)link ``document`` to its customer; ``required``: the named id must exist."""
-    customer = document["customer"]
-    row = await _find(session, tenant, customer, required)
-    if row is None:
-        _unlink(document)
-        return
-    _fill(customer, row)
-    document[LINK_KEY] = row.id
-    book = await store.addresses_of(session, [row.pk])
-    customer["addresses"] = [customers.address_resource(address) for address in book]
-
-
 def _unlink(document: dict[str, Any]) -> None:
     document.pop(LINK_KEY, None)
     document["customer"]["addresses"] = []
 
 
 async def link_new(
-    db: Database, tenant: Tenant, document: dict[str, Any], *, required: bool
+    db: Database,
+    tenant: Tenant,
+    document: dict[str, Any],
+    *,
+    required: bool,
+    reader: Reader | None = None,
 ) -> None:
-    """:func:`link` for a session being created (nothing to lock): the customer is
-    looked up through the driver, and the address book read only for a customer found."""
+    """(Re)link ``document`` to its customer; ``required``: the named id must exist.
+
+    Through the driver: the customer is looked up on its own (a session being created)
+    or in the edit's transaction (``reader``); the address book is read only for a
+    customer found."""
     customer = document["customer"]
     customer_id = customer.get("id") or None
     email = customer.get("email")
     row = await store.link_target(
-        db,
+        reader or db,
         tenant,
         customer_id=customer_id,
         email_lower=email.lower() if email and customer_id is None else None,

@@ -9,7 +9,8 @@ read off the model, so a new column cannot be forgotten here.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,7 @@ import orjson
 
 from opencheckout.domain.session import CheckoutSession
 from opencheckout.store import rollup, wakeups
-from opencheckout.store.db import Database
+from opencheckout.store.db import Database, Transaction
 from opencheckout.store.models import Checkout
 from opencheckout.store.tenant import Tenant
 
@@ -255,3 +256,166 @@ async def insert_created(db: Database, row: CheckoutSession, event: EventRecord)
         wakeups.committed()
         await db.postgres.fetchrow(wakeups.NOTIFY_SQL)
     return int(record["pk"])
+
+
+# -- editing a session (read locked, written back, announced: one driver transaction) ----
+
+#: What an edit may change; everything else (status, token, amounts' history) is kept.
+EDIT_COLUMNS = (
+    "currency",
+    "customer_ref",
+    "email",
+    "client_reference_id",
+    "amount_subtotal",
+    "amount_discount",
+    "amount_tax",
+    "amount_shipping",
+    "amount_total",
+    "abandon_after_seconds",
+    "expires_at",
+    "updated_at",
+    "data",
+    "group_key",
+)
+_GET_POSTGRES_LOCKED = _GET_POSTGRES + " FOR UPDATE"
+
+_SQLITE_EDIT = (
+    f"UPDATE checkouts SET {', '.join(f'{name} = ?' for name in EDIT_COLUMNS)} WHERE pk = ?"  # noqa: S608 (the model's column names)
+)
+_SQLITE_DELETE_PRODUCTS = "DELETE FROM checkout_products WHERE checkout_pk = ?"
+
+_E = len(EDIT_COLUMNS) + 2  # the first placeholder after the pk ($1) and the edited columns
+_POSTGRES_EDIT = f"""
+WITH c AS (
+    UPDATE checkouts SET {", ".join(f"{name} = ${n}" for n, name in enumerate(EDIT_COLUMNS, 2))}
+    WHERE pk = $1
+    RETURNING pk, id, account_id, livemode, created_at
+), gone AS (
+    DELETE FROM checkout_products
+    WHERE ${_E}::boolean AND checkout_pk = $1 AND product <> ALL(${_E + 1}::varchar[])
+), p AS (
+    INSERT INTO checkout_products (checkout_pk, product, account_id, livemode)
+    SELECT c.pk, sku, c.account_id, c.livemode FROM c, unnest(${_E + 1}::varchar[]) AS sku
+    WHERE ${_E}::boolean AND NOT EXISTS (
+        SELECT 1 FROM checkout_products x WHERE x.checkout_pk = c.pk AND x.product = sku)
+), e AS (
+    INSERT INTO events (id, account_id, livemode, type, created_at, data, object_id)
+    SELECT ${_E + 2}::varchar, c.account_id, c.livemode, ${_E + 3}::varchar,
+           ${_E + 4}::timestamptz, ${_E + 5}::jsonb, c.id
+    FROM c
+    RETURNING pk, account_id, livemode
+), d AS (
+    INSERT INTO webhook_deliveries (endpoint_id, event_pk, account_id, livemode, status,
+                                    attempts, next_attempt_at, created_at)
+    SELECT w.id, e.pk, w.account_id, w.livemode, 'pending', 0,
+           ${_E + 4}::timestamptz, ${_E + 4}::timestamptz
+    FROM e, webhook_endpoints w
+    WHERE w.account_id = e.account_id AND w.livemode = e.livemode AND w.status = 'enabled'
+      AND (w.enabled_events @> '["*"]'::jsonb
+           OR w.enabled_events @> jsonb_build_array(${_E + 3}::varchar))
+    RETURNING 1
+), r AS (
+    {rollup.postgres_moved("c", f"${_E + 6}::varchar", "$2::varchar")}
+), n AS (
+    SELECT pg_notify('{wakeups.CHANNEL}', '') FROM (SELECT 1 FROM d LIMIT 1) AS owed
+)
+SELECT (SELECT count(*) FROM d) AS owed, (SELECT count(*) FROM n) AS notified,
+       (SELECT count(*) FROM r) AS counted, (SELECT count(*) FROM c) AS edited
+"""  # noqa: S608 (the model's column names and numbered placeholders only)
+
+
+class Edit:
+    """A session read for an edit, locked until the edit commits or rolls back
+    (``FOR UPDATE`` on PostgreSQL; on SQLite the write lock, held from the read on).
+
+    ``row`` is None when the tenant has no such session; ``reader`` runs the edit's
+    catalog reads inside its transaction (see :class:`opencheckout.store.db.Transaction`).
+    """
+
+    def __init__(self, transaction: Transaction, row: CheckoutSession | None) -> None:
+        self.reader = transaction
+        self.row = row
+        self.owed = False
+
+    async def save(
+        self, row: CheckoutSession, event: EventRecord, *, products_changed: bool
+    ) -> None:
+        """Write the edited ``row`` back, its SKU rows when its line items changed, its
+        event and the deliveries the event owes; a currency change moves its creation
+        in the overview's rollup. Committed when the edit's block ends."""
+        assert self.row is not None and row.pk == self.row.pk
+        if self.reader.sqlite is not None:
+            self.owed = await self.reader.sqlite.run(
+                _sqlite_save(row, event, self.row.currency, products_changed=products_changed)
+            )
+            return
+        args: list[Any] = [getattr(row, name) for name in EDIT_COLUMNS]
+        args[EDIT_COLUMNS.index("data")] = orjson.dumps(row.data).decode()
+        record = await self.reader.postgres.fetchrow(
+            _POSTGRES_EDIT,
+            row.pk,
+            *args,
+            products_changed,
+            _skus(row),
+            event.id,
+            event.type,
+            event.created_at,
+            orjson.dumps(event.data).decode(),
+            self.row.currency,
+        )
+        self.owed = bool(record["owed"])
+
+
+def _sqlite_save(
+    row: CheckoutSession, event: EventRecord, old_currency: str, *, products_changed: bool
+) -> Callable[[sqlite3.Connection], bool]:
+    """:meth:`Edit.save`'s statements on SQLite, as one hop's work; whether deliveries are owed."""
+    values = dict(zip(INSERT_COLUMNS, _sqlite_values(row), strict=True))
+    edited = (*(values[name] for name in EDIT_COLUMNS), row.pk)
+    tenant = (row.account_id, int(row.livemode))
+    created = _sqlite_time(event.created_at)
+    event_values = (
+        event.id,
+        *tenant,
+        event.type,
+        created,
+        orjson.dumps(event.data).decode(),
+        row.id,
+    )
+    day = rollup.day_of(row.created_at).isoformat()
+
+    def write(connection: sqlite3.Connection) -> bool:
+        connection.execute(_SQLITE_EDIT, edited)
+        if products_changed:
+            connection.execute(_SQLITE_DELETE_PRODUCTS, (row.pk,))
+            connection.executemany(
+                _SQLITE_INSERT_PRODUCT, [(row.pk, sku, *tenant) for sku in _skus(row)]
+            )
+        if old_currency != row.currency:
+            connection.execute(rollup.SQLITE_ADD_CREATED, (*tenant, day, old_currency, -1))
+            connection.execute(rollup.SQLITE_ADD_CREATED, (*tenant, day, row.currency, 1))
+        event_pk = connection.execute(_SQLITE_INSERT_EVENT, event_values).lastrowid
+        owed = connection.execute(
+            _SQLITE_INSERT_DELIVERIES, (event_pk, created, created, *tenant, event.type)
+        ).rowcount
+        return owed > 0
+
+    return write
+
+
+@asynccontextmanager
+async def edit(db: Database, tenant: Tenant, checkout_id: str) -> AsyncIterator[Edit]:
+    """The tenant's session ``checkout_id`` read and locked for an edit, in one driver
+    transaction (see :mod:`store.driver`): committed when the block ends, rolled back
+    if it raises. Deliveries the edit's event owes wake the workers once committed."""
+    async with db.transaction() as transaction:
+        found = await transaction.fetch(
+            _GET_SQLITE, _GET_POSTGRES_LOCKED, tenant.account_id, tenant.livemode, checkout_id
+        )
+        row = None
+        if found:
+            row = _from_sqlite(found[0]) if db.dialect == "sqlite" else _from_postgres(found[0])
+        editing = Edit(transaction, row)
+        yield editing
+    if editing.owed:
+        wakeups.committed()

@@ -35,10 +35,6 @@ class LinkTarget:
     phone: str | None
     name: str | None
 
-    @classmethod
-    def of(cls, row: Customer) -> LinkTarget:
-        return cls(pk=row.pk, id=row.id, email=row.email, phone=row.phone, name=row.name)
-
 
 _TARGET_FIELDS = "pk, id, email, phone, name"
 _SQLITE_BY_ID = (

@@ -286,3 +286,29 @@ def postgres_created(account: str, livemode: str, created_at: str, currency: str
         "ON CONFLICT (account_id, livemode, day, currency) "
         "DO UPDATE SET created = overview_days.created + 1 RETURNING 1"
     )
+
+
+#: A change of one session's ``created`` count on its creation day in a currency (the
+#: driver-level edit moves it when the session's currency changes: -1 then +1).
+SQLITE_ADD_CREATED = (
+    f"INSERT INTO overview_days (account_id, livemode, day, currency, {', '.join(FIGURES)}) "  # noqa: S608 (the model's names and fixed conditions)
+    "VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0) "
+    "ON CONFLICT (account_id, livemode, day, currency) "
+    "DO UPDATE SET created = overview_days.created + excluded.created"
+)
+
+
+def postgres_moved(checkout: str, old_currency: str, new_currency: str) -> str:
+    """A CTE body moving one session's creation from ``old_currency`` to ``new_currency``
+    (nothing when they are equal); ``checkout`` names a CTE returning the session's
+    ``account_id``, ``livemode`` and ``created_at``."""
+    return (
+        f"INSERT INTO overview_days (account_id, livemode, day, currency, {', '.join(FIGURES)}) "  # noqa: S608 (the model's names and fixed conditions)
+        f"SELECT {checkout}.account_id, {checkout}.livemode, "
+        f"({checkout}.created_at AT TIME ZONE 'UTC')::date, v.currency, v.created, "
+        f"0, 0, 0, 0, 0, 0 FROM {checkout}, "
+        f"(VALUES ({old_currency}, -1), ({new_currency}, 1)) AS v (currency, created) "
+        f"WHERE {old_currency} <> {new_currency} "
+        "ON CONFLICT (account_id, livemode, day, currency) "
+        "DO UPDATE SET created = overview_days.created + excluded.created RETURNING 1"
+    )
