@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import Account, Server, client_for, server_settings, start_server
-from tests.factories import assert_error, create_session, session_body
+from tests.factories import GOOD_CARD, assert_error, create_session, session_body
 from tests.receiver import Receiver, run_receiver
 
 # Differ between any two sessions: generated ids, secrets and clock readings.
@@ -309,3 +309,104 @@ def test_only_plain_list_queries_are_taken_by_the_hot_path():
         b"\xff=1",
     ):
         assert plain_list_query(query) is None, query
+
+
+def _edit_body() -> dict[str, Any]:
+    return {
+        "line_items": [
+            {"product": "sku-lamp", "name": "Lamp", "unit_amount": 4000, "quantity": 1},
+            {"product": "sku-socks", "name": "Socks", "unit_amount": 799, "quantity": 3},
+        ],
+        "customer": {"email": "Someone.Else@Example.com", "first_name": "Grace"},
+        "metadata": {"order": "A-2", "note": None},
+        "client_reference_id": "ref-43",
+        "locale": "fr",
+        "selected_shipping_option": "std",
+    }
+
+
+def test_update_gives_the_same_session_and_event_on_both_paths(api, routes_api):
+    hot_session = create_session(api, **_rich_body())
+    routed_session = create_session(api, **_rich_body())
+    hot = api.patch(f"/v1/checkouts/{hot_session['id']}", json=_edit_body())
+    routed = routes_api.patch(f"/v1/checkouts/{routed_session['id']}", json=_edit_body())
+    assert hot.status_code == routed.status_code == 200, hot.text
+    assert _stable(hot.json()) == _stable(routed.json())
+    assert hot.json()["amount_subtotal"] == 4000 + 3 * 799
+    assert hot.json()["amount_shipping"] == 500
+    assert hot.json()["metadata"] == {"order": "A-2"}
+    assert hot.headers["content-type"] == routed.headers["content-type"]
+    assert hot.headers["request-id"].startswith("req_")
+    events = api.get("/v1/events", params={"type": "checkout.updated"}).json()["data"]
+    by_session = {e["data"]["object"]["id"]: e["data"]["object"] for e in events}
+    for response in (hot, routed):
+        session = response.json()
+        # Stored as answered, and announced as answered.
+        assert api.get(f"/v1/checkouts/{session['id']}").json() == session
+        assert by_session[session["id"]] == session
+        # The filterable columns and SKU rows follow the edit.
+        for params, found in (
+            ({"email": "someone.else@example.com"}, True),
+            ({"product": "sku-lamp"}, True),
+            ({"product": "sku-socks"}, True),
+            ({"product": "sku-shirt"}, False),
+        ):
+            listed = api.get("/v1/checkouts", params={**params, "limit": 100}).json()["data"]
+            assert (session["id"] in [s["id"] for s in listed]) == found, params
+
+
+@pytest.mark.parametrize(
+    ("target", "key", "body", "status", "code"),
+    [
+        ("missing", "secret", {"locale": "fr"}, 404, "resource_missing"),
+        ("open", None, {"locale": "fr"}, 401, "api_key_missing"),
+        ("open", "read", {"locale": "fr"}, 403, "insufficient_scope"),
+        ("open", "secret", b"{not json", 400, "invalid_json"),
+        ("open", "secret", {"colour": "red"}, 422, None),
+        ("open", "secret", {"currency": None}, 422, None),
+        ("open", "secret", {"line_items": [{"product": "sku-nowhere"}]}, 422, None),
+        ("open", "secret", {"payment_methods": ["cash"]}, 422, None),
+        ("paid", "secret", {"locale": "fr"}, 409, "checkout_not_editable"),
+    ],
+)
+def test_update_errors_are_the_routes_errors(
+    server, routes_server, account, api, target, key, body, status, code
+):
+    session = create_session(api)
+    if target == "paid":
+        paid = api.post(f"/v1/checkouts/{session['id']}/complete", json={"payment": GOOD_CARD})
+        assert paid.status_code == 200, paid.text
+    path = "/v1/checkouts/" + ("cs_missing" if target == "missing" else session["id"])
+    before = api.get(f"/v1/checkouts/{session['id']}").json()
+    secret = {"secret": account.secret_key, "read": account.read_key}.get(key or "", key)
+    answers = []
+    for where in (server, routes_server):
+        with client_for(where, secret) as client:
+            if isinstance(body, bytes):
+                response = client.patch(
+                    path, content=body, headers={"content-type": "application/json"}
+                )
+            else:
+                response = client.patch(path, json=body)
+        answers.append((response.status_code, assert_error(response, status, code)))
+    assert answers[0] == answers[1]
+    # A refused edit wrote nothing.
+    assert api.get(f"/v1/checkouts/{session['id']}").json() == before
+    assert api.get("/v1/events", params={"type": "checkout.updated"}).json()["data"] == []
+
+
+def test_an_updated_session_is_owed_to_subscribed_endpoints(api, receiver):
+    for path, events in (("/updated", ["checkout.updated"]), ("/created", ["checkout.created"])):
+        response = api.post(
+            "/v1/webhook_endpoints", json={"url": f"{receiver.url}{path}", "enabled_events": events}
+        )
+        assert response.status_code == 201, response.text
+    session = create_session(api)
+    edited = api.patch(f"/v1/checkouts/{session['id']}", json={"client_reference_id": "r-1"})
+    assert edited.status_code == 200, edited.text
+    receiver.wait_for(lambda: len(receiver.on("/updated")) >= 1)
+    time.sleep(0.5)  # nothing else arrives
+    [delivery] = receiver.on("/updated")
+    assert delivery.json["type"] == "checkout.updated"
+    assert delivery.json["data"]["object"] == edited.json()
+    assert [r.json["type"] for r in receiver.on("/created")] == ["checkout.created"]

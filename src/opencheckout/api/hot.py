@@ -1,8 +1,8 @@
 """The requests that dominate traffic, answered without FastAPI's machinery.
 
-``GET /v1/checkouts/{id}``, ``POST /v1/checkouts`` and the plain list
-``GET /v1/checkouts?status=...&limit=...`` are most of what merchants, agents
-and dashboards send. Through FastAPI each spent more CPU on routing and
+``GET /v1/checkouts/{id}``, ``POST /v1/checkouts``, ``PATCH /v1/checkouts/{id}``
+and the plain list ``GET /v1/checkouts?status=...&limit=...`` are most of what
+merchants, agents and dashboards send. Through FastAPI each spent more CPU on routing and
 dependency solving than on its own work (a profile of the list: a fifth of its
 time in routing, dependencies and query validation), so this innermost
 middleware answers them directly, calling the same service functions and views
@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from opencheckout.api.auth import authorization_of, key_from_authorization
 from opencheckout.api.errors import domain_error_response
 from opencheckout.api.middleware import media_type, read_body, replaying
-from opencheckout.api.schemas.checkouts import CheckoutCreate
+from opencheckout.api.schemas.checkouts import CheckoutCreate, CheckoutUpdate
 from opencheckout.api.schemas.checkouts import Status as StatusLiteral
 from opencheckout.api.telemetry import mark_route
 from opencheckout.domain.errors import DomainError
@@ -41,7 +41,7 @@ from opencheckout.service import auth
 from opencheckout.service import checkouts as service
 from opencheckout.service.auth import Principal
 from opencheckout.service.context import Context
-from opencheckout.service.views import checkout_resource
+from opencheckout.service.views import checkout_resource, resource_of
 
 PREFIX = "/v1/checkouts"
 _ITEM_PREFIX = PREFIX + "/"
@@ -105,6 +105,13 @@ class HotPathMiddleware:
                 if onward is None:
                     return
                 receive = onward
+            elif method == "PATCH" and path.startswith(_ITEM_PREFIX):
+                checkout_id = path[len(_ITEM_PREFIX) :]
+                if checkout_id and "/" not in checkout_id and "\x00" not in checkout_id:
+                    onward = await self._update(scope, receive, send, checkout_id)
+                    if onward is None:
+                        return
+                    receive = onward
         await self.app(scope, receive, send)
 
     async def _principal(self, scope: Scope) -> Principal | None:
@@ -172,17 +179,27 @@ class HotPathMiddleware:
         await _send_json(send, 200, body)
         return True
 
-    async def _create(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
-        """None once answered; otherwise the ``receive`` to hand on (body replayed)."""
+    async def _write_body(
+        self, scope: Scope, receive: Receive
+    ) -> tuple[Receive, bytes | None, Principal | None]:
+        """A plain JSON write's body and its (writing) principal, with the ``receive`` to
+        hand on (the body replayed); no body or no principal: the route's."""
         headers = dict(scope["headers"])
         if b"idempotency-key" in headers or not _is_json(headers.get(b"content-type", b"")):
-            return receive
+            return receive, None, None
         messages, body = await read_body(receive)
         replay = replaying(messages, receive)
         if body is None:
-            return replay
+            return replay, None, None
         principal = await self._principal(scope)
         if principal is None or not principal.can_write:
+            return replay, None, None
+        return replay, body, principal
+
+    async def _create(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """None once answered; otherwise the ``receive`` to hand on (body replayed)."""
+        replay, body, principal = await self._write_body(scope, receive)
+        if body is None or principal is None:
             return replay
         try:
             # Validated straight from the bytes; whatever fails here is handed to
@@ -199,6 +216,28 @@ class HotPathMiddleware:
             await domain_error_response(exc)(scope, receive, send)
             return None
         await _send_json(send, 201, resource)
+        return None
+
+    async def _update(
+        self, scope: Scope, receive: Receive, send: Send, checkout_id: str
+    ) -> Receive | None:
+        """``PATCH /v1/checkouts/{id}`` as the route answers it; None once answered."""
+        replay, body, principal = await self._write_body(scope, receive)
+        if body is None or principal is None:
+            return replay
+        try:
+            params = CheckoutUpdate.model_validate_json(body)
+        except ValidationError:
+            return replay
+        mark_route(scope, _ITEM_TEMPLATE)
+        ctx = self.context
+        try:
+            values = params.model_dump(exclude_unset=True)
+            row = await service.update(ctx, principal, checkout_id, values)
+        except DomainError as exc:
+            await domain_error_response(exc)(scope, receive, send)
+            return None
+        await _send_json(send, 200, resource_of(ctx, row))
         return None
 
 
