@@ -18,6 +18,9 @@ from typing import Any, NotRequired, TypedDict, cast
 
 from opencheckout.domain.totals import SessionTotals
 
+#: At most this many coupons on one session (merchant's and buyer's together).
+MAX_DISCOUNTS = 5
+
 # The document's parts, as ``service.checkout_pricing`` writes them. TypedDicts, not
 # dataclasses: the document is stored and shown as JSON, so reading it stays free on
 # the hot path (no conversion per retrieve) while mypy checks every key read.

@@ -48,9 +48,6 @@ from opencheckout.service.catalog import Catalog
 from opencheckout.store.checkouts import Tenant
 from opencheckout.store.models import TaxRate as TaxRateRow
 
-#: At most this many coupons on one session (merchant's and buyer's together).
-MAX_DISCOUNTS = 5
-
 #: Document keys that carry a session's pricing state, copied on ``recover``.
 PRICING_KEYS = (
     "line_items",

@@ -37,7 +37,12 @@ from opencheckout.domain.lifecycle import (
     move_of,
 )
 from opencheckout.domain.pricing import PricingResult
-from opencheckout.domain.session import CheckoutSession, as_document, customer_columns
+from opencheckout.domain.session import (
+    MAX_DISCOUNTS,
+    CheckoutSession,
+    as_document,
+    customer_columns,
+)
 from opencheckout.ids import new_id, new_token
 from opencheckout.observability import metrics
 from opencheckout.processors.base import Outcome, PaymentRequest, PaymentResult, Processor
@@ -515,7 +520,7 @@ async def apply_code(ctx: Context, tenant: Tenant, checkout_id: str, code: str) 
         if any(discount["coupon"] == coupon.id for discount in current):
             return session_of(row)
         kept = [discount for discount in current if discount["applied_by"] != "buyer"]
-        if len(kept) >= checkout_pricing.MAX_DISCOUNTS:
+        if len(kept) >= MAX_DISCOUNTS:
             raise Conflict(
                 f"This checkout already has {len(kept)} discounts, the most it can take.",
                 code="discounts_limit_reached",

@@ -82,20 +82,10 @@ _GET_POSTGRES = (
 
 async def get(db: Database, tenant: Tenant, checkout_id: str) -> CheckoutSession | None:
     """The tenant's session ``checkout_id`` (autocommit read), or None."""
-    if db.sqlite is not None:
-        params = (tenant.account_id, int(tenant.livemode), checkout_id)
-
-        def read(connection: sqlite3.Connection) -> tuple[Any, ...] | None:
-            found: tuple[Any, ...] | None = connection.execute(_GET_SQLITE, params).fetchone()
-            return found
-
-        values = await db.sqlite.read(read)
-        return None if values is None else _from_sqlite(values)
-    assert db.postgres is not None
-    record = await db.postgres.fetchrow(
-        _GET_POSTGRES, tenant.account_id, tenant.livemode, checkout_id
+    rows = await db.fetch(
+        _GET_SQLITE, _GET_POSTGRES, tenant.account_id, tenant.livemode, checkout_id
     )
-    return None if record is None else _from_postgres(record)
+    return sessions_of(db, rows)[0] if rows else None
 
 
 @dataclass(frozen=True, slots=True)

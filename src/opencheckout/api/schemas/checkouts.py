@@ -32,6 +32,7 @@ from opencheckout.api.schemas.common import (
     no_nul,
 )
 from opencheckout.api.schemas.pricing import CouponCodeLookup, CouponId, TaxRateIds
+from opencheckout.domain.session import MAX_DISCOUNTS
 
 Locale = Literal["auto", "ca", "de", "en", "es", "fi", "fr", "hu", "it", "nb", "nl", "no", "sv"]
 PaymentMethod = Literal["card", "paypal"]
@@ -325,7 +326,7 @@ class CheckoutCreate(StrictModel):
     default_tax_rates: TaxRateIds = Field(
         default_factory=list, description="Tax rate ids for lines without their own."
     )
-    discounts: list[DiscountIn] = Field(default_factory=list, max_length=5)
+    discounts: list[DiscountIn] = Field(default_factory=list, max_length=MAX_DISCOUNTS)
     """Coupons to apply from the start, by id or code; at most 5, applied in this order."""
     shipping_options: list[ShippingOptionIn] = Field(default_factory=list, max_length=5)
     """Up to 5 shipping choices offered to the buyer; empty means no shipping is charged."""
@@ -386,7 +387,9 @@ class CheckoutUpdate(StrictModel):
     default_tax_rates: TaxRateIds | None = None
     """Tax rate ids (`txr_…`) for lines without their own; replaces the list."""
     discounts: list[DiscountIn] | None = Field(
-        None, max_length=5, description="Replaces every applied discount; [] removes them."
+        None,
+        max_length=MAX_DISCOUNTS,
+        description="Replaces every applied discount; [] removes them.",
     )
     shipping_options: list[ShippingOptionIn] | None = Field(None, max_length=5)
     """Replaces the shipping choices (up to 5); [] removes shipping."""
