@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,7 +36,6 @@ from opencheckout.domain.lifecycle import (
     effective_status,
     move_of,
 )
-from opencheckout.domain.pricing import PricingResult
 from opencheckout.domain.session import (
     MAX_DISCOUNTS,
     CheckoutSession,
@@ -142,20 +141,6 @@ async def _emit(
         ),
         now=now,
     )
-
-
-def _apply_totals(row: Checkout, result: PricingResult) -> None:
-    totals = result.to_session_totals()
-    row.amount_subtotal = totals.amount_subtotal
-    row.amount_discount = totals.amount_discount
-    row.amount_tax = totals.amount_tax
-    row.amount_shipping = totals.amount_shipping
-    row.amount_total = totals.amount_total
-
-
-def _sync_columns(row: Checkout) -> None:
-    """Copy the filterable parts of the document into their indexed columns."""
-    row.customer_ref, row.email = customer_columns(row.data)
 
 
 def _new_record(
@@ -333,24 +318,9 @@ def _current_status(row: Checkout | CheckoutSession, now: datetime) -> Status:
     return effective_status(Status(row.status), row.expires_at, now)
 
 
-async def _load_editable(
-    session: AsyncSession,
-    tenant: Tenant,
-    checkout_id: str,
-    now: datetime,
-    editable: frozenset[Status] = OPEN_STATUSES,
-) -> Checkout:
-    """The session, locked for update, if its status is one of ``editable``."""
-    row = await store.get(session, tenant, checkout_id, for_update=True)
-    if row is None:
-        raise _not_found(checkout_id)
-    return _check_editable(row, now, editable)
-
-
-RowT = TypeVar("RowT", Checkout, CheckoutSession)
-
-
-def _check_editable(row: RowT, now: datetime, editable: frozenset[Status]) -> RowT:
+def _check_editable(
+    row: CheckoutSession, now: datetime, editable: frozenset[Status]
+) -> CheckoutSession:
     """``row``, if its (effective) status is one of ``editable``; 409 otherwise."""
     status = _current_status(row, now)
     if status not in editable:
@@ -360,27 +330,6 @@ def _check_editable(row: RowT, now: datetime, editable: frozenset[Status]) -> Ro
             code="checkout_not_editable",
         )
     return row
-
-
-async def _save_edit(
-    ctx: Context,
-    session: AsyncSession,
-    row: Checkout,
-    document: dict[str, Any],
-    now: datetime,
-    *,
-    products_changed: bool,
-) -> None:
-    """Re-price, store and announce an edit; any edit is activity that defers expiry."""
-    _apply_totals(row, checkout_pricing.reprice(document, row.currency))
-    row.data = document
-    _sync_columns(row)
-    row.updated_at = now
-    row.expires_at = now + timedelta(seconds=row.abandon_after_seconds)
-    if products_changed:
-        await store.replace_products(session, row)
-    await session.flush()
-    await _emit(ctx, session, row, "checkout.updated", now)
 
 
 async def update(
@@ -402,16 +351,38 @@ async def update(
         if key in params and params[key] is None:
             raise InvalidValue(f"'{key}' cannot be null.", param=key)
     async with checkout_records.edit(ctx.db, tenant_of(principal), checkout_id) as edit:
-        if edit.row is None:
-            raise _not_found(checkout_id)
-        row = _check_editable(edit.row, now, editable)
+        row = _editable(edit, checkout_id, now, editable)
         currency = params.get("currency") or row.currency
         document = await _edited_document(
             ctx, principal, edit, params, currency=currency, required=required, now=now
         )
         edited = _edited(row, document, params, currency, now)
-        event = _announcement(ctx, edited, "checkout.updated", now)
-        await edit.save(edited, event, products_changed="line_items" in params)
+        return await _save(ctx, edit, edited, now, products_changed="line_items" in params)
+
+
+def _editable(
+    edit: checkout_records.Edit,
+    checkout_id: str,
+    now: datetime,
+    editable: frozenset[Status] = OPEN_STATUSES,
+) -> CheckoutSession:
+    """The session read for ``edit``, if there is one and it may be edited."""
+    if edit.row is None:
+        raise _not_found(checkout_id)
+    return _check_editable(edit.row, now, editable)
+
+
+async def _save(
+    ctx: Context,
+    edit: checkout_records.Edit,
+    edited: CheckoutSession,
+    now: datetime,
+    *,
+    products_changed: bool = False,
+) -> CheckoutSession:
+    """Write ``edited`` back with its ``checkout.updated`` event (committed with the edit)."""
+    event = _announcement(ctx, edited, "checkout.updated", now)
+    await edit.save(edited, event, products_changed=products_changed)
     return edited
 
 
@@ -509,16 +480,15 @@ async def apply_code(ctx: Context, tenant: Tenant, checkout_id: str, code: str) 
     already on the session changes nothing.
     """
     now = ctx.clock()
-    async with ctx.db.write() as session:
-        row = await _load_editable(session, tenant, checkout_id, now)
+    async with checkout_records.edit(ctx.db, tenant, checkout_id) as edit:
+        row = _editable(edit, checkout_id, now)
         _require_coupon_collection(row)
-        coupon = await coupons.resolve(
-            session, tenant, code=code, currency=row.currency, now=now, param="code"
+        coupon = await EditCatalog(ctx.db, edit.reader).coupon(
+            tenant, coupon_id=None, code=code, currency=row.currency, now=now, param="code"
         )
-        document = copy.deepcopy(row.data)
-        current = document.get("discounts", [])
+        current = row.data.get("discounts", [])
         if any(discount["coupon"] == coupon.id for discount in current):
-            return session_of(row)
+            return row
         kept = [discount for discount in current if discount["applied_by"] != "buyer"]
         if len(kept) >= MAX_DISCOUNTS:
             raise Conflict(
@@ -526,9 +496,9 @@ async def apply_code(ctx: Context, tenant: Tenant, checkout_id: str, code: str) 
                 code="discounts_limit_reached",
                 param="code",
             )
+        document: dict[str, Any] = dict(row.data)
         document["discounts"] = [*kept, coupons.snapshot(coupon, applied_by="buyer")]
-        await _save_edit(ctx, session, row, document, now, products_changed=False)
-    return session_of(row)
+        return await _save(ctx, edit, _edited(row, document, {}, row.currency, now), now)
 
 
 async def remove_discount(
@@ -536,20 +506,19 @@ async def remove_discount(
 ) -> CheckoutSession:
     """The buyer takes a discount off (only when ``coupon_collection`` is on)."""
     now = ctx.clock()
-    async with ctx.db.write() as session:
-        row = await _load_editable(session, tenant, checkout_id, now)
+    async with checkout_records.edit(ctx.db, tenant, checkout_id) as edit:
+        row = _editable(edit, checkout_id, now)
         _require_coupon_collection(row)
-        document = copy.deepcopy(row.data)
-        current = document.get("discounts", [])
+        current = row.data.get("discounts", [])
         remaining = [discount for discount in current if discount["coupon"] != coupon_id]
         if len(remaining) == len(current):
             raise NotFound(f"Coupon '{coupon_id}' is not applied to this checkout.", param="coupon")
+        document: dict[str, Any] = dict(row.data)
         document["discounts"] = remaining
-        await _save_edit(ctx, session, row, document, now, products_changed=False)
-    return session_of(row)
+        return await _save(ctx, edit, _edited(row, document, {}, row.currency, now), now)
 
 
-def _require_coupon_collection(row: Checkout) -> None:
+def _require_coupon_collection(row: CheckoutSession) -> None:
     if not row.data.get("coupon_collection"):
         raise Conflict(
             "This checkout does not collect coupon codes from the buyer "
