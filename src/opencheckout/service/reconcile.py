@@ -154,15 +154,7 @@ async def _reconcile(ctx: Context, due: _Due, now: datetime) -> int:
     if result is None or result.outcome is Outcome.PROCESSING:
         await _reschedule(ctx, due.pk, now + _backoff(due.checks))
         return 0
-    outcome = await payments.settle_attempt(
-        ctx,
-        due.pk,
-        result.outcome,
-        processor_id=result.processor_id,
-        decline_code=result.decline_code,
-        message=result.message,
-    )
-    return int(outcome is payments.SettleResult.SETTLED)
+    return int(await _settled_by(ctx, due.pk, result))
 
 
 async def _still_processing(ctx: Context, due: _Due) -> bool:
@@ -178,23 +170,11 @@ async def _reschedule(ctx: Context, attempt_pk: int, at: datetime) -> None:
             attempt.next_check_at = at
 
 
-async def check_now(ctx: Context, checkout_pk: int) -> bool:
-    """Ask the processor about the session's open attempt now (the buyer is back
-    from 3-D Secure); settle it if the answer is final. True if it was settled."""
-    async with ctx.db.read() as session:
-        attempt = await store.latest_open(session, checkout_pk)
-    if attempt is None:
-        return False
-    processor = ctx.processors.get(attempt.processor)
-    if processor is None:
-        return False
-    ref = _ref_of(attempt)
-    result = await processor.find(ref)
-    if result is None or result.outcome is Outcome.PROCESSING:
-        return False
+async def _settled_by(ctx: Context, attempt_pk: int, result: PaymentResult) -> bool:
+    """Settle the attempt with the processor's final answer; True if that settled the session."""
     outcome = await payments.settle_attempt(
         ctx,
-        attempt.pk,
+        attempt_pk,
         result.outcome,
         processor_id=result.processor_id,
         decline_code=result.decline_code,
@@ -203,28 +183,41 @@ async def check_now(ctx: Context, checkout_pk: int) -> bool:
     return outcome is payments.SettleResult.SETTLED
 
 
-async def release_now(ctx: Context, checkout_pk: int, *, decline_code: str, message: str) -> bool:
-    """The buyer gave up at the processor (PayPal's cancel): unless it charged after
-    all, make the session payable again now. True if the session was settled."""
+async def _latest_open(ctx: Context, checkout_pk: int) -> tuple[PaymentAttempt, Processor] | None:
+    """The session's open attempt and the processor to ask about it (None: either is missing)."""
     async with ctx.db.read() as session:
         attempt = await store.latest_open(session, checkout_pk)
     if attempt is None:
-        return False
+        return None
     processor = ctx.processors.get(attempt.processor)
-    if processor is None:
+    return None if processor is None else (attempt, processor)
+
+
+async def check_now(ctx: Context, checkout_pk: int) -> bool:
+    """Ask the processor about the session's open attempt now (the buyer is back
+    from 3-D Secure); settle it if the answer is final. True if it was settled."""
+    found = await _latest_open(ctx, checkout_pk)
+    if found is None:
         return False
+    attempt, processor = found
+    ref = _ref_of(attempt)
+    result = await processor.find(ref)
+    if result is None or result.outcome is Outcome.PROCESSING:
+        return False
+    return await _settled_by(ctx, attempt.pk, result)
+
+
+async def release_now(ctx: Context, checkout_pk: int, *, decline_code: str, message: str) -> bool:
+    """The buyer gave up at the processor (PayPal's cancel): unless it charged after
+    all, make the session payable again now. True if the session was settled."""
+    found = await _latest_open(ctx, checkout_pk)
+    if found is None:
+        return False
+    attempt, processor = found
     ref = replace(_ref_of(attempt), canceled_by_buyer=True)
     result = await processor.void(ref)
     if result is None:
         result = PaymentResult(Outcome.DECLINED, attempt.processor_id or "", decline_code, message)
     if result.outcome is Outcome.PROCESSING:
         return False
-    outcome = await payments.settle_attempt(
-        ctx,
-        attempt.pk,
-        result.outcome,
-        processor_id=result.processor_id,
-        decline_code=result.decline_code,
-        message=result.message,
-    )
-    return outcome is payments.SettleResult.SETTLED
+    return await _settled_by(ctx, attempt.pk, result)
