@@ -25,7 +25,7 @@ from opencheckout.service.paging import Cursor, cursor_pks
 from opencheckout.service.tenancy import tenant_of
 from opencheckout.service.views import isoformat
 from opencheckout.store import events as store
-from opencheckout.store import wakeups
+from opencheckout.store import rollup, wakeups
 from opencheckout.store.models import Event, WebhookDelivery, WebhookEndpoint
 
 CHECKOUT_EVENT_TYPES = (
@@ -130,6 +130,7 @@ async def record(
         if "*" in types or type in types
     ]
     if owed:
+        await rollup.write_now(session)  # the day row before the endpoints (see there)
         await store.insert_deliveries(session, owed)
         await wakeups.deliveries_added(session)
 
@@ -169,6 +170,7 @@ async def record_many(
         _note_transition(session, item.type)
     endpoints: dict[tuple[str, bool], Sequence[WebhookEndpoint]] = {}
     owed = False
+    await rollup.write_now(session)  # the day rows before the endpoints (see there)
     for event in events:
         tenant = (event.account_id, event.livemode)
         if tenant not in endpoints:

@@ -132,12 +132,7 @@ def _write_products(session: Session, completed: dict[int, tuple[str, bool, date
         session.execute(products, {**values, "v_pks": sorted(pks)})
 
 
-@event.listens_for(Session, "before_commit")
-def _write_pending(session: Session) -> None:
-    """Write what the transaction collected, last (savepoints' commits leave it for the
-    outer one; the only savepoint, a customer's address, changes no figure)."""
-    if session.in_nested_transaction():
-        return
+def _write_collected(session: Session) -> None:
     pending: _Pending | None = session.info.pop(_PENDING, None)
     if pending is None:
         return
@@ -145,6 +140,25 @@ def _write_pending(session: Session) -> None:
         _write_days(session, pending.days)
     if pending.completed:
         _write_products(session, pending.completed)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    """Write what the transaction collected, last (savepoints' commits leave it for the
+    outer one; the only savepoint, a customer's address, changes no figure)."""
+    if not session.in_nested_transaction():
+        _write_collected(session)
+
+
+async def write_now(session: AsyncSession) -> None:
+    """Write what the transaction has collected so far, now: before it owes webhook
+    deliveries, whose foreign keys lock the endpoints (``KEY SHARE``). A session's
+    creation locks its day row first and the endpoints then (in one statement), so
+    every transaction takes the two in that order: written at commit, after the
+    deliveries, a completion could deadlock with a creation and a worker locking
+    the endpoint."""
+    if _PENDING in session.sync_session.info:
+        await session.run_sync(_write_collected)
 
 
 @event.listens_for(Session, "after_transaction_end")
