@@ -191,7 +191,7 @@ def _trace_sqlite() -> None:
         return await hop(self, _carrying(fn), *args, **kw)
 
     aiosqlite.Connection._execute = traced_hop  # type: ignore[method-assign]
-    read, write = SQLiteDriver.read, SQLiteDriver.write
+    read, write, in_writer = SQLiteDriver.read, SQLiteDriver.write, SQLiteDriver.in_writer
 
     async def traced_read(self: Any, work: Any) -> Any:
         return await read(self, _carrying(work))
@@ -199,8 +199,14 @@ def _trace_sqlite() -> None:
     async def traced_write(self: Any, work: Any) -> Any:
         return await write(self, _carrying(work))
 
+    async def traced_in_writer(self: Any, work: Any) -> Any:
+        # Each hop of a driver transaction (Database.transaction: the edit's read, its
+        # catalog reads, its writes, COMMIT) runs on the writer thread through here.
+        return await in_writer(self, _carrying(work))
+
     SQLiteDriver.read = traced_read  # type: ignore[method-assign]
     SQLiteDriver.write = traced_write  # type: ignore[method-assign]
+    SQLiteDriver.in_writer = traced_in_writer  # type: ignore[method-assign]
     connect = sqlite3.connect
 
     def traced_connect(*args: Any, **kw: Any) -> sqlite3.Connection:
