@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from opencheckout.domain.lifecycle import EXPIRING_STATUSES
 from opencheckout.store.models import Checkout, OverviewDay, OverviewProduct
@@ -61,6 +62,27 @@ async def completed_per_day(
     ]
 
 
+def _unindexed(column: InstrumentedAttribute[datetime]) -> ColumnElement[datetime]:
+    return func.coalesce(column, column)
+
+
+def expired_open_count(
+    tenant: Tenant, start: datetime, end: datetime, now: datetime
+) -> Select[int]:
+    """How many sessions created in the period are still open past ``expires_at``."""
+    return select(func.count()).where(
+        Checkout.account_id == tenant.account_id,
+        Checkout.livemode == tenant.livemode,
+        Checkout.status.in_(sorted(s.value for s in EXPIRING_STATUSES)),
+        Checkout.expires_at <= now,
+        # Through coalesce, so that no index on created_at can serve these terms: SQLite
+        # otherwise walks the tenant's (created_at) index over every session of the
+        # period (758 ms at 1 M sessions) instead of the few open, expired ones.
+        _unindexed(Checkout.created_at) >= start,
+        _unindexed(Checkout.created_at) < end,
+    )
+
+
 async def abandoned_count(
     session: AsyncSession, tenant: Tenant, start: datetime, end: datetime, now: datetime
 ) -> int:
@@ -69,14 +91,7 @@ async def abandoned_count(
     written = select(func.coalesce(func.sum(OverviewDay.abandoned), 0)).where(
         *_days(tenant, start, end)
     )
-    expired = select(func.count()).where(
-        Checkout.account_id == tenant.account_id,
-        Checkout.livemode == tenant.livemode,
-        Checkout.status.in_(sorted(s.value for s in EXPIRING_STATUSES)),
-        Checkout.expires_at <= now,
-        Checkout.created_at >= start,
-        Checkout.created_at < end,
-    )
+    expired = expired_open_count(tenant, start, end, now)
     return int((await session.execute(written)).scalar_one()) + int(
         (await session.execute(expired)).scalar_one()
     )
