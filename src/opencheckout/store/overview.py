@@ -92,9 +92,10 @@ async def abandoned_count(
         *_days(tenant, start, end)
     )
     expired = expired_open_count(tenant, start, end, now)
-    return int((await session.execute(written)).scalar_one()) + int(
-        (await session.execute(expired)).scalar_one()
-    )
+    # One statement, so one snapshot: the sweep moves a session from "open past expiry"
+    # to "written" in one transaction, and two reads could see it in neither.
+    both = select(written.scalar_subquery() + expired.scalar_subquery())
+    return int((await session.execute(both)).scalar_one())
 
 
 async def refunds_per_day(
