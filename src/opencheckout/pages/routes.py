@@ -43,7 +43,6 @@ from opencheckout.service import hosted
 from opencheckout.service.context import Context
 from opencheckout.service.hosted import HostedSession
 from opencheckout.service.payments import last_payment_error
-from opencheckout.service.views import totals_of
 from opencheckout.service.visits import Visit, warm_up
 
 logger = logging.getLogger("opencheckout.pages")
@@ -607,7 +606,7 @@ async def _posted_addresses(
 
 def _totals_answer(renderer: _Renderer, row: CheckoutSession, dropped: bool) -> dict[str, Any]:
     """The page script's view of the session: figures, options and the choice made."""
-    figures = totals.summary(totals_of(row), row.data, renderer.money, renderer.gettext)
+    figures = totals.summary(row.totals, row.data, renderer.money, renderer.gettext)
     return {
         **figures.as_json(),
         "shipping_options": _shipping_view(row, renderer.money, renderer.gettext),
@@ -1013,7 +1012,7 @@ def _cart_view(
         }
         for discount in data.get("discounts", [])
     ]
-    figures = totals.summary(totals_of(row), row.data, money, renderer.gettext)
+    figures = totals.summary(row.totals, row.data, money, renderer.gettext)
     return {
         "items": items,
         "adjustable": any(item["control"] for item in items),

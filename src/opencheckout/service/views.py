@@ -16,7 +16,6 @@ from opencheckout.domain.percent import COUPON_PLACES, TAX_PLACES, from_units
 from opencheckout.domain.processor_amounts import convert
 from opencheckout.domain.readiness import missing_fields
 from opencheckout.domain.session import CheckoutSession
-from opencheckout.domain.totals import SessionTotals
 from opencheckout.service.context import Context
 
 
@@ -25,10 +24,6 @@ def isoformat(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.isoformat().replace("+00:00", "Z")
-
-
-def totals_of(row: CheckoutSession) -> SessionTotals:
-    return row.totals
 
 
 def permalink(public_url: str, token: str) -> str:
@@ -158,7 +153,7 @@ def checkout_resource(
         "amount_shipping": row.amount_shipping,
         "amount_total": row.amount_total,
         "amount_refunded": int(data.get("amount_refunded", 0)),
-        "totals": totals_of(row).breakdown(),
+        "totals": row.totals.breakdown(),
         "discounts": discounts_of(data),
         "tax_breakdown": tax_breakdown_of(data),
         "default_tax_rates": data.get("default_tax_rates", []),

@@ -60,10 +60,12 @@ _COMPLETED = (
 )
 
 
-def _conditions(pks: Sequence[int], move: Move, now: datetime) -> list[ColumnElement[bool]]:
-    conditions = [
-        Checkout.pk.in_(pks) if len(pks) != 1 else Checkout.pk == pks[0],
-        Checkout.status.in_(sorted(status.value for status in move.source)),
+def _move_conditions(
+    move: Move, now: datetime | ColumnElement[datetime]
+) -> list[ColumnElement[bool]]:
+    """What the row must be for ``move`` to apply: its source status, expiry and payment."""
+    conditions: list[ColumnElement[bool]] = [
+        Checkout.status.in_(sorted(status.value for status in move.source))
     ]
     if move.expiry is Expiry.LIVE:
         conditions.append(Checkout.expires_at > now)
@@ -73,6 +75,11 @@ def _conditions(pks: Sequence[int], move: Move, now: datetime) -> list[ColumnEle
         payments = sorted(status.value for status in move.payment_source)
         conditions.append(Checkout.payment_status.in_(payments))
     return conditions
+
+
+def _conditions(pks: Sequence[int], move: Move, now: datetime) -> list[ColumnElement[bool]]:
+    rows = Checkout.pk.in_(pks) if len(pks) != 1 else Checkout.pk == pks[0]
+    return [rows, *_move_conditions(move, now)]
 
 
 def _values(move: Move, changes: Changes, now: datetime | BindParameter[Any]) -> dict[str, Any]:
@@ -146,17 +153,7 @@ def _one_row_statement(move: Move, changed: tuple[str, ...]) -> Any:
     once: the conditions and values of :func:`_conditions` and :func:`_values`, with
     the row's pk, the time and the changes bound when it runs (``m_<name>``)."""
     now = bindparam("m_now", type_=Checkout.__table__.c.updated_at.type)
-    conditions = [
-        Checkout.pk == bindparam("m_pk"),
-        Checkout.status.in_(sorted(status.value for status in move.source)),
-    ]
-    if move.expiry is Expiry.LIVE:
-        conditions.append(Checkout.expires_at > now)
-    elif move.expiry is Expiry.PAST:
-        conditions.append(Checkout.expires_at <= now)
-    if move.payment_source:
-        payments = sorted(status.value for status in move.payment_source)
-        conditions.append(Checkout.payment_status.in_(payments))
+    conditions = [Checkout.pk == bindparam("m_pk"), *_move_conditions(move, now)]
     values = _values(move, NO_CHANGES, now)
     for name in changed:
         values[name] = bindparam(f"m_{name}", type_=Checkout.__table__.c[name].type)
